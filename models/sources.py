@@ -95,7 +95,40 @@ def resolve(hub_id: str | None, packaged: PackagedWeights | None = None) -> Mode
             f"and HF_HUB_OFFLINE is set. To use it, {wheel_hint}download it once with "
             f"`hf download {hub_id}` where the hub is reachable."
         )
+    if not hub_offline():
+        probe_hub(hub_id)
     return ModelSource("hub", hub_id, "Hugging Face hub")
+
+
+def probe_hub(hub_id: str, timeout: float = 5.0) -> None:
+    """One quick request to the hub before a download starts, so an unreachable hub or a wrong
+    id is reported in seconds (the download client would retry with back-off for minutes)."""
+    import httpx
+    from huggingface_hub import constants
+
+    url = f"{constants.ENDPOINT}/api/models/{hub_id}"
+    try:
+        reply = httpx.head(url, timeout=timeout, follow_redirects=True)
+    except httpx.HTTPError as error:
+        cached = (
+            " A copy is in the local cache: set HF_HUB_OFFLINE=1 to use it."
+            if hub_cached(hub_id)
+            else ""
+        )
+        raise ModelUnavailableError(
+            f"Cannot reach the Hugging Face hub at {constants.ENDPOINT} to get '{hub_id}' "
+            f"({type(error).__name__}). Check the network, or set HF_HUB_OFFLINE=1 and use a "
+            f"packaged or local model.{cached}"
+        ) from error
+    if reply.status_code == 404:
+        raise ModelUnavailableError(
+            f"The Hugging Face hub has no model '{hub_id}': check the id (owner/name)."
+        )
+    if reply.status_code in {401, 403}:
+        raise ModelUnavailableError(
+            f"'{hub_id}' is private or gated on the hub: log in with `hf auth login` "
+            "(or set HF_TOKEN) with an account that has access."
+        )
 
 
 def hub_cached(hub_id: str) -> bool:

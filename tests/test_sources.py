@@ -125,3 +125,37 @@ def test_device_and_dtype(monkeypatch: pytest.MonkeyPatch) -> None:
     assert pick_dtype("mps") == torch.float16
     monkeypatch.setenv("PLAYGROUND_DEVICE", "cpu")
     assert pick_device() == "cpu"
+
+
+def test_unreachable_hub_is_reported_in_seconds() -> None:
+    """Online mode against a closed local port: one clear sentence, no minutes of retries."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens once the socket closes
+    code = (
+        "from models.builtin import default_registry\n"
+        "registry = default_registry({'PLAYGROUND_TEXT_MODEL': 'someone/model'})\n"
+        "try:\n    registry.load('someone/model')\n"
+        "except Exception as error:\n    print(type(error).__name__, error)\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "0", "HF_ENDPOINT": f"http://127.0.0.1:{port}"}
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert time.monotonic() - started < 60
+    assert result.stdout.startswith(
+        f"ModelUnavailableError Cannot reach the Hugging Face hub at http://127.0.0.1:{port} "
+        "to get 'someone/model'"
+    ), result.stdout + result.stderr
