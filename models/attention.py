@@ -219,11 +219,19 @@ def unique_labels(labels: list[str] | tuple[str, ...]) -> list[str]:
 
 
 # -- extraction ---------------------------------------------------------------------------------
+def check_text(text: Any) -> str:
+    """The text, if it is a non-blank string; otherwise a message saying what to do."""
+    if not isinstance(text, str):
+        raise InvalidInputError(f"The text must be a string, not {type(text).__name__}.")
+    if not text.strip():
+        raise InvalidInputError("Type some text first: the text is empty.")
+    return text
+
+
 def tokenize_capped(tokenizer: Any, text: Any, cap: int = TOKEN_CAP) -> tuple[list[int], int]:
     """(token ids kept, token count before the cut). Special tokens the model expects ([CLS],
     [SEP]) are kept; the text is cut in the middle so that the closing one survives."""
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidInputError("Type some text first: the text is empty.")
+    text = check_text(text)
     ids = tokenizer(text[:CHAR_CAP], add_special_tokens=True)["input_ids"]
     if not ids:
         raise InvalidInputError("This text gives no tokens for this model; type some words.")
