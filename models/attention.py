@@ -210,12 +210,14 @@ def _is_byte_level(tokenizer: Any, pieces: list[str]) -> bool:
 
 
 def unique_labels(labels: list[str] | tuple[str, ...]) -> list[str]:
-    """Axis labels: repeated tokens get their position appended ('the·7'), so two 'the' stay
-    two rows on a plot instead of being merged into one category."""
+    """Axis labels: tokens that look alike ('the', ' the') get their position appended
+    ('the·0', ' the·7'), so a reader can tell the rows apart."""
     counts: dict[str, int] = {}
     for label in labels:
-        counts[label] = counts.get(label, 0) + 1
-    return [f"{label}·{i}" if counts[label] > 1 else label for i, label in enumerate(labels)]
+        counts[label.strip()] = counts.get(label.strip(), 0) + 1
+    return [
+        f"{label}·{i}" if counts[label.strip()] > 1 else label for i, label in enumerate(labels)
+    ]
 
 
 # -- extraction ---------------------------------------------------------------------------------
