@@ -218,7 +218,7 @@ def build(registry: Registry) -> AttentionTab:
             api_visibility="private",
         )
     export.click(
-        user_errors(views.export_files),
+        user_errors(lambda *args: gr.File(value=views.export_files(*args), visible=True)),
         inputs=[result_state, view, layer, head],
         outputs=files,
         api_visibility="private",

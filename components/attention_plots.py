@@ -57,17 +57,23 @@ def heatmap_figure(matrix: np.ndarray, labels: list[str], title: str) -> go.Figu
             colorbar={"title": {"text": "weight"}, "thickness": 14},
         )
     )
-    side = int(min(900, max(440, 150 + 13 * n)))
+    side = int(min(900, max(560, 200 + 12 * n)))
     figure.update_layout(
         title={"text": title, "x": 0.01},
         height=side,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         font=FONT,
-        xaxis={**_ticks(labels), "title": "attends to (key)", "tickangle": -60, "side": "top"},
-        yaxis={**_ticks(labels), "title": "token (query)", "autorange": "reversed"},
+        xaxis={**_ticks(labels), "title": "attends to (key)", "tickangle": -60},
+        # square cells, so the diagonal (a token looking at itself) is a true diagonal
+        yaxis={
+            **_ticks(labels),
+            "title": "token (query)",
+            "autorange": "reversed",
+            "scaleanchor": "x",
+            "constrain": "domain",
+        },
         plot_bgcolor="white",
     )
-    figure.update_xaxes(title_standoff=4)
     return figure
 
 
@@ -104,11 +110,14 @@ def small_multiples_figure(layer_matrices: np.ndarray, labels: list[str], title:
             row=head // cols + 1,
             col=head % cols + 1,
         )
-    figure.update_xaxes(showticklabels=False, range=[-0.5, n - 0.5])
-    figure.update_yaxes(showticklabels=False, autorange="reversed")
+    figure.update_xaxes(showticklabels=False, range=[-0.5, n - 0.5], constrain="domain")
+    figure.update_yaxes(showticklabels=False, autorange="reversed", constrain="domain")
+    for head in range(heads):  # square panels, each y axis tied to its own x axis
+        suffix = "" if head == 0 else str(head + 1)
+        figure.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
     figure.update_layout(
         title={"text": title, "x": 0.01},
-        height=int(rows * 300 + 60),
+        height=int(rows * 250 + 80),
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
         font=FONT,
     )
