@@ -139,9 +139,10 @@ def build(registry: Registry) -> AttentionTab:
     focus_plot = gr.Plot(label="Token focus", elem_id="attention-focus-plot")
     with gr.Row():
         export = gr.Button("Export view (HTML) and matrix (CSV)", scale=1)
-        files = gr.File(
-            label="Downloads", file_count="multiple", scale=3, elem_id="attention-files"
-        )
+        files = gr.File(  # shown once there is something to download
+            label="Downloads", file_count="multiple", scale=3, visible=False,
+            elem_id="attention-files",
+        )  # fmt: skip
 
     def render_all(result: AttentionResult | None, view_name: str, lay: float, hd: float,
                    score_name: str, position: Any, mode: str) -> tuple:  # fmt: skip

@@ -2,8 +2,10 @@
 the layer x head overview, and token focus. Figures only: no model math (models/attention*.py)
 and no gradio wiring (components/attention.py).
 
-Axes are numeric positions with token labels as tick text, so a token that occurs twice stays
-two rows; repeated labels also carry their position ('the·7') so a reader can tell them apart.
+Token axes are categorical, one category per position: callers pass unique labels (repeated
+tokens carry their position, 'the·7'; see models.attention.unique_labels), so a token that occurs
+twice stays two rows. Hover boxes read the labels off the axes, which keeps a 128-token figure
+small (no per-cell label arrays to send to the browser).
 """
 
 from __future__ import annotations
@@ -19,26 +21,19 @@ FONT = {"family": "system-ui, sans-serif", "size": 13}
 
 
 def _ticks(labels: list[str], max_ticks: int = 64) -> dict:
-    """Tick positions and texts; past ``max_ticks`` labels only every k-th is written (hovering
-    still names every cell)."""
+    """A categorical token axis; past ``max_ticks`` labels only every k-th is written (hovering
+    still names every cell). The type is forced: a token like '2024' must not turn the axis
+    numeric."""
     step = max(1, math.ceil(len(labels) / max_ticks))
-    positions = list(range(0, len(labels), step))
+    shown = labels[::step]
     size = 12 if len(labels) <= 32 else 10 if len(labels) <= 64 else 8
     return {
+        "type": "category",
         "tickmode": "array",
-        "tickvals": positions,
-        "ticktext": [labels[i] for i in positions],
+        "tickvals": shown,
+        "ticktext": shown,
         "tickfont": {"size": size},
     }
-
-
-def _hover_labels(labels: list[str]) -> np.ndarray:
-    """customdata [seq, seq, 2] of (query label, key label) for the hover box."""
-    n = len(labels)
-    grid = np.empty((n, n, 2), dtype=object)
-    grid[:, :, 0] = np.array(labels, dtype=object)[:, None]
-    grid[:, :, 1] = np.array(labels, dtype=object)[None, :]
-    return grid
 
 
 def heatmap_figure(matrix: np.ndarray, labels: list[str], title: str) -> go.Figure:
@@ -47,10 +42,9 @@ def heatmap_figure(matrix: np.ndarray, labels: list[str], title: str) -> go.Figu
     figure = go.Figure(
         go.Heatmap(
             z=matrix,
-            x=list(range(n)),
-            y=list(range(n)),
-            customdata=_hover_labels(labels),
-            hovertemplate="%{customdata[0]} → %{customdata[1]}: %{z:.4f}<extra></extra>",
+            x=labels,
+            y=labels,
+            hovertemplate="%{y} → %{x}: %{z:.4f}<extra></extra>",
             colorscale=COLORSCALE,
             zmin=0.0,
             zmax=float(matrix.max()) if matrix.size else 1.0,
@@ -89,18 +83,14 @@ def small_multiples_figure(layer_matrices: np.ndarray, labels: list[str], title:
         horizontal_spacing=0.03,
         vertical_spacing=0.06,
     )
-    n = len(labels)
     zmax = float(layer_matrices.max()) if layer_matrices.size else 1.0
-    custom = _hover_labels(labels)
     for head in range(heads):
         figure.add_trace(
             go.Heatmap(
                 z=layer_matrices[head],
-                customdata=custom,
-                hovertemplate=(
-                    f"head {head}<br>%{{customdata[0]}} → %{{customdata[1]}}: %{{z:.4f}}"
-                    "<extra></extra>"
-                ),
+                x=labels,
+                y=labels,
+                hovertemplate=f"head {head}<br>%{{y}} → %{{x}}: %{{z:.4f}}<extra></extra>",
                 colorscale=COLORSCALE,
                 zmin=0.0,
                 zmax=zmax,
@@ -110,8 +100,9 @@ def small_multiples_figure(layer_matrices: np.ndarray, labels: list[str], title:
             row=head // cols + 1,
             col=head % cols + 1,
         )
-    figure.update_xaxes(showticklabels=False, range=[-0.5, n - 0.5], constrain="domain")
-    figure.update_yaxes(showticklabels=False, autorange="reversed", constrain="domain")
+    figure.update_xaxes(showticklabels=False, type="category", constrain="domain")
+    figure.update_yaxes(showticklabels=False, type="category", autorange="reversed",
+                        constrain="domain")  # fmt: skip
     for head in range(heads):  # square panels, each y axis tied to its own x axis
         suffix = "" if head == 0 else str(head + 1)
         figure.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
@@ -164,20 +155,19 @@ def token_focus_figure(
 ) -> go.Figure:
     """What one token attends to, layer by layer ([layers, seq]): a row per layer, a column per
     token it can see."""
-    layers, n = focus.shape
+    layers = focus.shape[0]
     figure = go.Figure(
         go.Heatmap(
             z=focus,
-            x=list(range(n)),
+            x=labels,
             y=list(range(layers)),
-            customdata=np.tile(np.array(labels, dtype=object), (layers, 1)),
-            hovertemplate="layer %{y} → %{customdata}: %{z:.4f}<extra></extra>",
+            hovertemplate="layer %{y} → %{x}: %{z:.4f}<extra></extra>",
             colorscale=COLORSCALE,
             zmin=0.0,
             colorbar={"thickness": 14},
         )
     )
-    figure.add_vline(x=position, line={"color": "#e4572e", "width": 2, "dash": "dot"})
+    figure.add_vline(x=labels[position], line={"color": "#e4572e", "width": 2, "dash": "dot"})
     figure.update_layout(
         title={"text": title, "x": 0.01},
         height=int(min(700, max(300, 140 + 16 * layers))),
