@@ -59,7 +59,7 @@ class AttentionTab:
         that wrote it), opens this tab when ``tabs`` is given, and shows its attention."""
 
         def send(text: str) -> tuple:
-            updates = [text, gr.Dropdown(value=model_name) if model_name else gr.Dropdown()]
+            updates = [text, model_name or gr.skip()]
             return tuple(updates + ([gr.Tabs(selected=tab_id)] if tabs is not None else []))
 
         outputs = [self.text, self.model] + ([tabs] if tabs is not None else [])

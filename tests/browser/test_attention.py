@@ -86,6 +86,16 @@ def test_attention_endpoint_with_gradio_client(app_url: str) -> None:
     assert len(matrix) == len(answer["tokens"]) == len(matrix[0])
     assert all(abs(sum(row) - 1) < 1e-5 for row in matrix)
     assert matrix[0][1] == 0.0  # causal: the first token cannot see the second
+    # The README's example: the pronoun head of the encoder.
+    readme = client.predict(
+        "The animal didn't cross the street because it was too tired.",
+        "sentence-transformers/all-MiniLM-L6-v2",
+        3,
+        1,
+        api_name="/attention",
+    )
+    row = readme["matrix"][readme["tokens"].index("it")]
+    assert readme["tokens"][row.index(max(row))] == "animal"
     with pytest.raises(Exception, match="Head must be a whole number from 0 to 8"):
         client.predict(
             "The cat.", "HuggingFaceTB/SmolLM2-135M-Instruct", 0, 9, api_name="/attention"
