@@ -27,6 +27,7 @@ from models.attention import (
     extract_attention,
 )
 from models.attention_cache import AttentionCache
+from models.errors import InvalidInputError
 from models.registry import Registry
 
 INTRO = (
@@ -65,7 +66,7 @@ class AttentionTab:
         outputs = [self.text, self.model] + ([tabs] if tabs is not None else [])
         trigger.click(send, inputs=source_text, outputs=outputs, api_visibility="private").then(
             **self._extract
-        ).then(**self._render)
+        ).success(**self._render)
 
 
 def build(registry: Registry) -> AttentionTab:
@@ -158,17 +159,18 @@ def build(registry: Registry) -> AttentionTab:
         "fn": extract,
         "inputs": [model, text, layer, head, focus_hint, focus],
         "outputs": [result_state, summary, layer, head, focus, focus_hint],
+        "api_visibility": "private",
     }
     render_kwargs = {
         "fn": user_errors(render_all),
         "inputs": [result_state, view, layer, head, score, focus, focus_mode],
         "outputs": [main_plot, overview_plot, top_heads, focus_plot],
         "show_progress": "hidden",
+        "api_visibility": "private",
     }
-    for trigger in (run.click, text.submit):
-        trigger(**extract_kwargs, api_visibility="private").then(
-            **render_kwargs, api_visibility="private"
-        )
+    # Picking another model re-runs the text through it at once: nothing else to press.
+    for trigger in (run.click, text.submit, model.input):
+        trigger(**extract_kwargs).success(**render_kwargs)
 
     def apply_preset(name: str | None) -> tuple:
         chosen = preset_by_name(name or "")
@@ -189,9 +191,7 @@ def build(registry: Registry) -> AttentionTab:
         inputs=preset,
         outputs=[model, text, layer, head, view, focus_hint, preset_note],
         api_visibility="private",
-    ).then(**extract_kwargs, api_visibility="private").then(
-        **render_kwargs, api_visibility="private"
-    )
+    ).then(**extract_kwargs).success(**render_kwargs)
 
     main_only = {
         "fn": user_errors(lambda r, v, lay, hd: views.main_figure(r, v, lay, hd)),
@@ -202,7 +202,7 @@ def build(registry: Registry) -> AttentionTab:
     }
     view.input(**main_only)
     for slider in (layer, head):
-        slider.input(**render_kwargs, api_visibility="private")  # the overview outlines the head
+        slider.input(**render_kwargs)  # the overview outlines the head
     score.input(
         user_errors(views.overview),
         inputs=[result_state, score, layer, head],
@@ -229,7 +229,9 @@ def build(registry: Registry) -> AttentionTab:
     def attention(text: str, model: str = default_model, layer: int = 0, head: int = 0) -> dict:
         """One head's attention matrix for a text: tokens, and matrix[query][key] (rows sum to 1).
         Layers and heads count from 0; text is cut to the token cap (see token_cap, kept_text)."""
-        name = model if isinstance(model, str) and model.strip() else default_model
+        if model is not None and not isinstance(model, str):
+            raise InvalidInputError(f"The model must be a name (a string), not {model!r}.")
+        name = model.strip() if model and model.strip() else default_model
         text = check_text(text)
         result = cache.get(name, text, lambda: extract_attention(registry, name, text))
         return views.api_payload(result, layer, head)

@@ -100,5 +100,11 @@ def test_attention_endpoint_with_gradio_client(app_url: str) -> None:
         client.predict(
             "The cat.", "HuggingFaceTB/SmolLM2-135M-Instruct", 0, 9, api_name="/attention"
         )
+    with pytest.raises(Exception, match="Layer must be a whole number from 0 to 29"):
+        client.predict(
+            "The cat.", "HuggingFaceTB/SmolLM2-135M-Instruct", -1, 0, api_name="/attention"
+        )
+    with pytest.raises(Exception, match="No model named 'nope'"):
+        client.predict("The cat.", "nope", 0, 0, api_name="/attention")
     with pytest.raises(Exception, match="Type some text first"):
         client.predict("", "HuggingFaceTB/SmolLM2-135M-Instruct", 0, 0, api_name="/attention")
