@@ -72,7 +72,12 @@ class AttentionTab:
 def build(registry: Registry) -> AttentionTab:
     cache = AttentionCache()
     choices = attention_model_choices(registry)
-    default_model = registry.default("causal-lm")
+    names = [name for _, name in choices]
+    # The default decoder when there is one; a registry without decoders still gets a tab.
+    default_model = registry.default("causal-lm") if "causal-lm" in {
+        registry.spec(n).kind for n in names
+    } else (names[0] if names else "")  # fmt: skip
+    presets = [p for p in PRESETS if p.model in names]  # only presets whose model is here
     first = PRESETS[1]  # the decoder example: a sensible text to start from
 
     @user_errors
@@ -99,9 +104,9 @@ def build(registry: Registry) -> AttentionTab:
     result_state = gr.State(None)
     focus_hint = gr.State("")
     with gr.Row(equal_height=True):
-        model = gr.Dropdown(choices, value=default_model, label="Model", scale=2)
+        model = gr.Dropdown(choices, value=default_model or None, label="Model", scale=2)
         preset = gr.Dropdown(
-            [p.name for p in PRESETS], value=None, label="Presets", scale=2,
+            [p.name for p in presets], value=None, label="Presets", scale=2,
             elem_id="attention-preset",
         )  # fmt: skip
     preset_note = gr.Markdown("", elem_classes=["attention-note"])

@@ -28,3 +28,14 @@ def test_build_returns_handles_and_wire_send_targets_the_text_box() -> None:
     text, model, tab = send_fn.fn("Once upon a time")
     assert text == "Once upon a time" and model == registry.default("causal-lm")
     assert tab.selected == "attention"
+
+
+def test_the_tab_builds_without_any_attention_model() -> None:
+    from models.registry import Registry
+    from tests.fakes import fake_spec
+
+    registry = Registry()
+    registry.register(fake_spec("painter", kind="text-to-image"))
+    with gr.Blocks():
+        handles = attention.build(registry)
+    assert handles.model.choices == []
