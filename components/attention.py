@@ -69,6 +69,14 @@ class AttentionTab:
         ).success(**self._render)
 
 
+def _whole(value: Any) -> int:
+    """A slider value as a non-negative int (0 for anything odd a browser might send)."""
+    try:
+        return max(int(value), 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
 def build(registry: Registry) -> AttentionTab:
     cache = AttentionCache()
     choices = attention_model_choices(registry)
@@ -89,13 +97,14 @@ def build(registry: Registry) -> AttentionTab:
         result = cache.get(
             model, check_text(text), lambda: extract_attention(registry, model, text)
         )
-        layer_now, head_now = min(int(layer), result.layers - 1), min(int(head), result.heads - 1)
+        layer_now = min(_whole(layer), result.layers - 1)  # keep the user's head and layer
+        head_now = min(_whole(head), result.heads - 1)  # when the new model has them
         position = views.pick_focus(result, focus_hint or "", focus)
         return (
             result,
             views.summary_markdown(result),
-            gr.Slider(maximum=result.layers - 1, value=max(layer_now, 0)),
-            gr.Slider(maximum=result.heads - 1, value=max(head_now, 0)),
+            gr.Slider(maximum=result.layers - 1, value=layer_now),
+            gr.Slider(maximum=result.heads - 1, value=head_now),
             gr.Dropdown(choices=views.focus_choices(result), value=position),
             "",
         )
