@@ -101,7 +101,7 @@ def overview(
     which = "Sharpest" if score == "entropy" else "Highest"
     top = ", ".join(
         f"layer {lay} head {hd} ({value:.2f})"
-        for lay, hd, value in stats.top_heads(result.attentions, score, 5)
+        for lay, hd, value in stats.top_heads(values, score, 5)
     )
     return figure, f"{which} {score}: {top}."
 

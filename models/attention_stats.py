@@ -70,11 +70,11 @@ def token_focus(attentions: np.ndarray, position: int, head: int | None) -> np.n
     return rows.mean(axis=1) if head is None else rows[:, head, :]
 
 
-def top_heads(attentions: np.ndarray, score: str, count: int = 5) -> list[tuple[int, int, float]]:
-    """The ``count`` (layer, head, value) with the highest score (lowest, for entropy)."""
-    values = head_scores(attentions, score)
-    order = np.argsort(values, axis=None)
+def top_heads(scores: np.ndarray, score: str, count: int = 5) -> list[tuple[int, int, float]]:
+    """The ``count`` (layer, head, value) of a head_scores array with the highest score (the
+    lowest, for entropy: the sharpest heads)."""
+    order = np.argsort(scores, axis=None, kind="stable")
     if score != "entropy":
         order = order[::-1]
-    picks = [np.unravel_index(i, values.shape) for i in order[:count]]
-    return [(int(layer), int(head), float(values[layer, head])) for layer, head in picks]
+    picks = [np.unravel_index(i, scores.shape) for i in order[:count]]
+    return [(int(layer), int(head), float(scores[layer, head])) for layer, head in picks]

@@ -62,7 +62,9 @@ def test_head_scores_measure_what_they_say() -> None:
     expected_entropy = np.mean([math.log2(n) for n in range(1, seq + 1)])
     assert stats.head_scores(attentions, "entropy")[0, 1] == pytest.approx(expected_entropy)
     assert stats.head_scores(attentions, "self")[0, 0] == pytest.approx(1 / seq)
-    assert stats.top_heads(attentions, "entropy", 1)[0][:2] == (0, 0)
+    entropy = stats.head_scores(attentions, "entropy")
+    assert stats.top_heads(entropy, "entropy", 1)[0][:2] == (0, 0)
+    assert stats.top_heads(entropy, "self", 1)[0][:2] == (0, 1)  # the highest, for other scores
     with pytest.raises(ValueError, match="Unknown head score"):
         stats.head_scores(attentions, "nonsense")
 
