@@ -1,6 +1,6 @@
 """Presets for the Attention tab: texts and heads that show something striking.
 
-Every head named here was found by measuring (scripts in tests/test_attention_presets.py check
+Every head named here was found by measuring (tests/test_attention_views.py checks
 that each still shows its effect), not guessed: e.g. for the pronoun preset, layer 3 head 1 of
 all-MiniLM-L6-v2 is the head where 'it' puts the most weight on 'animal' (0.68), and it does the
 same for 'The trophy didn't fit in the suitcase because it was too big.' (0.58 on 'trophy').
