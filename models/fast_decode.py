@@ -30,11 +30,6 @@ from typing import Any, ClassVar
 import torch
 import torch.nn.functional as F
 
-# fbgemm's int8 kernels are the fast CPU path in torch 2.13; their quantized-tensor constructors
-# warn that they are deprecated. The warning says nothing a user can act on, so it is muted here.
-warnings.filterwarnings("ignore", message=r".*quantize_per_tensor, torch.quantize_per_channel.*")
-warnings.filterwarnings("ignore", message=r".*torch\.ao\.quantization.*deprecated.*")
-
 LLAMA_LIKE = {"llama"}
 
 
@@ -76,7 +71,11 @@ class Int8Linear:
         weight = weight.contiguous()
         scales = (weight.abs().amax(dim=1) / 127.0).clamp(min=1e-12).double()
         zeros = torch.zeros(weight.shape[0], dtype=torch.long)
-        qweight = torch.quantize_per_channel(weight, scales, zeros, 0, torch.qint8)
+        with warnings.catch_warnings():
+            # fbgemm's int8 kernels are the fast CPU path in torch 2.13, but its quantized-tensor
+            # constructors warn that they are deprecated: nothing a user can act on.
+            warnings.simplefilter("ignore", UserWarning)
+            qweight = torch.quantize_per_channel(weight, scales, zeros, 0, torch.qint8)
         b = None if bias is None else bias.detach().float().contiguous()
         self.packed = torch.ops.quantized.linear_prepack(qweight, b)
 
@@ -341,6 +340,12 @@ class FastDecoder:
                 built = cls(model, tokenizer, quantize=quantize)
                 cls._built[key] = built
             return built
+
+    @classmethod
+    def is_built(cls, model: Any, quantize: bool = True) -> bool:
+        """Whether ``for_model`` would return at once (the int8 copy takes seconds to build)."""
+        built = cls._built.get((id(model), quantize))
+        return built is not None and built._source_model is model
 
     def new_sequence(self, max_len: int) -> LlamaDecoder | CachedForwardDecoder:
         if self.llama is not None:
