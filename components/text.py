@@ -174,10 +174,12 @@ def build(registry: Registry) -> TextTab:
                 1, MAX_REPETITION_PENALTY, balanced.repetition_penalty, step=0.05,
                 label="Repetition penalty (1 = off)",
             )  # fmt: skip
-            max_new = gr.Slider(1, MAX_NEW_TOKENS, 128, step=1, label="Max new tokens")
+            max_new = gr.Slider(
+                1, MAX_NEW_TOKENS, 128, step=1, label="Max new tokens", elem_id="text-max-new"
+            )
             seed = gr.Number(
                 -1, precision=0, label="Seed (-1 = random; the seed used is shown)",
-                minimum=-1, maximum=2**32 - 1,
+                minimum=-1, maximum=2**32 - 1, elem_id="text-seed",
             )  # fmt: skip
         with gr.Column(scale=5):
             prompt = gr.Textbox(
@@ -209,10 +211,11 @@ def build(registry: Registry) -> TextTab:
                         elem_id="text-picked",
                     )
                     with gr.Row():
-                        alt_chart = gr.Plot(label="Alternatives", scale=3)
+                        alt_chart = gr.Plot(label="Alternatives", scale=3, elem_id="text-alt-chart")
                         alt_table = gr.Dataframe(
                             headers=text_view.TABLE_HEADERS, label="Alternatives",
                             interactive=False, elem_id="text-alternatives", scale=2,
+                            column_widths=text_view.TABLE_WIDTHS,
                         )  # fmt: skip
                 with gr.Tab("Next-token explorer"):
                     gr.Markdown(
@@ -227,10 +230,13 @@ def build(registry: Registry) -> TextTab:
                         explore = gr.Button("Show next-token distribution", variant="primary")
                     summary = gr.Markdown(elem_id="text-explorer-summary")
                     with gr.Row():
-                        dist_chart = gr.Plot(label="Next-token distribution", scale=3)
+                        dist_chart = gr.Plot(
+                            label="Next-token distribution", scale=3, elem_id="text-explorer-chart"
+                        )
                         dist_table = gr.Dataframe(
                             headers=text_view.TABLE_HEADERS, label="Top tokens",
                             interactive=False, elem_id="text-explorer-table", scale=2,
+                            column_widths=text_view.TABLE_WIDTHS,
                         )  # fmt: skip
 
     settings = [temperature, top_k, top_p, max_new, repetition, seed]

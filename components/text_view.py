@@ -28,7 +28,8 @@ BUCKETS = [
     (0.0, "< 5%", "#d73027"),
 ]
 COLOR_MAP = {label: colour for _, label, colour in BUCKETS}
-TABLE_HEADERS = ["token", "model probability", "after sampler"]
+TABLE_HEADERS = ["token", "model", "after sampler"]
+TABLE_WIDTHS = ["50%", "22%", "28%"]
 
 
 def probability_bucket(probability: float) -> str:
@@ -43,12 +44,12 @@ def token_records(scored: list[ScoredToken], tokenizer: Any) -> list[dict[str, A
     return [
         {
             "piece": token.piece,
-            "token": visible_token(tokenizer.decode([token.token_id])),
+            "token": visible_token(tokenizer, token.token_id),
             "probability": token.probability,
             "sampler_probability": token.sampler_probability,
             "alternatives": [
                 [
-                    visible_token(tokenizer.decode([alt.token_id])),
+                    visible_token(tokenizer, alt.token_id),
                     alt.model_probability,
                     alt.sampler_probability,
                 ]
@@ -122,7 +123,7 @@ def distribution_rows(
     alternatives = top_alternatives(distribution.model_probs, distribution.sampler_probs, count)
     return [
         (
-            visible_token(tokenizer.decode([alt.token_id])),
+            visible_token(tokenizer, alt.token_id),
             alt.model_probability,
             alt.sampler_probability,
         )

@@ -22,6 +22,7 @@ Not here: sampling (models/next_token.py) or the generation loop (models/text_ge
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import warnings
@@ -31,6 +32,24 @@ import torch
 import torch.nn.functional as F
 
 LLAMA_LIKE = {"llama"}
+# One intra-op thread for decoding: one token's matmuls are too small to gain from more, and on a
+# shared CPU extra OpenMP threads stall waiting for each other (10x slower on a busy 2-core box).
+DECODE_THREADS = 1
+
+
+@contextlib.contextmanager
+def intra_op_threads(count: int):
+    """Run a block with ``count`` torch threads. torch's setting is per OS thread, and Gradio runs
+    each step of a generator on some worker thread, so it is set and restored around each call."""
+    previous = torch.get_num_threads()
+    if previous == count:
+        yield
+        return
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 SMOOTHING_ALPHA = 0.5  # SmoothQuant's balance between activation and weight outliers
@@ -187,10 +206,12 @@ class LlamaDecoder:
 
     def start(self, ids: list[int], all_logits: bool = False) -> torch.Tensor:
         self.length = 0
-        return self._forward(torch.tensor([ids]), all_logits)
+        with intra_op_threads(DECODE_THREADS):
+            return self._forward(torch.tensor([ids]), all_logits)
 
     def step(self, token_id: int) -> torch.Tensor:
-        return self._forward(torch.tensor([[token_id]]), False)
+        with intra_op_threads(DECODE_THREADS):
+            return self._forward(torch.tensor([[token_id]]), False)
 
     def _rms(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         variance = x.pow(2).mean(-1, keepdim=True)

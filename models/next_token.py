@@ -92,4 +92,4 @@ def kept_count(sampler_probs: torch.Tensor) -> int:
 def entropy_bits(probs: torch.Tensor) -> float:
     """Uncertainty of a distribution in bits (0 = certain)."""
     nonzero = probs[probs > 0]
-    return float(-(nonzero * torch.log2(nonzero)).sum())
+    return max(0.0, float(-(nonzero * torch.log2(nonzero)).sum()))  # never print "-0.00"

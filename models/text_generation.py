@@ -23,7 +23,7 @@ import torch
 
 from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
-from models.fast_decode import FastDecoder
+from models.fast_decode import DECODE_THREADS, FastDecoder, intra_op_threads
 from models.next_token import (
     Alternative,
     apply_repetition_penalty,
@@ -221,17 +221,21 @@ def generate(
     ends = end_token_ids(lm)
     history = list(prepared.ids)
     started = time.perf_counter()
-    logits = decoder.start(prepared.ids)[0]
     run.stop_reason = "max new tokens"
+    token = -1
     for index in range(settings.max_new_tokens):
         if stop is not None and stop.is_set():
             run.stop_reason = "stopped"
             break
-        penalized = apply_repetition_penalty(logits, history, settings.repetition_penalty)
-        probs = sampler_probabilities(
-            penalized, settings.temperature, settings.top_k, settings.top_p
-        )
-        token = sample(probs, generator)
+        # All per-token tensor work on one thread: torch's setting is per OS thread and Gradio
+        # may resume this generator on another, so it is applied between yields, never across.
+        with intra_op_threads(DECODE_THREADS):
+            logits = decoder.start(prepared.ids)[0] if index == 0 else decoder.step(token)[0]
+            penalized = apply_repetition_penalty(logits, history, settings.repetition_penalty)
+            probs = sampler_probabilities(
+                penalized, settings.temperature, settings.top_k, settings.top_p
+            )
+            token = sample(probs, generator)
         history.append(token)
         if token in ends:
             run.stop_reason = "end of text"
@@ -242,8 +246,6 @@ def generate(
         if index == 0:
             run.first_token_seconds = run.seconds
         yield run
-        if index + 1 < settings.max_new_tokens:
-            logits = decoder.step(token)[0]
     run.seconds = time.perf_counter() - started
     run.finished = True
     yield run
@@ -270,7 +272,8 @@ def score_tokens(
     generated = [t.token_id for t in run.tokens]
     ids = run.prompt_ids + generated
     device = lm.model.device
-    logits = lm.model(torch.tensor([ids], device=device)).logits[0].float().cpu()
+    with intra_op_threads(DECODE_THREADS):  # see generate(): stalls less on a shared CPU
+        logits = lm.model(torch.tensor([ids], device=device)).logits[0].float().cpu()
     start = len(run.prompt_ids)
     scored = []
     for offset, token in enumerate(run.tokens):
@@ -313,7 +316,8 @@ def next_token_distribution(
     """One fp32 forward pass: the model's distribution over the token after ``prompt``."""
     prepared = prepare_prompt(lm, prompt, chat, 1)
     device = lm.model.device
-    logits = lm.model(torch.tensor([prepared.ids], device=device)).logits[0, -1].float().cpu()
+    with intra_op_threads(DECODE_THREADS):
+        logits = lm.model(torch.tensor([prepared.ids], device=device)).logits[0, -1].float().cpu()
     return reshape_distribution(logits, prepared.ids, settings, prepared.notice)
 
 
@@ -334,8 +338,11 @@ def reshape_distribution(
     )
 
 
-def visible_token(text: str) -> str:
-    """A token's text made readable in a table: spaces, newlines and tabs shown as symbols."""
-    if text == "":
-        return "∅ (part of a character)"
+def visible_token(tokenizer: Any, token_id: int) -> str:
+    """A token's text made readable in a table: spaces, newlines and tabs shown as symbols; a
+    token holding only some bytes of a character (emoji, CJK) shows its raw vocabulary entry."""
+    text = tokenizer.decode([token_id])
+    if text == "" or "\ufffd" in text:
+        raw = tokenizer.convert_ids_to_tokens(token_id)
+        return f"⟨{raw}⟩ (part of a character)"
     return text.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥")
