@@ -295,8 +295,19 @@ def build(registry: Registry) -> TextTab:
         )  # fmt: skip
 
     explore_inputs = [model, prompt, explorer_chat, temperature, top_k, top_p, repetition, shown]
-    explore.click(
-        on_explore, explore_inputs, [summary, dist_chart, dist_table],
-        api_name="token_probabilities",
-    )  # fmt: skip
+    explore_outputs = [summary, dist_chart, dist_table]
+    explore.click(on_explore, explore_inputs, explore_outputs, api_name="token_probabilities")
+
+    def refresh_explorer(shown_summary: str, *values: Any) -> Any:
+        """Moving a sampler slider redraws the explorer once it has been used."""
+        if not shown_summary:
+            return gr.skip(), gr.skip(), gr.skip()
+        return on_explore(*values)
+
+    for control_input in (temperature, top_k, top_p, repetition, shown, explorer_chat):
+        event = control_input.input if control_input is explorer_chat else control_input.release
+        event(
+            refresh_explorer, [summary, *explore_inputs], explore_outputs,
+            api_visibility="private", trigger_mode="always_last",
+        )  # fmt: skip
     return TextTab(prompt=prompt, output=output)
