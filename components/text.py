@@ -185,8 +185,8 @@ def build(registry: Registry) -> TextTab:
             prompt = gr.Textbox(
                 DEFAULT_PROMPT, lines=3, label="Prompt", elem_id="text-prompt", max_length=20_000
             )
-            with gr.Tabs():
-                with gr.Tab("Generate"):
+            with gr.Column():
+                with gr.Column():
                     with gr.Row():
                         generate_button = gr.Button(
                             "Generate", variant="primary", elem_id="text-generate"
@@ -217,7 +217,10 @@ def build(registry: Registry) -> TextTab:
                             interactive=False, elem_id="text-alternatives", scale=2,
                             column_widths=text_view.TABLE_WIDTHS,
                         )  # fmt: skip
-                with gr.Tab("Next-token explorer"):
+                with gr.Accordion(
+                    "Next-token explorer: the distribution before and after the sampler",
+                    elem_id="text-explorer",
+                ):
                     gr.Markdown(
                         "The model's distribution over the **next** token after the prompt "
                         "(chat mode off by default here: the raw continuation), before and after "

@@ -28,8 +28,8 @@ BUCKETS = [
     (0.0, "< 5%", "#d73027"),
 ]
 COLOR_MAP = {label: colour for _, label, colour in BUCKETS}
-TABLE_HEADERS = ["token", "model", "after sampler"]
-TABLE_WIDTHS = ["50%", "22%", "28%"]
+TABLE_HEADERS = ["token", "model", "sampler"]  # probability: raw, then after the sampler
+TABLE_WIDTHS = ["48%", "26%", "26%"]
 
 
 def probability_bucket(probability: float) -> str:

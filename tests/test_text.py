@@ -287,3 +287,11 @@ def test_token_probabilities_shows_before_and_after_the_sampler(registry) -> Non
     assert sum(value != "0.0%" for value in after) == 3
     _, _, greedy = token_probabilities(registry, name, "the cat", False, 0, 0, 1, 1, 5)
     assert greedy[0][2] == "100.0%" and all(row[2] == "0.0%" for row in greedy[1:])
+
+
+def test_the_tab_is_built_with_its_two_public_endpoints(registry) -> None:
+    from app import build_app
+
+    demo = build_app(registry)
+    public = {dep.api_name for dep in demo.fns.values() if dep.api_visibility == "public"}
+    assert {"generate_text", "token_probabilities"} <= public

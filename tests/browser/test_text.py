@@ -53,7 +53,6 @@ def test_generate_stream_select_a_token_and_see_alternatives(page) -> None:
 
 def test_next_token_explorer_shows_before_and_after(page) -> None:
     page.get_by_role("tab", name="Text", exact=True).click()
-    page.get_by_role("tab", name="Next-token explorer").click()
     page.locator("#text-prompt textarea").fill("The capital of France is")
     page.get_by_role("button", name="Show next-token distribution").click()
     summary = page.locator("#text-explorer-summary")
