@@ -60,3 +60,21 @@ def test_next_token_explorer_shows_before_and_after(page) -> None:
     expect(page.locator("#text-explorer-table")).to_contain_text("Paris")
     expect(page.locator("#text-explorer-chart .main-svg").first).to_be_visible(timeout=30_000)
     screenshot(page, "text-explorer")
+
+
+def test_stop_ends_a_running_generation_at_once(page) -> None:
+    page.get_by_role("tab", name="Text", exact=True).click()
+    page.locator("#text-prompt textarea").fill("Tell me a very long story about a lighthouse.")
+    max_new = page.locator("#text-max-new input[type=number]")
+    max_new.fill("512")
+    max_new.press("Enter")
+    page.locator("#text-generate").click()
+    expect(page.locator("#text-status")).to_contain_text("Generating", timeout=120_000)
+    page.locator("#text-stop").click()
+    page.locator("#text-stop").click()  # pressing twice is harmless
+    status = page.locator("#text-status")
+    expect(status).to_contain_text("ended: stopped", timeout=15_000)
+    expect(page.locator("#text-tokens .token").first).to_be_visible(timeout=60_000)
+    words = len(page.locator("#text-output textarea").input_value().split())
+    assert 0 < words < 300  # far short of 512 tokens
+    screenshot(page, "text-stopped")
