@@ -78,3 +78,32 @@ def test_stop_ends_a_running_generation_at_once(page) -> None:
     words = len(page.locator("#text-output textarea").input_value().split())
     assert 0 < words < 300  # far short of 512 tokens
     screenshot(page, "text-stopped")
+
+
+def test_api_streams_is_deterministic_by_seed_and_refuses_bad_values(app_url: str) -> None:
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    args = ("HuggingFaceTB/SmolLM2-135M-Instruct", "Name three colours.", True, True)
+    job = client.submit(*args, 0.9, 50, 0.95, 24, 1.1, 123, api_name="/generate_text")
+    updates = list(job)
+    text, status, tokens = job.outputs()[-1]
+    assert len(updates) > 3 and "seed **123**" in status and text
+    assert "".join(item["token"] for item in tokens) == text  # with "class_or_confidence"
+    again = client.predict(*args, 0.9, 50, 0.95, 24, 1.1, 123, api_name="/generate_text")
+    assert again[0] == text
+    summary, _, table = client.predict(
+        "HuggingFaceTB/SmolLM2-135M-Instruct", "The capital of France is", False, 0.7, 50, 0.9,
+        1.0, 10, api_name="/token_probabilities",
+    )  # fmt: skip
+    assert "can be picked" in summary and table["data"][0][0] == "␣Paris"
+    # JSON has no NaN, so a client sends it as text. Gradio's Slider checks its own range before
+    # our handler runs (the handler validates again for direct calls; see tests/test_text.py).
+    for bad in (("NaN", 50), (0.7, -5), (0.7, 10**9)):
+        try:
+            client.predict(*args, *bad, 0.95, 24, 1.1, 1, api_name="/generate_text")
+        except Exception as error:
+            assert "Traceback" not in str(error)
+        else:
+            raise AssertionError(f"{bad} was accepted")
+    assert client.predict(*args, 0, 0, 1, 4, 1, 1, api_name="/generate_text")[0]  # still up
