@@ -27,16 +27,21 @@ def build_app(registry: Registry) -> gr.Blocks:
         with gr.Tabs() as tabs:
             with gr.Tab("Start here", id="start"):
                 start_here.build(tabs)
-            for tab_id, title, module in (
-                ("text", "Text", text),
-                ("image", "Image", image),
-                ("embeddings", "Embeddings", embeddings),
-                ("attention", "Attention", attention),
-                ("finetune", "Fine-tune", finetune),
-                ("models", "Models", models_panel),
-            ):
-                with gr.Tab(title, id=tab_id):
-                    module.build(registry)
+            with gr.Tab("Text", id="text"):
+                text_tab = text.build(registry)
+            with gr.Tab("Image", id="image"):
+                image.build(registry)
+            with gr.Tab("Embeddings", id="embeddings"):
+                embeddings.build(registry)
+            with gr.Tab("Attention", id="attention"):
+                attention_tab = attention.build(registry)
+            with gr.Tab("Fine-tune", id="finetune"):
+                finetune.build(registry)
+            with gr.Tab("Models", id="models"):
+                models_panel.build(registry)
+        # Cross-tab: the text the Text tab wrote, inspected in the Attention tab.
+        attention_tab.wire_send(text_tab.send_to_attention, text_tab.output,
+                                registry.default("causal-lm"), tabs)  # fmt: skip
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=2)
     return demo
 

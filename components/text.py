@@ -48,6 +48,7 @@ class TextTab:
 
     prompt: gr.Textbox
     output: gr.Textbox  # the generated text
+    send_to_attention: gr.Button  # app.py wires it to the Attention tab
 
 
 def load_lm(registry: Registry, model_name: Any) -> CausalLM:
@@ -197,6 +198,10 @@ def build(registry: Registry) -> TextTab:
                         elem_id="text-output", interactive=False,
                     )  # fmt: skip
                     status = gr.Markdown(elem_id="text-status")
+                    send_to_attention = gr.Button(
+                        "See the attention behind this text →", size="sm",
+                        elem_id="text-send-attention",
+                    )  # fmt: skip
                     gr.Markdown(
                         "### Why this token?\nEach token coloured by the probability the "
                         "full-precision model gave it. **Click a token** to see the alternatives."
@@ -313,4 +318,4 @@ def build(registry: Registry) -> TextTab:
             refresh_explorer, [summary, *explore_inputs], explore_outputs,
             api_visibility="private", trigger_mode="always_last",
         )  # fmt: skip
-    return TextTab(prompt=prompt, output=output)
+    return TextTab(prompt=prompt, output=output, send_to_attention=send_to_attention)
