@@ -214,7 +214,8 @@ def _umap(embeddings: np.ndarray, params: ProjectionParams, notes: list[str]) ->
 def _tsne(embeddings: np.ndarray, params: ProjectionParams, notes: list[str]) -> np.ndarray:
     from sklearn.manifold import TSNE
 
-    perplexity = min(30.0, max(2.0, (len(embeddings) - 1) / 3))
+    # sklearn needs perplexity < n; a third of n keeps small sets from collapsing into one blob.
+    perplexity = float(min(30, max(2, (len(embeddings) - 1) // 3)))
     if perplexity < 30:
         notes.append(f"t-SNE perplexity lowered to {perplexity:.0f} for {len(embeddings)} points.")
     return TSNE(
