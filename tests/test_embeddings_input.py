@@ -62,7 +62,9 @@ def test_empty_text_box_is_refused(bad) -> None:
 
 
 def test_too_few_sentences_says_how_many_are_needed() -> None:
-    with pytest.raises(InvalidInputError, match="has 2 distinct non-empty sentences; .* at least 3"):
+    with pytest.raises(
+        InvalidInputError, match=r"has 2 distinct non-empty sentences; .* at least 3"
+    ):
         from_text("same\nsame\nother")
 
 
@@ -101,9 +103,11 @@ def test_csv_upload_with_text_and_label_columns(tmp_path: Path) -> None:
 
 def test_csv_without_the_named_column_lists_the_columns(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "data.csv", ["sentence", "topic"], [["a", "b"]] * 3)
-    with pytest.raises(InvalidInputError, match="no column 'text'. Columns found: 'sentence', 'topic'"):
+    with pytest.raises(
+        InvalidInputError, match=r"no column 'text'. Columns found: 'sentence', 'topic'"
+    ):
         from_upload(path, "text", "")
-    with pytest.raises(InvalidInputError, match="no column 'category'. Columns found"):
+    with pytest.raises(InvalidInputError, match=r"no column 'category'. Columns found"):
         from_upload(path, "sentence", "category")
 
 
@@ -130,7 +134,7 @@ def test_binary_file_is_refused(tmp_path: Path) -> None:
 def test_non_utf8_file_is_refused_with_the_fix(tmp_path: Path) -> None:
     path = tmp_path / "latin1.txt"
     path.write_bytes("café\ncrème brûlée\nthird line\n".encode("latin-1"))
-    with pytest.raises(InvalidInputError, match="not UTF-8 text .* save it as UTF-8"):
+    with pytest.raises(InvalidInputError, match=r"not UTF-8 text .* save it as UTF-8"):
         from_upload(path)
 
 
@@ -145,7 +149,7 @@ def test_fifty_megabyte_upload_is_refused_without_reading_it(tmp_path: Path) -> 
 def test_other_file_types_and_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "slides.pptx"
     path.write_text("text")
-    with pytest.raises(InvalidInputError, match="not a .csv or .txt file"):
+    with pytest.raises(InvalidInputError, match=r"not a .csv or .txt file"):
         from_upload(path)
     with pytest.raises(InvalidInputError, match="No file uploaded"):
         from_upload(None)

@@ -132,8 +132,10 @@ def test_neighbour_graph_matches_brute_force(metric: str, monkeypatch) -> None:
     monkeypatch.setattr("models.projection.KNN_CHUNK", 7)  # several chunks, uneven last one
     points = blobs(per_group=10)
     indices, distances = nearest_neighbor_graph(points, 5, metric)
-    full = 1 - points @ points.T if metric == "cosine" else np.linalg.norm(
-        points[:, None] - points[None], axis=2
+    full = (
+        1 - points @ points.T
+        if metric == "cosine"
+        else np.linalg.norm(points[:, None] - points[None], axis=2)
     )
     for row in range(len(points)):
         assert indices[row, 0] == row and distances[row, 0] == pytest.approx(0, abs=1e-3)
