@@ -350,17 +350,34 @@ def build(registry: Registry) -> None:
     )
 
     @user_errors
-    def run(*args: Any, progress=gr.Progress()):  # noqa: B008  (gradio's progress idiom)
+    def run(
+        source: str = SOURCES[0],
+        example: str | None = names[0],
+        text: str | None = "",
+        upload: str | None = None,
+        text_column: str = "text",
+        label_column: str = "label",
+        model: str = registry.default("sentence-embedder"),
+        method: str = "UMAP",
+        dimensions: int = 2,
+        n_neighbors: int = 15,
+        min_dist: float = 0.1,
+        metric: str = "cosine",
+        seed: int = 42,
+        compare_with: str = COMPARE_NONE,
+        state: MapState | None = None,
+        progress=gr.Progress(),  # noqa: B008  (gradio's progress idiom)
+    ):
         main, other, text_summary, csv_path, new_state = project_embeddings(
-            registry, *args, progress=progress
-        )
-        return (
-            main,
-            gr.update(value=other, visible=other is not None),
-            text_summary,
-            csv_path,
-            new_state,
-        )
+            registry, source, example, text, upload, text_column, label_column, model, method,
+            dimensions, n_neighbors, min_dist, metric, seed, compare_with, state, progress,
+        )  # fmt: skip
+        shown = gr.update(value=other, visible=other is not None)
+        return main, shown, text_summary, csv_path, new_state
+
+    @user_errors
+    def find(query: str, k: int = 5, state: MapState | None = None):
+        return nearest_neighbors(registry, query, k, state)
 
     go_button.click(
         run,
@@ -388,7 +405,7 @@ def build(registry: Registry) -> None:
     ).then(lambda: None, outputs=neighbours, api_visibility="private")  # old neighbours are stale
     gr.on(
         triggers=[find_button.click, query.submit],
-        fn=user_errors(lambda q, k, s: nearest_neighbors(registry, q, k, s)),
+        fn=find,
         inputs=[query, top_k, state],
         outputs=[neighbours, main_plot],
         api_name="nearest_neighbors",
