@@ -319,17 +319,30 @@ def build(registry: Registry) -> None:
                 label="Nearest neighbours",
                 interactive=False,
                 wrap=True,
+                column_widths=["9%", "61%", "14%", "16%"],
                 elem_id="embeddings-neighbours",
             )
-            with gr.Row():
-                csv_file = gr.File(label="Coordinates and labels (CSV)", interactive=False)
-                html_file = gr.File(label="Interactive plot (HTML)", interactive=False)
-            with gr.Row():
-                html_button = gr.Button("Export plot as HTML", size="sm")
-                gr.Markdown(
-                    "For a PNG, use the camera icon in the plot's toolbar "
-                    "(“Download plot as a png”)."
+            with gr.Row(equal_height=True):
+                csv_file = gr.File(
+                    label="Coordinates and labels (CSV)",
+                    interactive=False,
+                    height=110,
+                    elem_id="embeddings-csv",
                 )
+                with gr.Column():
+                    html_button = gr.Button("Export plot as HTML", size="sm")
+                    html_file = gr.File(
+                        label="Interactive plot (HTML)",
+                        interactive=False,
+                        visible=False,
+                        height=110,
+                        elem_id="embeddings-html",
+                    )
+                    gr.Markdown(
+                        "For a PNG, use the camera icon in the plot's toolbar "
+                        "(“Download plot as a PNG”).",
+                        elem_classes="embeddings-note",
+                    )
 
     def show_source(choice: str):
         return (
@@ -413,5 +426,8 @@ def build(registry: Registry) -> None:
         "and the map with the query and its neighbours highlighted.",
     )
     html_button.click(
-        user_errors(export_html), inputs=state, outputs=html_file, api_visibility="private"
+        user_errors(lambda current: gr.update(value=export_html(current), visible=True)),
+        inputs=state,
+        outputs=html_file,
+        api_visibility="private",
     )

@@ -21,9 +21,9 @@ def test_example_set_becomes_a_map_and_a_query_finds_neighbours(page) -> None:
     expect(summary).to_contain_text("200 sentences", timeout=FIRST_MAP_MS)
     expect(summary).to_contain_text("coloured by their labels")
     plot = page.locator("#embeddings-map .js-plotly-plot")
-    expect(plot).to_be_visible()
+    expect(plot).to_be_visible(timeout=30_000)  # plotly.js loads on first use
     legend = plot.locator(".legendtext")
-    expect(legend).to_have_count(5)
+    expect(legend).to_have_count(5, timeout=30_000)
     expect(legend.first).to_have_text("cooking (40)")
     expect(plot.locator(".gl-canvas").first).to_be_attached()  # WebGL, not SVG points
     screenshot(page, "embeddings-map")
@@ -34,6 +34,14 @@ def test_example_set_becomes_a_map_and_a_query_finds_neighbours(page) -> None:
     expect(table.get_by_role("row")).to_have_count(6, timeout=60_000)  # header + top 5
     expect(table).to_contain_text("music")
     expect(plot.locator(".legendtext", has_text="your query")).to_be_visible()
+    page.get_by_role("button", name="Export plot as HTML").click()
+    # (gradio shows a file's stem and extension in separate elements)
+    expect(page.locator("#embeddings-html")).to_contain_text("embedding-map", timeout=60_000)
+    expect(page.locator("#embeddings-html")).to_contain_text("MB")  # plotly.js is inside
+    expect(page.locator("#embeddings-csv")).to_contain_text("embedding-map")
+    # PNG comes from plotly's own toolbar, as the tab says.
+    plot.hover()
+    expect(plot.get_by_role("button", name="Download plot as a PNG")).to_be_attached()
     screenshot(page, "embeddings-query")
 
 
