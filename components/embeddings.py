@@ -66,13 +66,19 @@ def read_sentences(
     text_column: str,
     label_column: str,
 ) -> sentence_sets.SentenceSet:
+    # API callers can send any JSON value: anything that is not text is treated as missing.
+    def as_text(value: object) -> str:
+        return value if isinstance(value, str) else ""
+
     if source == "Example set":
-        return sentence_sets.load_example(example)
+        return sentence_sets.load_example(as_text(example))
     if source == "Text box":
-        return sentence_sets.from_text(text)
+        return sentence_sets.from_text(as_text(text))
     if source == "Upload a file":
-        path = upload if isinstance(upload, str | Path) or upload is None else upload.name
-        return sentence_sets.from_upload(path, text_column or "text", label_column or "")
+        path = upload if isinstance(upload, str | Path) else getattr(upload, "name", None)
+        return sentence_sets.from_upload(
+            path, as_text(text_column) or "text", as_text(label_column)
+        )
     raise InvalidInputError(f"Source must be one of: {', '.join(SOURCES)}.")
 
 

@@ -169,6 +169,9 @@ def test_sentences_with_markup_are_shown_as_text(real_registry) -> None:
         ({"n_neighbors": float("nan")}, "n_neighbors must be a whole number"),
         ({"dimensions": -3}, "Dimensions must be a whole number from 2 to 3"),
         ({"compare_with": "LSA"}, "Compare with must be"),
+        ({"example": ["a", "list"]}, "no example set called ''"),
+        ({"source": "Text box", "text": {"not": "text"}}, "text box is empty"),
+        ({"source": "Upload a file", "upload": 12}, "No file uploaded"),
     ],
 )
 def test_bad_requests_become_one_sentence_errors(real_registry, changes, message) -> None:
