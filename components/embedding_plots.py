@@ -147,11 +147,18 @@ def map_figure(
         for n, axis in enumerate("xyz"[: coords.shape[1]])
     }
     figure.update_layout(
-        title={"text": html.escape(title), "font": {"size": 15}},
+        title={"text": _title_markup(title), "font": {"size": 15}},
         template="plotly_white",
-        height=560,
-        margin={"l": 30, "r": 10, "t": 50, "b": 30},
-        legend={"itemsizing": "constant", "title": {"text": "click to hide/show"}},
+        height=600,
+        margin={"l": 30, "r": 10, "t": 60, "b": 10},
+        # Below the plot, so two maps side by side keep their width for points.
+        legend={
+            "itemsizing": "constant",
+            "orientation": "h",
+            "x": 0,
+            "y": -0.08,
+            "yanchor": "top",
+        },
         hoverlabel={"align": "left"},
         uirevision=title,  # keep the user's zoom when only the highlight changes
     )
@@ -160,6 +167,12 @@ def map_figure(
     else:
         figure.update_layout(**axes)
     return figure
+
+
+def _title_markup(title: str) -> str:
+    """ "UMAP (cosine, ...)" -> method on one line, its settings smaller below (fits half width)."""
+    method, _, settings = html.escape(title).partition(" (")
+    return f"{method}<br><sup>({settings}</sup>" if settings else method
 
 
 def _xyz(points: np.ndarray) -> dict[str, np.ndarray]:

@@ -241,7 +241,8 @@ INTRO = (
     "A sentence-embedding model turns each sentence into a list of numbers (384 for "
     "all-MiniLM-L6-v2). Sentences with similar meaning get similar numbers, so they sit close "
     "together. UMAP squeezes those hundreds of dimensions into 2 or 3 you can look at, keeping "
-    "neighbours near each other. Hover a point to read its sentence."
+    "neighbours near each other. Hover a point to read its sentence; click a label in the legend "
+    "to hide or show its points."
 )
 
 
