@@ -17,6 +17,7 @@ from components import attention, embeddings, finetune, image, models_panel, sta
 from models.builtin import default_registry
 from models.errors import PlaygroundError
 from models.registry import Registry
+from models.warm_up import start_warm_up
 
 CSS = Path(__file__).parent / "assets" / "style.css"
 QUEUE_SIZE = 64  # past this, users get "busy, try again" instead of the server running out of RAM
@@ -77,7 +78,7 @@ def main(host: str, port: int, share: bool, warm_up: bool) -> None:
                  f"or pick another with --port {port + 1}.")  # fmt: skip
     print(f"Playground running at http://{host}:{port}", flush=True)
     if warm_up:
-        registry.warm_up([registry.default("causal-lm"), registry.default("sentence-embedder")])
+        start_warm_up(registry)
     demo.block_thread()
 
 

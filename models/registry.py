@@ -12,6 +12,7 @@ This module is not a loader: it never imports torch or gradio itself.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -20,6 +21,8 @@ from typing import Any, Literal
 
 from models.errors import PlaygroundError, UnknownModelError
 from models.sources import ModelSource
+
+log = logging.getLogger("playground")
 
 ModelKind = Literal["causal-lm", "sentence-embedder", "text-to-image"]
 LoadState = Literal["not loaded", "loading", "loaded", "failed"]
@@ -162,15 +165,23 @@ class Registry:
             entry.loaded, entry.state = loaded, "loaded"
             return loaded
 
-    def warm_up(self, names: Iterable[str] | None = None) -> threading.Thread:
-        """Load models in a background thread (after launch), so first clicks are fast.
-        Failures are kept in the models panel rather than raised."""
-        todo = list(self.names() if names is None else names)
+    def warm_up(
+        self, names: Iterable[str] | None = None, then: Iterable[Callable[[], object]] = ()
+    ) -> threading.Thread:
+        """Load models in a background thread (after launch), so first clicks are fast, then run
+        the ``then`` tasks (other one-off costs). Load failures are kept in the models panel;
+        task failures are logged; nothing is raised."""
+        todo, tasks = list(self.names() if names is None else names), list(then)
 
         def run() -> None:
             for name in todo:
                 with contextlib.suppress(Exception):  # recorded in the entry's status
                     self.loaded(name)
+            for task in tasks:
+                try:
+                    task()
+                except Exception:
+                    log.exception("Warm-up task failed; the first user will pay its cost")
 
         thread = threading.Thread(target=run, name="model-warm-up", daemon=True)
         self._warm_up_thread = thread

@@ -111,3 +111,24 @@ def test_warm_up_loads_in_background_and_records_failures() -> None:
     assert registry.status("bad").state == "failed"
     assert "boom" in registry.status("bad").error
     assert not registry.warming_up
+
+
+def test_warm_up_runs_tasks_after_loads_and_survives_their_failure() -> None:
+    order: list[str] = []
+    loader = CountingLoader()
+    registry = Registry()
+    registry.register(fake_spec("a", loader=loader))
+
+    def failing() -> None:
+        order.append("failing")
+        raise RuntimeError("boom")
+
+    registry.warm_up(
+        ["a"],
+        then=[
+            lambda: order.append(f"first after {loader.calls} load"),
+            failing,
+            lambda: order.append("last"),
+        ],
+    ).join(timeout=5)
+    assert order == ["first after 1 load", "failing", "last"]

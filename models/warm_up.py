@@ -1,0 +1,38 @@
+"""Background warm-up after launch: pay every one-off cost before the first user clicks.
+
+In order, in one daemon thread (two cores gain nothing from doing these in parallel):
+1. load the default language model and sentence embedder (registry),
+2. build the Text tab's int8 fast decoder for the default language model (10-30 s),
+3. compile umap-learn's numba code with a tiny projection (10-20 s).
+Failures are recorded in the models panel (loads) or logged (the rest); nothing is raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from models.registry import Registry
+
+log = logging.getLogger("playground")
+
+
+def build_fast_decoder(registry: Registry) -> None:
+    from models.fast_decode import FastDecoder
+
+    lm = registry.load(registry.default("causal-lm"), kind="causal-lm")
+    FastDecoder.for_model(lm.model, lm.tokenizer, quantize=True)
+
+
+def compile_projection() -> None:
+    from models import projection
+
+    projection.warm_up()
+
+
+def start_warm_up(registry: Registry) -> threading.Thread:
+    """Start the warm-up thread; the models panel shows "loading" while it runs."""
+    return registry.warm_up(
+        [registry.default("causal-lm"), registry.default("sentence-embedder")],
+        then=[lambda: build_fast_decoder(registry), compile_projection],
+    )
