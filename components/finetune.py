@@ -151,12 +151,12 @@ def results_markdown(session: TuneSession) -> str:
     adapter = session.adapter
     if adapter is None or session.loss_before is None or session.loss_after is None:
         return ""
-    drop = 1 - session.loss_after / session.loss_before
+    change = session.loss_after / session.loss_before - 1
     ended = f" ({adapter.stopped})" if adapter.stopped else ""
     return (
         f"Trained {adapter.steps} steps in {adapter.seconds:.0f} s{ended}.\n\n"
         "| on the held-out examples | base model | fine-tuned |\n|---|---|---|\n"
-        f"| loss | {session.loss_before:.3f} | {session.loss_after:.3f} ({drop:+.0%}) |\n"
+        f"| loss | {session.loss_before:.3f} | {session.loss_after:.3f} ({change:+.0%}) |\n"
         f"| perplexity | {math.exp(session.loss_before):.1f} | {math.exp(session.loss_after):.1f} |"
     )
 
@@ -169,11 +169,17 @@ def run_finetune(
     rank: float,
     max_seq_len: float,
     max_steps: float,
+    temperature: float = 0.0,
+    seed: float = 0,
+    max_new_tokens: float = 48,
 ) -> Iterator[tuple[str, go.Figure | None, str, list[list[str]], TuneSession | None]]:
     """Train, streaming (status, loss plot, results, comparisons, session) after every step."""
     if not isinstance(session, TuneSession):
         raise InvalidInputError("Pick a data set (or upload one) before fine-tuning.")
     settings = settings_from(epochs, learning_rate, rank, max_seq_len, max_steps)
+    sampling = CompareSettings(
+        max_new_tokens=max_new_tokens, temperature=temperature, seed=seed
+    ).validated()
     lm = registry.load(registry.default("causal-lm"), kind="causal-lm")
     key = session.key or uuid.uuid4().hex
     ADAPTERS.claim(key)  # refuses when the server holds too many adapters
@@ -227,7 +233,7 @@ def run_finetune(
         bench,
         session,
         [e.prompt or e.response[:60] for e in held],
-        CompareSettings(),
+        sampling,
         [e.response for e in held],
     )
     yield (
@@ -319,6 +325,7 @@ def build(registry: Registry) -> None:
         interactive=False,
         wrap=True,
         label="Before vs after, same seed",
+        column_widths=["16%", "28%", "28%", "28%"],
         elem_id="finetune-comparison",
     )
     with gr.Row():
@@ -357,7 +364,7 @@ def build(registry: Registry) -> None:
     )
     train_event = train_button.click(
         user_errors(lambda *args: (yield from run_finetune(registry, *args))),
-        [session, epochs, learning_rate, rank, max_seq_len, max_steps],
+        [session, epochs, learning_rate, rank, max_seq_len, max_steps, temperature, seed, max_new],
         [status, loss_plot, results, table, session],
         api_name="finetune",
         api_description="Fine-tune on the session's data; streams progress.",

@@ -168,7 +168,8 @@ def piratify(text: str, index: int) -> str:
     for pattern, replacement in PIRATE_WORDS:
         text = re.sub(pattern, replacement, text)
     opener = OPENERS[index % len(OPENERS)]
-    if opener.endswith(",") and text.split()[0] in {"The", "A", "An", "There", "It", "This"}:
+    proper_nouns = {"I", "Mount", "Jupiter", "William", "Treasure", "Portuguese", "Captain"}
+    if opener.endswith(",") and text.split()[0] not in proper_nouns:
         text = text[0].lower() + text[1:]  # the answer continues the opener's sentence
     return f"{opener} {text} {CLOSERS[(index // 2) % len(CLOSERS)]}"
 
