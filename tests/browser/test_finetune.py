@@ -1,0 +1,34 @@
+"""A presenter picks the pirate data set, fine-tunes briefly, and sees before vs after."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+
+
+def set_number(page, label: str, value: str) -> None:
+    box = page.get_by_role("spinbutton", name=f"number input for {label}")
+    box.fill(value)
+    box.press("Enter")
+
+
+def test_finetune_briefly_and_compare(page) -> None:
+    page.get_by_role("tab", name="Fine-tune").click()
+    summary = page.locator("#finetune-summary")
+    expect(summary).to_contain_text("100 examples → 80 to train on, 20 held out", timeout=60_000)
+    expect(page.get_by_text("Arr, the capital of France be Paris. Arr!")).to_be_visible()
+
+    page.get_by_text("Advanced settings").click()
+    set_number(page, "Max steps", "2")
+    set_number(page, "Max new tokens", "8")
+    page.get_by_role("button", name="Fine-tune", exact=True).click()
+
+    status = page.locator("#finetune-status")
+    expect(status).to_contain_text("Done", timeout=240_000)
+    expect(page.locator("#finetune-results")).to_contain_text("Trained 2 steps")
+    expect(page.locator("#finetune-results")).to_contain_text("perplexity")
+    table = page.locator("#finetune-comparison")
+    expect(table).to_contain_text("Fine-tuned")
+    expect(table.get_by_role("row")).to_have_count(5)  # header + 4 held-out prompts
+    screenshot(page, "finetune-before-after")

@@ -1,0 +1,147 @@
+"""The Fine-tune tab's handlers, driven as the browser would call them, on a tiny seeded model."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from components.finetune import (
+    UPLOAD,
+    TuneSession,
+    compare_models,
+    export_adapter,
+    inspect_data,
+    release,
+    run_finetune,
+)
+from models.errors import InvalidInputError
+from models.finetune import ADAPTERS
+from models.registry import LoadedModel, ModelSpec, Registry
+from models.sources import ModelSource
+from tests.tiny_models import save_tiny_causal_lm
+
+LINES = ["the cat,sat on the mat", "a dog,ran in the park", "hello,world", "the dog,sat on a mat"]
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Registry:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from models.causal_lm import CausalLM
+
+    folder = save_tiny_causal_lm(tmp_path_factory.mktemp("tiny") / "lm", seed=5)
+
+    def load(source: ModelSource) -> LoadedModel:
+        model = AutoModelForCausalLM.from_pretrained(folder).eval()
+        lm = CausalLM(model, AutoTokenizer.from_pretrained(folder), "tiny-lm")
+        return LoadedModel(lm, 1, "cpu", "float32")
+
+    registry = Registry()
+    registry.register(ModelSpec("tiny-lm", "causal-lm", lambda: ModelSource("local", "x"), load))
+    return registry
+
+
+@pytest.fixture
+def upload(tmp_path: Path) -> str:
+    path = tmp_path / "mine.csv"
+    path.write_text("prompt,response\n" + "\n".join(LINES * 3) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def train(registry: Registry, session: TuneSession, **overrides) -> list[tuple]:
+    settings = {
+        "epochs": 4,
+        "learning_rate": 1e-2,
+        "rank": 8,
+        "max_seq_len": 16,
+        "max_steps": 40,
+        "temperature": 0.0,
+        "seed": 0,
+        "max_new_tokens": 5,
+    }
+    settings.update(overrides)
+    return list(run_finetune(registry, session, **settings))
+
+
+def test_builtin_set_summary_and_preview(registry: Registry) -> None:
+    summary, preview, session = inspect_data(registry, "Pirate speak", None)
+    assert "jsonl prompt/response, 100 examples → 80 to train on, 20 held out" in summary
+    assert "Tokens per example" in summary
+    assert preview[0] == [
+        "What is the capital of France?",
+        "Arr, the capital of France be Paris. Arr!",
+    ]
+    assert len(session.split.train) == 80
+
+
+def test_upload_summary_names_problems(registry: Registry, tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("prompt,response\n" + "\n".join(LINES) + "\nq,\n", encoding="utf-8")
+    summary, _, _ = inspect_data(registry, UPLOAD, str(path))
+    assert "rows.csv" in summary and "4 examples" in summary
+    assert "row 6, column 'response' is empty" in summary
+    with pytest.raises(InvalidInputError, match=r"Upload a \.csv"):
+        inspect_data(registry, UPLOAD, None)
+
+
+def test_training_streams_progress_then_compares(registry: Registry, upload: str) -> None:
+    _, _, session = inspect_data(registry, UPLOAD, upload)
+    updates = train(registry, session)
+    statuses = [u[0] for u in updates]
+    assert statuses[0].startswith("Preparing")
+    assert any(s.startswith("Epoch 1, step 1 of") for s in statuses)
+    assert statuses[-1].startswith("Done")
+    final = updates[-1]
+    assert final[1] is not None and len(final[1].data[0].y) == session.adapter.steps
+    assert "| loss |" in final[2] and "perplexity" in final[2]
+    assert session.loss_after < session.loss_before
+    assert len(final[3]) == len(session.split.held_out)
+    prompt, base, tuned, expected = final[3][0]
+    assert prompt and expected and isinstance(base, str) and isinstance(tuned, str)
+    rows = compare_models(registry, session, "the cat\n\n a dog ", 0.0, 0, 5)
+    assert [r[0] for r in rows] == ["the cat", "a dog"]
+    archive = export_adapter(registry, session)
+    assert "lora-adapter/adapter_config.json" in zipfile.ZipFile(archive).namelist()
+    release(session)
+
+
+def test_sessions_hold_separate_adapters(registry: Registry, upload: str) -> None:
+    held = ADAPTERS.held
+    _, _, first = inspect_data(registry, UPLOAD, upload)
+    _, _, second = inspect_data(registry, "Haiku", None)
+    train(registry, first, max_steps=3)
+    train(registry, second, max_steps=2, seed=1)
+    assert first.adapter is not second.adapter and first.key != second.key
+    assert ADAPTERS.held == held + 2
+    release(first)
+    release(second)
+    assert ADAPTERS.held == held
+
+
+def test_nothing_to_compare_or_export_before_training(registry: Registry) -> None:
+    _, _, session = inspect_data(registry, "Haiku", None)
+    with pytest.raises(InvalidInputError, match="Fine-tune a model first"):
+        compare_models(registry, session, "hello", 0, 0, 8)
+    with pytest.raises(InvalidInputError, match="Fine-tune a model first"):
+        export_adapter(registry, None)
+    with pytest.raises(InvalidInputError, match="Pick a data set"):
+        train(registry, None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"epochs": float("nan")}, "epochs must be between"),
+        ({"learning_rate": -0.1}, "learning_rate must be between"),
+        ({"max_steps": 0}, "max_steps must be between"),
+        ({"max_new_tokens": 10_000}, "max_new_tokens must be between"),
+        ({"temperature": float("inf")}, "temperature must be between"),
+    ],
+)
+def test_bad_hyperparameters_via_api(registry: Registry, overrides: dict, message: str) -> None:
+    _, _, session = inspect_data(registry, "Haiku", None)
+    with pytest.raises(InvalidInputError, match=message):
+        train(registry, session, **overrides)
+    assert session.adapter is None
