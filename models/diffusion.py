@@ -235,27 +235,37 @@ def _sample_own(
         uncond = PromptEmbedding(embeddings.tokens[1:], embeddings.mask[1:], embeddings.pooled[1:])
         context = PromptEmbedding.cat([uncond.repeat(batch), cond.repeat(batch)])
     alphas = scheduler.alphas_cumprod
+    prediction = scheduler.config.prediction_type
     frames: list[Frame] = []
     total = len(scheduler.timesteps)
     with torch.inference_mode():
         for index, t in enumerate(scheduler.timesteps):
             model_input = scheduler.scale_model_input(latents, t)
             doubled = torch.cat([model_input] * 2) if use_guidance else model_input
-            eps = unet_forward(model.unet, doubled, t, context)
+            output = unet_forward(model.unet, doubled, t, context)  # noise, or v, per the config
             if use_guidance:
-                eps_uncond, eps_cond = eps.chunk(2)
-                eps = eps_uncond + request.guidance * (eps_cond - eps_uncond)
+                uncond_out, cond_out = output.chunk(2)
+                output = uncond_out + request.guidance * (cond_out - uncond_out)
             if keep_frames:
-                # model_input is in DDPM space for every scheduler here (Euler scales it there),
-                # so x0 = (x_t - sqrt(1 - a) * eps) / sqrt(a) holds for all of them.
-                a = alphas[min(len(alphas) - 1, round(float(t)))]
-                clean = (model_input[:1] - (1 - a).sqrt() * eps[:1]) / a.sqrt()
+                clean = _predicted_clean(model_input[:1], output[:1], alphas, t, prediction)
                 frames.append(Frame(index + 1, float(t), to_uint8(model_input[:1])[0],
                                     to_uint8(clean)[0]))  # fmt: skip
-            latents = scheduler.step(eps, t, latents, generator=generator).prev_sample
+            latents = scheduler.step(output, t, latents, generator=generator).prev_sample
             if on_step is not None:
                 on_step(index + 1, total)
     return GenerationResult(to_uint8(latents), frames, unconditional=not request.prompt)
+
+
+def _predicted_clean(x: Any, output: Any, alphas: Any, t: Any, prediction: str) -> Any:
+    """The clean image the model's output implies at timestep ``t``.
+
+    ``x`` is the model input, which is in DDPM space (x = sqrt(a) x0 + sqrt(1 - a) noise) for
+    every scheduler here (Euler scales its sample there before the UNet sees it).
+    """
+    a = alphas[min(len(alphas) - 1, round(float(t)))]
+    if prediction == "v_prediction":  # v = sqrt(a) noise - sqrt(1 - a) x0
+        return a.sqrt() * x - (1 - a).sqrt() * output
+    return (x - (1 - a).sqrt() * output) / a.sqrt()
 
 
 def to_uint8(images: Any) -> list[np.ndarray]:

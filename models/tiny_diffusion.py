@@ -47,7 +47,7 @@ UNET_CONFIG: dict[str, Any] = {
 SCHEDULER_CONFIG: dict[str, Any] = {
     "num_train_timesteps": 1000,
     "beta_schedule": "squaredcos_cap_v2",
-    "prediction_type": "epsilon",
+    "prediction_type": "v_prediction",
     "clip_sample": True,
     "clip_sample_range": 1.0,
 }

@@ -7,8 +7,8 @@ CPU core (it uses one thread on purpose: on a shared 2-core machine that is fast
 than two). Steps:
 1. draw the data set (models/image_data.py: shapes and cats, some shape/colour pairs held out),
 2. encode every distinct caption once with all-MiniLM-L6-v2 (token and pooled embeddings),
-3. train the UNet to predict noise (DDPM objective, cosine schedule), dropping 10% of captions to
-   "" so classifier-free guidance works, keeping an exponential moving average (EMA) of weights,
+3. train the UNet to predict "velocity" v (v-prediction, cosine noise schedule), dropping 10% of
+   captions to "" so classifier-free guidance works, keeping an exponential moving average,
 4. save the EMA weights as safetensors every ``--save-every`` steps and at the end.
 
 This is a script, not a library: the app never imports it.
@@ -146,7 +146,11 @@ def main() -> None:
             noisy, t, encoder_hidden_states=cond_tokens, encoder_attention_mask=cond_mask,
             class_labels=cond_pooled,
         ).sample  # fmt: skip
-        loss = torch.nn.functional.mse_loss(predicted, noise)
+        # v-prediction (v = sqrt(a) * noise - sqrt(1 - a) * clean): near pure noise the target is
+        # the clean image itself, so the model learns the background colour there. An
+        # epsilon-predicting first run drew the right shapes on muddy, average backgrounds.
+        target = scheduler.get_velocity(clean, noise, t)
+        loss = torch.nn.functional.mse_loss(predicted, target)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
