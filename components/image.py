@@ -34,7 +34,6 @@ EXAMPLES = [
     ["yellow square, grey background", "", 4],  # held out of training
     ["a picture of a blue kitten against white", "", 1],
     ["a triangle on black", "red", 4],  # the negative prompt steers away from red
-    ["", "", 9],  # unconditional
 ]
 
 
@@ -102,7 +101,7 @@ def build(registry: Registry) -> None:
                 gif = gr.File(label="Animated GIF", elem_id="image-gif")
         frames_gallery = gr.Gallery(
             label="Every step", columns=6, height=260, elem_id="image-frames-gallery",
-            object_fit="contain",
+            object_fit="contain", interactive=False,
         )  # fmt: skip
 
     with gr.Accordion("Same noise, two prompts", open=False, elem_classes=["image-compare"]):
