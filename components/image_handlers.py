@@ -1,0 +1,134 @@
+"""The Image tab's event handlers: plain functions, testable without a browser.
+
+Each validates its raw inputs (``ImageRequest.checked``), asks the registry for the model, runs
+models/diffusion.py and returns what the components show. Errors a user can fix arrive as
+``InvalidInputError``/``ModelUnavailableError``; ``user_errors`` (in components/image.py) turns
+them into messages.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from models.diffusion import GenerationResult, ImageRequest, generate, same_noise_pair
+from models.errors import InvalidInputError
+from models.image_frames import animated_gif, frame_pair, grid, upscale
+from models.registry import Registry
+
+Progress = Callable[..., Any]  # gr.Progress, or any callable taking ((done, total), desc=...)
+UNCONDITIONAL_NOTE = (
+    "Empty prompt: this is **unconditional** generation. No text guides the model, so it draws "
+    "whatever it learned to draw."
+)
+
+
+def _report(progress: Progress | None, what: str) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+
+    def on_step(done: int, total: int) -> None:
+        progress((done, total), desc=f"{what}: step {done} of {total}")
+
+    return on_step
+
+
+def _model(registry: Registry, name: Any) -> Any:
+    if not isinstance(name, str) or not name:
+        raise InvalidInputError("Pick an image model from the list.")
+    return registry.load(name, kind="text-to-image")
+
+
+def _summary(request: ImageRequest, result: GenerationResult, seconds: float) -> str:
+    count = f"{len(result.images)} image{'s' if len(result.images) != 1 else ''}"
+    facts = (
+        f"{count} · {request.steps} {request.scheduler} steps · guidance {request.guidance:g} · "
+        f"seed {request.seed} · {seconds:.2f} s"
+    )
+    return f"{UNCONDITIONAL_NOTE}\n\n{facts}" if result.unconditional else facts
+
+
+def generate_images(
+    registry: Registry,
+    model_name: Any,
+    prompt: Any,
+    negative_prompt: Any = "",
+    steps: Any = 25,
+    guidance: Any = 3.0,
+    seed: Any = 0,
+    scheduler: Any = "DPM-Solver++",
+    batch: Any = 1,
+    progress: Progress | None = None,
+) -> tuple[Image.Image, str]:
+    """A grid of ``batch`` images for the prompt, and a one-line summary of how it was made."""
+    request = ImageRequest.checked(prompt, negative_prompt, steps, guidance, seed, scheduler, batch)
+    model = _model(registry, model_name)
+    started = time.perf_counter()
+    result = generate(model, request, on_step=_report(progress, "Denoising"))
+    return grid(result.images), _summary(request, result, time.perf_counter() - started)
+
+
+def denoising_frames(
+    registry: Registry,
+    model_name: Any,
+    prompt: Any,
+    negative_prompt: Any = "",
+    steps: Any = 25,
+    guidance: Any = 3.0,
+    seed: Any = 0,
+    scheduler: Any = "DPM-Solver++",
+    progress: Progress | None = None,
+) -> tuple[list[tuple[Image.Image, str]], str]:
+    """One picture per denoising step (noisy input | predicted clean image) and an animated GIF
+    of them (a file path), for one image."""
+    request = ImageRequest.checked(prompt, negative_prompt, steps, guidance, seed, scheduler, 1)
+    model = _model(registry, model_name)
+    result = generate(
+        model, request, on_step=_report(progress, "Recording steps"), keep_frames=True
+    )
+    total = len(result.frames)
+    pictures = [
+        (
+            frame_pair(frame.noisy, frame.predicted_clean, f"step {frame.step}/{total}"),
+            f"step {frame.step} of {total} (t = {frame.timestep:.0f})",
+        )
+        for frame in result.frames
+    ]
+    final = upscale(result.images[0])
+    pictures.append((frame_pair(result.images[0], None, "final image"), "final image"))
+    gif = animated_gif([picture for picture, _ in pictures[:-1]] + [_pad_to(final, pictures[0][0])])
+    path = Path(tempfile.mkdtemp(prefix="denoising-")) / "denoising.gif"
+    path.write_bytes(gif)
+    return pictures, str(path)
+
+
+def _pad_to(picture: Image.Image, like: Image.Image) -> Image.Image:
+    """``picture`` centred on a white canvas the size of ``like`` (GIF frames share one size)."""
+    canvas = Image.new("RGB", like.size, "white")
+    canvas.paste(picture, ((like.width - picture.width) // 2, like.height - picture.height))
+    return canvas
+
+
+def compare_prompts(
+    registry: Registry,
+    model_name: Any,
+    prompt: Any,
+    second_prompt: Any,
+    negative_prompt: Any = "",
+    steps: Any = 25,
+    guidance: Any = 3.0,
+    seed: Any = 0,
+    scheduler: Any = "DPM-Solver++",
+    progress: Progress | None = None,
+) -> tuple[Image.Image, Image.Image]:
+    """The two prompts generated from the very same starting noise, side by side."""
+    request = ImageRequest.checked(prompt, negative_prompt, steps, guidance, seed, scheduler, 1)
+    model = _model(registry, model_name)
+    on_step = _report(progress, "Same noise, two prompts")
+    first, second = same_noise_pair(model, request, second_prompt, on_step=on_step)
+    return upscale(first.images[0]), upscale(second.images[0])
