@@ -273,7 +273,7 @@ def build(registry: Registry) -> None:
                     label_column = gr.Textbox("label", label="Label column (CSV, optional)")
             model = gr.Dropdown(
                 registry.choices("sentence-embedder"),
-                value=registry.default("sentence-embedder"),
+                value=registry.default_or_none("sentence-embedder"),
                 label="Embedding model",
             )
             with gr.Accordion("Projection", open=True):
@@ -377,7 +377,7 @@ def build(registry: Registry) -> None:
         upload: str | None = None,
         text_column: str = "text",
         label_column: str = "label",
-        model: str = registry.default("sentence-embedder"),
+        model: str | None = registry.default_or_none("sentence-embedder"),
         method: str = "UMAP",
         dimensions: int = 2,
         n_neighbors: int = 15,

@@ -124,6 +124,10 @@ class Registry:
             raise UnknownModelError(f"No {kind} model is registered.")
         return self._defaults[kind]
 
+    def default_or_none(self, kind: ModelKind) -> str | None:
+        """The default of a kind, or None when no model of that kind is registered."""
+        return self._defaults.get(kind)
+
     def spec(self, name: str) -> ModelSpec:
         return self._entry(name).spec
 

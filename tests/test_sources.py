@@ -56,7 +56,7 @@ def test_environment_adds_models_and_defaults() -> None:
     assert registry.status("someone/other-lm").state == "failed"
 
 
-@pytest.mark.parametrize("text", ["gpt2", "causal-lm:", "images:foo/bar", "text-to-image:x/y"])
+@pytest.mark.parametrize("text", ["gpt2", "causal-lm:", "images:foo/bar", "embedder:x/y"])
 def test_malformed_model_list_explains_the_form(text: str) -> None:
     with pytest.raises(InvalidInputError) as caught:
         parse_model_list(text)
