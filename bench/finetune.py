@@ -85,6 +85,7 @@ def main() -> None:
     settings = TrainSettings(epochs=3, max_steps=500)
     bench = LoraBench(lm)
     ours_s, ours_steps, ours_loss = run_ours(bench, examples, settings)
+    print(f"ours: {ours_s:.1f} s for {ours_steps} steps", flush=True)
     base_s, base_steps, base_loss = run_baseline_trainer(lm, examples, settings)
     print(
         f"LoRA fine-tuning, {len(examples)} examples x {settings.epochs} epochs, batch "

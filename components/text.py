@@ -34,8 +34,8 @@ from models.text_generation import (
     generate,
     next_token_distribution,
     score_tokens,
-    whole_number,
 )
+from models.validation import whole_number
 
 DEFAULT_PROMPT = "Explain in two sentences why the sky is blue."
 EXPLORER_PROMPT = "The capital of France is"

@@ -10,7 +10,7 @@ Generation itself belongs to the Text tab's module; this file only loads.
 
 from __future__ import annotations
 
-import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -46,7 +46,7 @@ def gguf_cache_folder(gguf_path: Path) -> Path:
     import transformers
 
     stat = gguf_path.stat()
-    key = f"{gguf_path.stem}-{stat.st_size}-tf{transformers.__version__}"
+    key = f"{gguf_path.stem}-{stat.st_size}-tf{transformers.__version__}-v2"  # v2: plain config
     return cache_dir() / "gguf" / key
 
 
@@ -59,9 +59,12 @@ def load_gguf_cached(gguf_path: Path) -> tuple[Any, Any]:
         return AutoModelForCausalLM.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
     tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
     model = AutoModelForCausalLM.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
-    with contextlib.suppress(OSError):  # a read-only or full disk only costs the next start 15 s
+    try:
         write_cache(model, tokenizer, folder)
-    return model, tokenizer
+    except OSError:  # a read-only or full disk only costs the next start 15 s
+        return model, tokenizer
+    # Use the cached copy from the first start on, so every start gets the same plain model.
+    return AutoModelForCausalLM.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
 
 
 def write_cache(model: Any, tokenizer: Any, folder: Path) -> None:
@@ -73,6 +76,12 @@ def write_cache(model: Any, tokenizer: Any, folder: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
     try:
         model.config.save_pretrained(staging)
+        # The weights written here are plain fp32: drop the GGUF marker, or transformers would
+        # treat the cached model as quantized (and refuse, for example, to train it).
+        config_path = staging / "config.json"
+        config = json.loads(config_path.read_text())
+        config.pop("quantization_config", None)
+        config_path.write_text(json.dumps(config, indent=2))
         model.generation_config.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         save_model(model, str(staging / "model.safetensors"))  # handles the tied lm_head

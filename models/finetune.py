@@ -28,6 +28,7 @@ from typing import Any
 from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
 from models.finetune_data import Example
+from models.validation import bounded_number, whole_number
 
 TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 MAX_WALL_SECONDS = 240  # hard cap per training run, stated in the UI
@@ -62,16 +63,8 @@ class TrainSettings:
         """Self, or InvalidInputError naming the first bad value and its range."""
         values: dict[str, Any] = {}
         for name, (low, high) in self.LIMITS.items():
-            value = getattr(self, name)
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                raise InvalidInputError(f"{name} must be a number, got {value!r}.") from None
-            if not math.isfinite(number) or not low <= number <= high:
-                raise InvalidInputError(
-                    f"{name} must be between {low:g} and {high:g}, got {value}."
-                )
-            values[name] = number if name == "learning_rate" else int(number)
+            check = bounded_number if name == "learning_rate" else whole_number
+            values[name] = check(name, getattr(self, name), low, high)
         return TrainSettings(**values)
 
 

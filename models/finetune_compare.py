@@ -7,12 +7,12 @@ share), so a seed gives the same text every time, for the base and the tuned mod
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from models.errors import InvalidInputError
 from models.finetune import LoraBench, TrainedAdapter
+from models.validation import bounded_number, whole_number
 
 MAX_PROMPTS = 12
 MAX_PROMPT_CHARS = 1_000
@@ -26,25 +26,12 @@ class CompareSettings:
     seed: int = 0
 
     def validated(self) -> CompareSettings:
-        checks = {
-            "max_new_tokens": (1, 256),
-            "temperature": (0.0, 2.0),
-            "top_p": (0.05, 1.0),
-            "seed": (0, 2**31 - 1),
-        }
-        values: dict[str, Any] = {}
-        for name, (low, high) in checks.items():
-            value = getattr(self, name)
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                raise InvalidInputError(f"{name} must be a number, got {value!r}.") from None
-            if not math.isfinite(number) or not low <= number <= high:
-                raise InvalidInputError(
-                    f"{name} must be between {low:g} and {high:g}, got {value}."
-                )
-            values[name] = int(number) if name in {"max_new_tokens", "seed"} else number
-        return CompareSettings(**values)
+        return CompareSettings(
+            max_new_tokens=whole_number("max_new_tokens", self.max_new_tokens, 1, 256),
+            temperature=bounded_number("temperature", self.temperature, 0.0, 2.0),
+            top_p=bounded_number("top_p", self.top_p, 0.05, 1.0),
+            seed=whole_number("seed", self.seed, 0, 2**31 - 1),
+        )
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ Not here: the sampler math (models/next_token.py) and anything about the UI.
 
 from __future__ import annotations
 
-import math
 import secrets
 import threading
 import time
@@ -31,6 +30,7 @@ from models.next_token import (
     sampler_probabilities,
     top_alternatives,
 )
+from models.validation import bounded_number, whole_number
 
 MAX_NEW_TOKENS = 512
 MAX_TOP_K = 1000
@@ -84,23 +84,6 @@ PRESETS: dict[str, SamplingSettings] = {
     "balanced": SamplingSettings(temperature=0.7, top_k=50, top_p=0.9, repetition_penalty=1.1),
     "creative": SamplingSettings(temperature=1.1, top_k=0, top_p=0.97, repetition_penalty=1.05),
 }
-
-
-def bounded_number(name: str, value: Any, low: float, high: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be a number from {low:g} to {high:g}.") from None
-    if isinstance(value, bool) or not math.isfinite(number) or not low <= number <= high:
-        raise InvalidInputError(f"{name} must be a number from {low:g} to {high:g}, not {value}.")
-    return number
-
-
-def whole_number(name: str, value: Any, low: int, high: int) -> int:
-    number = bounded_number(name, value, low, high)
-    if number != int(number):
-        raise InvalidInputError(f"{name} must be a whole number from {low} to {high}.")
-    return int(number)
 
 
 @dataclass(frozen=True)

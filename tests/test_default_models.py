@@ -53,3 +53,16 @@ def test_minilm_embeds_meaning(real_registry: Registry) -> None:
     paraphrase = float(vectors[0] @ vectors[1])
     unrelated = float(vectors[0] @ vectors[2])
     assert paraphrase > unrelated + 0.2
+
+
+def test_cached_smollm2_is_a_plain_trainable_model(real_registry: Registry) -> None:
+    """The dequantized cache must not claim to be GGUF-quantized (Trainer and peft refuse it)."""
+    import json
+    from pathlib import Path
+
+    from models.builtin import SMOLLM2_GGUF
+
+    real_registry.load(SMOLLM2)
+    gguf = Path(real_registry.spec(SMOLLM2).resolve_source().location) / SMOLLM2_GGUF
+    config = json.loads((gguf_cache_folder(gguf) / "config.json").read_text())
+    assert "quantization_config" not in config
