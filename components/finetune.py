@@ -8,6 +8,7 @@ API: ``/inspect_data``, ``/finetune`` (streams progress), ``/compare_models``, `
 
 from __future__ import annotations
 
+import functools
 import math
 import queue
 import threading
@@ -15,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import plotly.graph_objects as go
@@ -95,14 +97,10 @@ def load_data(choice: str, upload: str | None) -> tuple[ParsedData, str]:
     return parse_file(path.name, path.read_bytes()), path.name
 
 
-def inspect_data(
-    registry: Registry, choice: str, upload: str | None
-) -> tuple[str, list[list[str]], TuneSession]:
-    """Summary, preview rows and a fresh session for the chosen data (handler for /inspect_data)."""
-    data, source = load_data(choice, upload)
+def describe(tokenizer: Any, data: ParsedData, source: str) -> tuple[str, list[list[str]], Split]:
+    """Summary text, preview rows and the train/held-out split of a parsed data set."""
     split = split_examples(data.examples)
-    lm = registry.load(registry.default("causal-lm"), kind="causal-lm")
-    lengths = token_length_summary(lm.tokenizer, data.examples, TrainSettings().max_seq_len)
+    lengths = token_length_summary(tokenizer, data.examples, TrainSettings().max_seq_len)
     lines = [
         f"**{source}**: {data.format}, {len(data.examples)} examples "
         f"→ {len(split.train)} to train on, {len(split.held_out)} held out for the comparison.",
@@ -117,7 +115,33 @@ def inspect_data(
         lines.append(f"Skipped {len(data.problems)} rows{more}:")
         lines += [f"- {problem}" for problem in shown]
     preview = [[e.prompt or "(text only)", e.response] for e in data.examples[:8]]
-    return "\n\n".join(lines), preview, TuneSession(data, split, source)
+    return "\n\n".join(lines), preview, split
+
+
+@functools.lru_cache(maxsize=16)
+def describe_builtin(
+    registry: Registry, model_name: str, choice: str
+) -> tuple[ParsedData, str, list[list[str]], Split]:
+    """A built-in set's description, computed once per process: it runs on every page load
+    (the default choice), so a lecture hall opening the app must not tokenize it 200 times.
+    The cached objects are only read, never changed, by the sessions that share them."""
+    data = load_builtin(ASSETS / BUILTIN_SETS[choice])
+    tokenizer = registry.load(model_name, kind="causal-lm").tokenizer
+    return (data, *describe(tokenizer, data, choice))
+
+
+def inspect_data(
+    registry: Registry, choice: str, upload: str | None
+) -> tuple[str, list[list[str]], TuneSession]:
+    """Summary, preview rows and a fresh session for the chosen data (handler for /inspect_data)."""
+    model_name = registry.default("causal-lm")
+    if choice in BUILTIN_SETS:
+        data, summary, preview, split = describe_builtin(registry, model_name, choice)
+        return summary, preview, TuneSession(data, split, choice)
+    data, source = load_data(choice, upload)
+    tokenizer = registry.load(model_name, kind="causal-lm").tokenizer
+    summary, preview, split = describe(tokenizer, data, source)
+    return summary, preview, TuneSession(data, split, source)
 
 
 def loss_figure(losses: list[float], total_steps: int) -> go.Figure:
