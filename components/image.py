@@ -23,7 +23,7 @@ from models.registry import Registry
 INTRO = (
     "A **diffusion model** starts from pure noise and removes a little of it at every step, "
     "steered by your prompt. The default model is our own: a 1.2M-parameter network trained "
-    "in half an hour on a laptop-class CPU to draw **cats, circles, squares and triangles** in "
+    "in about 15 minutes on a 2-core CPU to draw **cats, circles, squares and triangles** in "
     "red, green, blue or yellow on a white, black or grey background (32×32 pixels, shown "
     "enlarged). It never saw a green cat, a blue circle, a yellow square or a red triangle: ask "
     "for one to see it combine ideas it learned separately."
