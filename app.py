@@ -25,11 +25,12 @@ QUEUE_SIZE = 64  # past this, users get "busy, try again" instead of the server 
 
 def build_app(registry: Registry) -> gr.Blocks:
     with gr.Blocks(title="Generative-model playground", analytics_enabled=False) as demo:
+        tuned = finetune.new_session_state()  # this session's adapter, also used by the Text tab
         with gr.Tabs() as tabs:
             with gr.Tab("Start here", id="start"):
                 start_here.build(tabs)
             with gr.Tab("Text", id="text"):
-                text_tab = text.build(registry)
+                text_tab = text.build(registry, tuned)
             with gr.Tab("Image", id="image"):
                 image.build(registry)
             with gr.Tab("Embeddings", id="embeddings"):
@@ -37,12 +38,13 @@ def build_app(registry: Registry) -> gr.Blocks:
             with gr.Tab("Attention", id="attention"):
                 attention_tab = attention.build(registry)
             with gr.Tab("Fine-tune", id="finetune"):
-                finetune.build(registry)
+                finetune_tab = finetune.build(registry, tuned)
             with gr.Tab("Models", id="models"):
                 models_panel.build(registry)
         # Cross-tab: the text the Text tab wrote, inspected in the Attention tab.
         attention_tab.wire_send(text_tab.send_to_attention, text_tab.output,
                                 registry.default("causal-lm"), tabs)  # fmt: skip
+        finetune_tab.wire_try_in_text(text_tab.use_tuned, text_tab.prompt, tabs)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=2)
     return demo
 

@@ -300,9 +300,45 @@ def export_adapter(registry: Registry, session: TuneSession | None) -> str:
     return str(zip_adapter(bench, session.adapter))
 
 
-def build(registry: Registry) -> None:
+def new_session_state() -> gr.State:
+    """The per-session fine-tune state (a ``TuneSession`` once data is chosen). app.py makes it
+    before the tabs so the Text tab can generate with this session's adapter."""
+    return gr.State(None, delete_callback=release, time_to_live=3 * 3600)
+
+
+def text_tab_prompt(session: TuneSession | None) -> str:
+    """A held-out prompt to try the fine-tuned model on in the Text tab."""
+    if not isinstance(session, TuneSession) or session.adapter is None:
+        raise InvalidInputError("Fine-tune a model first; then you can try it in the Text tab.")
+    for example in session.split.held_out + session.split.train:
+        if example.prompt:
+            return example.prompt
+    first = session.split.held_out[0] if session.split.held_out else session.split.train[0]
+    return " ".join(first.response.split()[:8])  # plain-text data: a start to continue
+
+
+@dataclass(frozen=True)
+class FinetuneTab:
+    """What app.py wires across tabs."""
+
+    session: gr.State
+    try_in_text: gr.Button
+
+    def wire_try_in_text(self, use_tuned: gr.Checkbox, prompt: gr.Textbox, tabs: gr.Tabs) -> None:
+        """The button ticks the Text tab's "use my fine-tuned model", puts a held-out prompt
+        in, and opens that tab."""
+        self.try_in_text.click(
+            user_errors(lambda s: (True, text_tab_prompt(s), gr.Tabs(selected="text"))),
+            self.session,
+            [use_tuned, prompt, tabs],
+            api_visibility="private",
+            queue=False,
+        )
+
+
+def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
     gr.Markdown(EXPLANATION)
-    session = gr.State(None, delete_callback=release, time_to_live=3 * 3600)
+    session = session if session is not None else new_session_state()
     with gr.Row():
         with gr.Column(scale=1):
             choice = gr.Radio([*BUILTIN_SETS, UPLOAD], value="Pirate speak", label="Examples")
@@ -366,6 +402,9 @@ def build(registry: Registry) -> None:
     with gr.Row():
         compare_button = gr.Button("Compare base and fine-tuned")
         export_button = gr.Button("Prepare adapter download")
+        try_in_text = gr.Button(
+            "Write with it in the Text tab →", visible=False, elem_id="finetune-try-in-text"
+        )
         download = gr.File(label="Adapter (peft format, zip)", interactive=False)
 
     def show_upload(picked: str) -> gr.File:
@@ -395,6 +434,13 @@ def build(registry: Registry) -> None:
         concurrency_limit=1,
         concurrency_id="finetune",
     )
+    train_event.then(  # offered once this session has an adapter
+        lambda s: gr.Button(visible=isinstance(s, TuneSession) and s.adapter is not None),
+        session,
+        try_in_text,
+        api_visibility="private",
+        queue=False,
+    )
     cancel_button.click(
         lambda: "Cancelled.",
         None,
@@ -417,3 +463,4 @@ def build(registry: Registry) -> None:
         download,
         api_name="export_adapter",
     )
+    return FinetuneTab(session=session, try_in_text=try_in_text)

@@ -4,6 +4,8 @@
   when it ends, the output is shown as tokens coloured by the probability the (fp32) model gave
   each one, and selecting a token shows the alternatives at that position.
 - Next-token explorer: the distribution over the next token before and after the sampler.
+- "Use my fine-tuned model": the same generation with the LoRA adapter this session trained in
+  the Fine-tune tab (models/tuned_generation.py); everyone else keeps the base model.
 
 API: ``/generate_text`` (streams) and ``/token_probabilities``. Model math is in
 models/text_generation.py, models/next_token.py and models/fast_decode.py; presentation helpers
@@ -22,7 +24,9 @@ import gradio as gr
 from components import text_view
 from components.errors import user_errors
 from models.causal_lm import CausalLM
+from models.errors import InvalidInputError
 from models.fast_decode import FastDecoder
+from models.finetune import MAX_WALL_SECONDS, TrainedAdapter
 from models.registry import Registry
 from models.text_generation import (
     MAX_NEW_TOKENS,
@@ -35,6 +39,7 @@ from models.text_generation import (
     next_token_distribution,
     score_tokens,
 )
+from models.tuned_generation import generate_tuned
 from models.validation import whole_number
 
 DEFAULT_PROMPT = "Explain in two sentences why the sky is blue."
@@ -49,6 +54,7 @@ class TextTab:
     prompt: gr.Textbox
     output: gr.Textbox  # the generated text
     send_to_attention: gr.Button  # app.py wires it to the Attention tab
+    use_tuned: gr.Checkbox  # "use my fine-tuned model"; the Fine-tune tab can tick it
 
 
 def load_lm(registry: Registry, model_name: Any) -> CausalLM:
@@ -70,8 +76,10 @@ def generate_text(
     repetition_penalty: float,
     seed: int,
     control: dict[str, Any] | None = None,
+    adapter: TrainedAdapter | None = None,
 ) -> Iterator[tuple[str, str, list[tuple[str, str]] | None, list[dict[str, Any]]]]:
-    """Stream (text, status, coloured tokens, token records); ``seed`` -1 picks a random one."""
+    """Stream (text, status, coloured tokens, token records); ``seed`` -1 picks a random one.
+    With ``adapter`` (this session's fine-tune) the tuned model writes instead of the base."""
     settings = SamplingSettings.checked(
         temperature, top_k, top_p, max_new_tokens, repetition_penalty, seed
     )
@@ -80,6 +88,9 @@ def generate_text(
     stop = threading.Event()
     if control is not None:
         control["stop"] = stop  # the Stop button of this session sets it
+    if adapter is not None:
+        yield from generate_tuned_text(lm, adapter, prompt, settings, bool(chat), stop)
+        return
     if not FastDecoder.is_built(lm.model, fast):
         yield "", "Preparing the fast decoder for this model (once per server)…", None, []
     run = None
@@ -94,6 +105,59 @@ def generate_text(
     yield run.text, status + "\n\nScoring tokens with the full-precision model…", None, []
     records = text_view.token_records(score_tokens(lm, run, settings), lm.tokenizer)
     yield run.text, status, text_view.highlighted(records), records
+
+
+TUNED_PATH = "your fine-tuned model: base + LoRA adapter, exact fp32"
+
+
+def generate_tuned_text(
+    lm: CausalLM,
+    adapter: TrainedAdapter,
+    prompt: str,
+    settings: SamplingSettings,
+    chat: bool,
+    stop: threading.Event,
+) -> Iterator[tuple[str, str, list[tuple[str, str]] | None, list[dict[str, Any]]]]:
+    """The same stream as ``generate_text``, written by this session's fine-tuned model."""
+    if adapter.base_model != lm.name:
+        raise InvalidInputError(
+            f"Your fine-tuned model is {adapter.base_model} plus an adapter: pick "
+            f"{adapter.base_model} as the model, or untick 'Use my fine-tuned model'."
+        )
+    run = None
+    for update in generate_tuned(lm, adapter, prompt, settings, chat=chat, stop=stop):
+        if update.waiting:
+            yield "", (
+                "Waiting: another user is fine-tuning on this server, and fine-tuned models "
+                f"take turns with training. It ends within {MAX_WALL_SECONDS} s."
+            ), None, []  # fmt: skip
+        elif update.run is not None:
+            run = update.run
+            status = text_view.status_line(run, False).replace("fp32 path", TUNED_PATH)
+            if not run.finished:
+                yield run.text, "Generating… " + status, None, []
+            elif not run.tokens:
+                yield run.text, status + "\n\nThe model ended its answer at once.", [], []
+            else:
+                yield run.text, status + "\n\nScoring tokens with the fine-tuned model…", None, []
+        elif update.scored is not None and run is not None:
+            records = text_view.token_records(update.scored, lm.tokenizer)
+            status = text_view.status_line(run, False).replace("fp32 path", TUNED_PATH)
+            yield run.text, status, text_view.highlighted(records), records
+
+
+def session_adapter(use_tuned: Any, finetune_session: Any) -> TrainedAdapter | None:
+    """The adapter to generate with: None for the base model; an error when the box is ticked
+    but this session has not fine-tuned anything yet."""
+    if not use_tuned:
+        return None
+    adapter = getattr(finetune_session, "adapter", None)
+    if not isinstance(adapter, TrainedAdapter):
+        raise InvalidInputError(
+            "You have no fine-tuned model in this session yet: train one in the Fine-tune tab, "
+            "or untick 'Use my fine-tuned model'."
+        )
+    return adapter
 
 
 def stop_generation(control: dict[str, Any] | None) -> None:
@@ -146,7 +210,9 @@ def apply_preset(name: str) -> tuple[float, int, float, float]:
     return preset.temperature, preset.top_k, preset.top_p, preset.repetition_penalty
 
 
-def build(registry: Registry) -> TextTab:
+def build(registry: Registry, finetune_session: gr.State | None = None) -> TextTab:
+    """The tab's UI and events; ``finetune_session`` is the Fine-tune tab's per-session state,
+    read when "Use my fine-tuned model" is ticked."""
     gr.Markdown(
         "A language model writes one token at a time: it gives every token in its vocabulary a "
         "probability, and a **sampler** (temperature, top-k, top-p) picks one. Generate text, "
@@ -164,6 +230,10 @@ def build(registry: Registry) -> TextTab:
             )
             chat = gr.Checkbox(True, label="Chat mode (use the model's chat template)")
             fast = gr.Checkbox(True, label="Fast int8 decoding (off: exact fp32)")
+            use_tuned = gr.Checkbox(
+                False, label="Use my fine-tuned model (train one in the Fine-tune tab)",
+                elem_id="text-use-tuned",
+            )  # fmt: skip
             preset = gr.Radio(list(PRESETS), value="balanced", label="Preset")
             temperature = gr.Slider(
                 0, MAX_TEMPERATURE, balanced.temperature, step=0.05,
@@ -261,14 +331,19 @@ def build(registry: Registry) -> TextTab:
         max_new_tokens: int,
         repetition_penalty: float,
         seed_value: int,
+        use_finetuned: bool,
         session: dict[str, Any],
+        tuned_session: Any = None,
     ) -> Iterator[tuple[str, str, Any, list[dict[str, Any]]]]:
+        adapter = session_adapter(use_finetuned, tuned_session)
         yield from generate_text(
             registry, model_name, prompt_text, chat_mode, fast_path, temperature_value,
             top_k_value, top_p_value, max_new_tokens, repetition_penalty, seed_value, session,
+            adapter,
         )  # fmt: skip
 
-    gen_inputs = [model, prompt, chat, fast, *settings, control]
+    tuned_input = [finetune_session] if finetune_session is not None else []
+    gen_inputs = [model, prompt, chat, fast, *settings, use_tuned, control, *tuned_input]
     gen_outputs = [output, status, tokens, records]
     generate_button.click(
         lambda: ("Select a token in the coloured text to see its alternatives.", None, []),
@@ -318,4 +393,6 @@ def build(registry: Registry) -> TextTab:
             refresh_explorer, [summary, *explore_inputs], explore_outputs,
             api_visibility="private", trigger_mode="always_last",
         )  # fmt: skip
-    return TextTab(prompt=prompt, output=output, send_to_attention=send_to_attention)
+    return TextTab(
+        prompt=prompt, output=output, send_to_attention=send_to_attention, use_tuned=use_tuned
+    )

@@ -81,6 +81,10 @@ class TrainedAdapter:
     stopped: str = ""  # why training ended early ("cancelled", "time cap"), or ""
 
 
+class BenchWaitCancelled(Exception):
+    """Raised by ``LoraBench.adapted`` when its caller stopped waiting for the bench."""
+
+
 @dataclass(frozen=True)
 class TrainProgress:
     step: int
@@ -186,10 +190,16 @@ class LoraBench:
         )
 
     @contextlib.contextmanager
-    def adapted(self, adapter: TrainedAdapter | None) -> Iterator[Any]:
+    def adapted(
+        self, adapter: TrainedAdapter | None, cancel: threading.Event | None = None
+    ) -> Iterator[Any]:
         """The model with ``adapter`` applied (or the plain base for None), under the lock;
-        the LoRA layers are removed again on exit."""
-        with self.lock:
+        the LoRA layers are removed again on exit. While another call holds the bench (someone
+        is training), setting ``cancel`` gives up waiting with ``BenchWaitCancelled``."""
+        while not self.lock.acquire(timeout=0.2):
+            if cancel is not None and cancel.is_set():
+                raise BenchWaitCancelled
+        try:
             if adapter is None:
                 yield self.model
                 return
@@ -202,6 +212,13 @@ class LoraBench:
                 yield peft_model
             finally:
                 self.model = peft_model.unload()
+        finally:
+            self.lock.release()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a call (training or a tuned generation) holds the bench right now."""
+        return self.lock.locked()
 
     def train(
         self,

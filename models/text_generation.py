@@ -186,20 +186,24 @@ def generate(
     chat: bool = True,
     fast: bool = True,
     stop: threading.Event | None = None,
+    decoder_factory: Any = None,
 ) -> Iterator[Generation]:
     """Stream a generation: yields the updated Generation after every token, and once at the end.
 
     A fixed ``settings.seed`` gives the same text every time (same model, same path); with no
     seed, a random one is drawn and reported in ``Generation.seed``. Setting ``stop`` ends the
-    loop before the next token.
+    loop before the next token. ``decoder_factory`` (called with the sequence length) replaces the
+    shared fast decoder, e.g. by a model that carries a session's LoRA adapter.
     """
     prepared = prepare_prompt(lm, prompt, chat, settings.max_new_tokens)
     seed = settings.seed if settings.seed is not None else secrets.randbelow(MAX_SEED + 1)
     run = Generation(seed=seed, prompt_ids=prepared.ids, notice=prepared.notice)
     generator = torch.Generator().manual_seed(seed)
-    decoder = FastDecoder.for_model(lm.model, lm.tokenizer, quantize=fast).new_sequence(
-        len(prepared.ids) + settings.max_new_tokens
-    )
+    length = len(prepared.ids) + settings.max_new_tokens
+    if decoder_factory is not None:
+        decoder = decoder_factory(length)
+    else:
+        decoder = FastDecoder.for_model(lm.model, lm.tokenizer, quantize=fast).new_sequence(length)
     text = IncrementalText(lm.tokenizer)
     ends = end_token_ids(lm)
     history = list(prepared.ids)

@@ -32,3 +32,19 @@ def test_finetune_briefly_and_compare(page) -> None:
     expect(table).to_contain_text("Fine-tuned")
     expect(table.get_by_role("row")).to_have_count(5)  # header + 4 held-out prompts
     screenshot(page, "finetune-before-after")
+
+    # The same session's fine-tuned model writes in the Text tab.
+    page.get_by_role("button", name="Write with it in the Text tab").click()
+    expect(page.get_by_role("tab", name="Text", exact=True)).to_have_attribute(
+        "aria-selected", "true"
+    )
+    expect(page.locator("#text-use-tuned input")).to_be_checked()
+    expect(page.locator("#text-prompt textarea")).not_to_have_value("")
+    max_new = page.locator("#text-max-new input[type=number]")
+    max_new.fill("6")
+    max_new.press("Enter")
+    page.locator("#text-generate").click()
+    expect(page.locator("#text-status")).to_contain_text("your fine-tuned model", timeout=120_000)
+    expect(page.locator("#text-status")).to_contain_text("ended", timeout=120_000)
+    expect(page.locator("#text-output textarea")).not_to_have_value("")
+    screenshot(page, "text-with-finetuned-model")
