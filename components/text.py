@@ -83,6 +83,13 @@ def generate_text(
     settings = SamplingSettings.checked(
         temperature, top_k, top_p, max_new_tokens, repetition_penalty, seed
     )
+    if not isinstance(model_name, str) or not model_name:
+        model_name = registry.default("causal-lm")
+    if adapter is not None and adapter.base_model != model_name:
+        raise InvalidInputError(
+            f"Your fine-tuned model is {adapter.base_model} plus an adapter: pick "
+            f"{adapter.base_model} as the model, or untick 'Use my fine-tuned model'."
+        )
     lm = load_lm(registry, model_name)
     fast = bool(fast)
     stop = threading.Event()
@@ -119,11 +126,6 @@ def generate_tuned_text(
     stop: threading.Event,
 ) -> Iterator[tuple[str, str, list[tuple[str, str]] | None, list[dict[str, Any]]]]:
     """The same stream as ``generate_text``, written by this session's fine-tuned model."""
-    if adapter.base_model != lm.name:
-        raise InvalidInputError(
-            f"Your fine-tuned model is {adapter.base_model} plus an adapter: pick "
-            f"{adapter.base_model} as the model, or untick 'Use my fine-tuned model'."
-        )
     run = None
     for update in generate_tuned(lm, adapter, prompt, settings, chat=chat, stop=stop):
         if update.waiting:

@@ -8,7 +8,8 @@ How it stays safe on a shared server:
   config (``TrainedAdapter``): it lives in the user's session, nowhere else.
 - Base weights are frozen; only the low-rank matrices train. LoRA goes on the attention and MLP
   projections of the top ``lora_layers`` layers only, so back-propagation stops there: about
-  twice as fast on a CPU as adapting every layer, and enough to learn a style.
+  twice as fast on a CPU as adapting every layer, and enough to learn a style. After the first
+  epoch the frozen layers below are not run again (models/frozen_prefix.py).
 
 Parsing uploads lives in models/finetune_data.py; generation for comparisons in
 models/finetune_compare.py.
@@ -28,6 +29,7 @@ from typing import Any
 from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
 from models.finetune_data import Example
+from models.frozen_prefix import FrozenPrefixCache
 from models.validation import bounded_number, whole_number
 
 TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -141,6 +143,20 @@ def make_batches(
 ) -> list[tuple[Any, Any, Any]]:
     """Batches of (input_ids, attention_mask, labels), similar lengths together so little padding
     is computed; batch order shuffled by ``seed``."""
+    batches = encode_batches(tokenizer, examples, settings)
+    return [batches[i] for i in batch_order(len(batches), seed)]
+
+
+def batch_order(count: int, seed: int) -> list[int]:
+    import torch
+
+    return torch.randperm(count, generator=torch.Generator().manual_seed(seed)).tolist()
+
+
+def encode_batches(
+    tokenizer: Any, examples: list[Example], settings: TrainSettings
+) -> list[tuple[Any, Any, Any]]:
+    """The batches in length order: the same batches every epoch, only their order changes."""
     import torch
 
     encoded = [encode_example(tokenizer, e, settings.max_seq_len) for e in examples]
@@ -159,8 +175,7 @@ def make_batches(
             mask[row, : len(token_ids)] = 1
             labels[row, : len(token_labels)] = torch.tensor(token_labels)
         batches.append((ids, mask, labels))
-    order = torch.randperm(len(batches), generator=torch.Generator().manual_seed(seed)).tolist()
-    return [batches[i] for i in order]
+    return batches
 
 
 class LoraBench:
@@ -175,6 +190,7 @@ class LoraBench:
             parameter.requires_grad_(False)
         self.lock = threading.Lock()
         self.num_layers = int(self.model.config.num_hidden_layers)
+        self.reuse_frozen_layers = True  # see models/frozen_prefix.py; off only to compare
 
     def lora_config(self, settings: TrainSettings) -> Any:
         from peft import LoraConfig
@@ -264,12 +280,15 @@ class LoraBench:
         total = min(settings.max_steps, batches_per_epoch * settings.epochs)
         adapter = TrainedAdapter({}, {}, self.name)
         started = time.perf_counter()
+        batches = encode_batches(self.tokenizer, examples, settings)
+        frozen = FrozenPrefixCache(
+            peft_model, self.num_layers - settings.lora_layers, enabled=self.reuse_frozen_layers
+        )
         peft_model.train()
         step = 0
         for epoch in range(settings.epochs):
-            for ids, mask, labels in make_batches(
-                self.tokenizer, examples, settings, settings.seed + epoch
-            ):
+            for index in batch_order(len(batches), settings.seed + epoch):
+                ids, mask, labels = batches[index]
                 if step >= total:
                     break
                 if cancel is not None and cancel.is_set():
@@ -282,7 +301,7 @@ class LoraBench:
                 scale = min(1.0, (step + 1) / 4) * (1 - step / max(total, 1)) + 0.05
                 for group in optimizer.param_groups:
                     group["lr"] = settings.learning_rate * scale
-                loss = peft_model(input_ids=ids, attention_mask=mask, labels=labels).loss
+                loss = frozen.loss(index, ids, mask, labels).loss
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(trainable, 1.0)
                 optimizer.step()

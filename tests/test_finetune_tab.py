@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from components.finetune import (
+from components.finetune_handlers import (
     UPLOAD,
     TuneSession,
     compare_models,
@@ -15,6 +16,7 @@ from components.finetune import (
     inspect_data,
     release,
     run_finetune,
+    show_drift,
 )
 from models.errors import InvalidInputError
 from models.finetune import ADAPTERS
@@ -35,7 +37,8 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Registry:
 
     def load(source: ModelSource) -> LoadedModel:
         model = AutoModelForCausalLM.from_pretrained(folder).eval()
-        lm = CausalLM(model, AutoTokenizer.from_pretrained(folder), "tiny-lm")
+        # loaded under its path, as real models are: handlers must use the registry's name
+        lm = CausalLM(model, AutoTokenizer.from_pretrained(folder), str(folder))
         return LoadedModel(lm, 1, "cpu", "float32")
 
     registry = Registry()
@@ -104,6 +107,10 @@ def test_training_streams_progress_then_compares(registry: Registry, upload: str
     assert [r[0] for r in rows] == ["the cat", "a dog"]
     archive = export_adapter(registry, session)
     assert "lora-adapter/adapter_config.json" in zipfile.ZipFile(archive).namelist()
+    config = json.loads(zipfile.ZipFile(archive).read("lora-adapter/adapter_config.json"))
+    assert config["base_model_name_or_path"] == "tiny-lm"  # the registry's name, not a path
+    figure, summary = show_drift(registry, session)
+    assert "held-out answers" in summary and len(figure.data) >= 3
     release(session)
 
 

@@ -177,3 +177,41 @@ def test_adapter_ledger_caps_and_releases() -> None:
     ledger.release("a")
     ledger.claim("c")
     assert ledger.held == 2
+
+
+def test_reusing_frozen_layers_changes_nothing_but_time(tiny_lm: CausalLM) -> None:
+    top_only = TrainSettings(**{**FAST.__dict__, "lora_layers": 1, "max_steps": 12})
+    results = []
+    for reuse in (False, True):
+        bench = LoraBench(tiny_lm)
+        bench.reuse_frozen_layers = reuse
+        results.append(bench.train(EXAMPLES, top_only))
+    full, reused = results
+    assert full.steps == reused.steps == 12  # 4 batches per epoch: epochs 2-3 reuse epoch 1's
+    assert torch.allclose(torch.tensor(full.losses), torch.tensor(reused.losses), atol=1e-6)
+    for name, tensor in full.state_dict.items():
+        assert torch.allclose(tensor, reused.state_dict[name], atol=1e-6), name
+    assert "layers.0." not in " ".join(reused.state_dict)  # only the top layer was adapted
+
+
+def test_frozen_prefix_keeps_one_hidden_state_per_batch(tiny_lm: CausalLM) -> None:
+    from peft import get_peft_model
+
+    from models.frozen_prefix import FrozenPrefixCache
+
+    bench = LoraBench(tiny_lm)
+    settings = TrainSettings(**{**FAST.__dict__, "lora_layers": 1})
+    peft_model = get_peft_model(bench.model, bench.lora_config(settings))
+    try:
+        cache = FrozenPrefixCache(peft_model, first_trained_layer=1)
+        assert cache.enabled
+        ids = tiny_lm.tokenizer(["the cat sat on the mat"], return_tensors="pt").input_ids
+        mask, labels = torch.ones_like(ids), ids.clone()
+        with torch.no_grad():
+            first = cache.loss(0, ids, mask, labels).loss
+            assert list(cache.hidden) == [0] and cache.hidden[0].shape == (1, ids.shape[1], 32)
+            again = cache.loss(0, ids, mask, labels).loss  # top layer only
+        assert torch.allclose(first, again, atol=1e-6)
+        assert len(cache.layers) == 2  # the stack has all its layers back
+    finally:
+        bench.model = peft_model.unload()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
@@ -33,6 +34,13 @@ def test_finetune_briefly_and_compare(page) -> None:
     expect(table.get_by_role("row")).to_have_count(5)  # header + 4 held-out prompts
     screenshot(page, "finetune-before-after")
 
+    page.get_by_text("Drift view: how fine-tuning moved").click()
+    page.get_by_role("button", name="Show drift").click()
+    expect(page.locator("#finetune-drift-summary")).to_contain_text(
+        "held-out answers (20)", timeout=120_000
+    )
+    screenshot(page, "finetune-drift")
+
     # The same session's fine-tuned model writes in the Text tab.
     page.get_by_role("button", name="Write with it in the Text tab").click()
     expect(page.get_by_role("tab", name="Text", exact=True)).to_have_attribute(
@@ -48,3 +56,18 @@ def test_finetune_briefly_and_compare(page) -> None:
     expect(page.locator("#text-status")).to_contain_text("ended", timeout=120_000)
     expect(page.locator("#text-output textarea")).not_to_have_value("")
     screenshot(page, "text-with-finetuned-model")
+
+
+def test_a_fine_tuned_model_belongs_to_its_session(app_url: str) -> None:
+    from gradio_client import Client
+
+    mine, theirs = Client(app_url, verbose=False), Client(app_url, verbose=False)
+    mine.predict("Haiku", None, api_name="/inspect_data")
+    mine.submit(1, 0.002, 8, 64, 2, 0.0, 0, 8, api_name="/finetune").result()
+    ask = dict(prompt_text="Write about rain.", seed_value=3, max_new_tokens=6)
+    _, status, *_ = mine.predict(**ask, use_finetuned=True, api_name="/generate_text")
+    assert "your fine-tuned model" in status
+    with pytest.raises(Exception, match="no fine-tuned model in this session"):
+        theirs.predict(**ask, use_finetuned=True, api_name="/generate_text")
+    _, status, *_ = theirs.predict(**ask, api_name="/generate_text")
+    assert "int8 fast path" in status and "fine-tuned" not in status
