@@ -11,7 +11,10 @@ import sys
 from pathlib import Path
 
 import click
-import gradio as gr
+
+# On a ZeroGPU Space, `spaces` must be imported before torch: models.zerogpu imports it first.
+from models import zerogpu  # noqa: F401  # isort: skip
+import gradio as gr  # isort: skip
 
 from components import attention, embeddings, finetune, image, models_panel, start_here, text
 from models.builtin import default_registry
@@ -20,11 +23,20 @@ from models.registry import Registry
 from models.warm_up import start_warm_up
 
 CSS = Path(__file__).parent / "assets" / "style.css"
-QUEUE_SIZE = 64  # past this, users get "busy, try again" instead of the server running out of RAM
+# Waiting requests, all events together. Past this, callers get "queue full, try again" at once
+# (gradio_client raises QueueError) instead of the server holding ever more requests in memory.
+# Heavy events run at most components/concurrency.py heavy_limit() at a time (one group per
+# device), fine-tuning one at a time, light events two at a time (default_concurrency_limit).
+QUEUE_SIZE = 64
+# Gradio copies every returned file (images, CSV, zips) into its cache: every 30 min, delete
+# copies older than 1 h, so a day of use by a lecture hall cannot fill the disk.
+DELETE_CACHE = (1800, 3600)
 
 
-def build_app(registry: Registry) -> gr.Blocks:
-    with gr.Blocks(title="Generative-model playground", analytics_enabled=False) as demo:
+def build_app(registry: Registry, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
+    with gr.Blocks(
+        title="Generative-model playground", analytics_enabled=False, delete_cache=DELETE_CACHE
+    ) as demo:
         with gr.Tabs() as tabs:
             with gr.Tab("Start here", id="start"):
                 start_here.build(tabs)
@@ -43,7 +55,7 @@ def build_app(registry: Registry) -> gr.Blocks:
         # Cross-tab: the text the Text tab wrote, inspected in the Attention tab.
         attention_tab.wire_send(text_tab.send_to_attention, text_tab.output,
                                 registry.default("causal-lm"), tabs)  # fmt: skip
-    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=2)
+    demo.queue(max_size=queue_size, default_concurrency_limit=2)
     return demo
 
 

@@ -17,6 +17,7 @@ import gradio as gr
 
 from components import attention_views as views
 from components.attention_presets import PRESETS, preset_by_name
+from components.concurrency import heavy
 from components.errors import user_errors
 from models import attention_stats as stats
 from models.attention import (
@@ -174,6 +175,7 @@ def build(registry: Registry) -> AttentionTab:
         "inputs": [model, text, layer, head, focus_hint, focus],
         "outputs": [result_state, summary, layer, head, focus, focus_hint],
         "api_visibility": "private",
+        **heavy(),  # runs the model; redraws below only read the session's result
     }
     render_kwargs = {
         "fn": user_errors(render_all),
@@ -250,5 +252,5 @@ def build(registry: Registry) -> AttentionTab:
         result = cache.get(name, text, lambda: extract_attention(registry, name, text))
         return views.api_payload(result, layer, head)
 
-    gr.api(attention, api_name="attention")
+    gr.api(attention, api_name="attention", **heavy())
     return AttentionTab(text=text, model=model, _extract=extract_kwargs, _render=render_kwargs)

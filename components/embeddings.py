@@ -20,6 +20,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
+from components.concurrency import heavy
 from components.embedding_plots import map_figure, write_csv, write_html
 from components.errors import user_errors
 from models import sentence_sets
@@ -37,6 +38,7 @@ from models.projection import (
     validate,
 )
 from models.registry import Registry
+from models.zerogpu import gpu
 
 SOURCES = ("Example set", "Text box", "Upload a file")
 COMPARE_NONE = "nothing"
@@ -82,6 +84,7 @@ def read_sentences(
     raise InvalidInputError(f"Source must be one of: {', '.join(SOURCES)}.")
 
 
+@gpu
 def project_embeddings(
     registry: Registry,
     source: str,
@@ -420,6 +423,7 @@ def build(registry: Registry) -> None:
         ],
         outputs=[main_plot, compare_plot, summary, csv_file, state],
         api_name="project_embeddings",
+        **heavy(),
         api_description="Embed sentences and project them to 2D/3D; returns the map, an "
         "optional comparison map, a summary and a CSV of coordinates and labels.",
     ).then(lambda: None, outputs=neighbours, api_visibility="private")  # old neighbours are stale

@@ -21,6 +21,7 @@ from typing import Any
 import gradio as gr
 import plotly.graph_objects as go
 
+from components.concurrency import training
 from components.errors import user_errors
 from models.errors import InvalidInputError
 from models.finetune import (
@@ -44,6 +45,7 @@ from models.finetune_data import (
 )
 from models.finetune_export import zip_adapter
 from models.registry import Registry
+from models.zerogpu import gpu
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "finetune"
 BUILTIN_SETS = {  # label -> file; the label is what the radio shows
@@ -185,6 +187,7 @@ def results_markdown(session: TuneSession) -> str:
     )
 
 
+@gpu(duration=MAX_WALL_SECONDS + 60)  # training, then held-out loss and comparisons
 def run_finetune(
     registry: Registry,
     session: TuneSession | None,
@@ -275,6 +278,7 @@ def comparison_rows(bench, session, prompts, settings, expected=None) -> list[li
     return [[c.prompt, c.base, c.tuned, c.expected] for c in found]
 
 
+@gpu
 def compare_models(
     registry: Registry,
     session: TuneSession | None,
@@ -392,8 +396,7 @@ def build(registry: Registry) -> None:
         [status, loss_plot, results, table, session],
         api_name="finetune",
         api_description="Fine-tune on the session's data; streams progress.",
-        concurrency_limit=1,
-        concurrency_id="finetune",
+        **training(),
     )
     cancel_button.click(
         lambda: "Cancelled.",
@@ -409,11 +412,12 @@ def build(registry: Registry) -> None:
         table,
         api_name="compare_models",
         api_description="Base vs fine-tuned answers to prompts (one per line), same seed.",
-        concurrency_id="finetune",
+        **training(),
     )
     export_button.click(
         user_errors(lambda s: export_adapter(registry, s)),
         session,
         download,
         api_name="export_adapter",
+        **training(),  # saving applies the adapter to the shared training copy of the model
     )

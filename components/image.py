@@ -16,6 +16,7 @@ from typing import Any
 import gradio as gr
 
 from components import image_handlers as handlers
+from components.concurrency import heavy
 from components.errors import user_errors
 from models.diffusion import MAX_BATCH, MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES
 from models.registry import Registry
@@ -137,6 +138,7 @@ def build(registry: Registry) -> None:
         inputs=[*settings, batch],
         outputs=[output, summary],
         api_name="generate_image",
+        **heavy(),
         api_description="Generate a grid of images: model, prompt, negative prompt, steps, "
         "guidance, seed, scheduler, batch size.",
     )
@@ -145,12 +147,14 @@ def build(registry: Registry) -> None:
         inputs=[*settings, batch],
         outputs=[output, summary],
         api_visibility="private",
+        **heavy(),
     )
     frames_button.click(
         user_errors(run_frames),
         inputs=settings,
         outputs=[frames_gallery, gif],
         api_name="denoising_frames",
+        **heavy(),
         api_description="Every denoising step of one image (noisy input | predicted clean "
         "image) as a gallery, plus an animated GIF.",
     ).success(
@@ -171,6 +175,7 @@ def build(registry: Registry) -> None:
         inputs=[model, prompt, second_prompt, negative, steps, guidance, seed, scheduler],
         outputs=[first_image, second_image],
         api_visibility="private",
+        **heavy(),
     )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import gradio as gr
 
 from components import text_view
+from components.concurrency import heavy
 from components.errors import user_errors
 from models.causal_lm import CausalLM
 from models.fast_decode import FastDecoder
@@ -36,6 +37,7 @@ from models.text_generation import (
     score_tokens,
 )
 from models.validation import whole_number
+from models.zerogpu import gpu
 
 DEFAULT_PROMPT = "Explain in two sentences why the sky is blue."
 EXPLORER_PROMPT = "The capital of France is"
@@ -57,6 +59,7 @@ def load_lm(registry: Registry, model_name: Any) -> CausalLM:
     return registry.load(model_name, kind="causal-lm")
 
 
+@gpu
 def generate_text(
     registry: Registry,
     model_name: str,
@@ -119,6 +122,7 @@ def show_alternatives(
     )
 
 
+@gpu
 def token_probabilities(
     registry: Registry,
     model_name: str,
@@ -276,7 +280,7 @@ def build(registry: Registry) -> TextTab:
         api_visibility="private",
         queue=False,
     ).then(
-        on_generate, gen_inputs, gen_outputs, api_name="generate_text", concurrency_limit=2
+        on_generate, gen_inputs, gen_outputs, api_name="generate_text", **heavy()
     )  # fmt: skip
     stop.click(stop_generation, [control], None, api_visibility="private", queue=False)
     tokens.select(
@@ -304,7 +308,9 @@ def build(registry: Registry) -> TextTab:
 
     explore_inputs = [model, prompt, explorer_chat, temperature, top_k, top_p, repetition, shown]
     explore_outputs = [summary, dist_chart, dist_table]
-    explore.click(on_explore, explore_inputs, explore_outputs, api_name="token_probabilities")
+    explore.click(
+        on_explore, explore_inputs, explore_outputs, api_name="token_probabilities", **heavy()
+    )
 
     def refresh_explorer(shown_summary: str, *values: Any) -> Any:
         """Moving a sampler slider redraws the explorer once it has been used."""
@@ -316,6 +322,6 @@ def build(registry: Registry) -> TextTab:
         event = control_input.input if control_input is explorer_chat else control_input.release
         event(
             refresh_explorer, [summary, *explore_inputs], explore_outputs,
-            api_visibility="private", trigger_mode="always_last",
+            api_visibility="private", trigger_mode="always_last", **heavy(),
         )  # fmt: skip
     return TextTab(prompt=prompt, output=output, send_to_attention=send_to_attention)

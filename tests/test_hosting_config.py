@@ -1,0 +1,85 @@
+"""Hosting configuration: ZeroGPU marks, concurrency groups, queue size, launch settings."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import pytest
+
+from app import QUEUE_SIZE, build_app
+from components import concurrency, embeddings, finetune, image_handlers, text
+from models import attention, zerogpu
+from tests.fakes import fake_spec
+
+HEAVY_FUNCTIONS = [
+    text.generate_text,
+    text.token_probabilities,
+    image_handlers.generate_images,
+    image_handlers.denoising_frames,
+    image_handlers.compare_prompts,
+    embeddings.project_embeddings,
+    attention.extract_attention,
+    finetune.run_finetune,
+    finetune.compare_models,
+]
+
+
+def test_gpu_is_a_no_op_without_spaces() -> None:
+    assert zerogpu.spaces is None and not zerogpu.on_zerogpu()
+
+    def work(x: int) -> int:
+        return x + 1
+
+    assert zerogpu.gpu(work) is work
+    assert zerogpu.gpu(duration=30)(work) is work and work(1) == 2
+
+
+def test_every_heavy_function_carries_the_gpu_mark() -> None:
+    for function in HEAVY_FUNCTIONS:
+        assert getattr(function, "zerogpu_duration", 0) > 0, function.__name__
+    assert finetune.run_finetune.zerogpu_duration > 240  # the whole training run fits
+
+
+def test_on_zerogpu_the_mark_becomes_spaces_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
+    def fake_gpu(duration: int):
+        calls.append(duration)
+        return lambda fn: ("on-gpu", fn)
+
+    monkeypatch.setitem(sys.modules, "spaces", types.SimpleNamespace(GPU=fake_gpu))
+    monkeypatch.setattr(zerogpu, "spaces", sys.modules["spaces"])
+    monkeypatch.setenv("SPACES_ZERO_GPU", "true")
+
+    def work() -> None:
+        return None
+
+    assert zerogpu.gpu(duration=77)(work) == ("on-gpu", work) and calls == [77]
+    monkeypatch.delenv("SPACES_ZERO_GPU")
+    assert zerogpu.gpu(work) is work  # `spaces` installed but not on ZeroGPU hardware
+
+
+def test_heavy_limit_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLAYGROUND_HEAVY_CONCURRENCY", "5")
+    assert concurrency.heavy() == {"concurrency_id": "heavy-cpu", "concurrency_limit": 5}
+    monkeypatch.setenv("PLAYGROUND_HEAVY_CONCURRENCY", "lots")
+    assert 1 <= concurrency.heavy_limit() <= 2
+
+
+def test_heavy_events_share_one_group_and_training_its_own() -> None:
+    from models.registry import Registry
+
+    registry = Registry()
+    registry.register(fake_spec("fake-lm"))
+    registry.register(fake_spec("fake-enc", kind="sentence-embedder"))
+    demo = build_app(registry)
+    groups = {fn.api_name: (fn.concurrency_id, fn.concurrency_limit) for fn in demo.fns.values()}
+    heavy = ("heavy-cpu", concurrency.heavy_limit())
+    for name in ("generate_text", "token_probabilities", "generate_image", "denoising_frames",
+                 "project_embeddings", "attention"):  # fmt: skip
+        assert groups[name] == heavy, name
+    for name in ("finetune", "compare_models", "export_adapter"):
+        assert groups[name] == ("finetune", 1), name
+    assert demo._queue.max_size == QUEUE_SIZE
+    assert demo.delete_cache is not None  # Gradio's copies of returned files are pruned too
