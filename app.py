@@ -16,7 +16,16 @@ import click
 from models import zerogpu  # noqa: F401  # isort: skip
 import gradio as gr  # isort: skip
 
-from components import attention, embeddings, finetune, image, models_panel, start_here, text
+from components import (
+    attention,
+    embeddings,
+    finetune,
+    image,
+    models_panel,
+    number_guard,
+    start_here,
+    text,
+)
 from models.builtin import default_registry
 from models.errors import PlaygroundError
 from models.registry import Registry
@@ -31,9 +40,14 @@ QUEUE_SIZE = 64
 # Gradio copies every returned file (images, CSV, zips) into its cache: every 30 min, delete
 # copies older than 1 h, so a day of use by a lecture hall cannot fill the disk.
 DELETE_CACHE = (1800, 3600)
+# Launch settings for every server (app.py and the hosting tests' server): no Node SSR server
+# (one process, no extra attack surface), uploads capped, no extra allowed_paths (Gradio serves
+# only its own cache and uploads). share stays a separate, off-by-default flag.
+LAUNCH_OPTIONS = {"ssr_mode": False, "max_file_size": "50mb"}
 
 
 def build_app(registry: Registry, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
+    number_guard.install()  # API callers sending "abc" or NaN for a slider get a sentence
     with gr.Blocks(
         title="Generative-model playground", analytics_enabled=False, delete_cache=DELETE_CACHE
     ) as demo:
@@ -79,9 +93,8 @@ def main(host: str, port: int, share: bool, warm_up: bool) -> None:
             server_name=host,
             server_port=port,
             share=share,
-            ssr_mode=False,  # no Node server: one process, no extra attack surface
-            max_file_size="50mb",
             css_paths=[CSS],
+            **LAUNCH_OPTIONS,
             prevent_thread_lock=True,
             quiet=True,
         )
