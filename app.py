@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -43,7 +44,13 @@ DELETE_CACHE = (1800, 3600)
 # Launch settings for every server (app.py and the hosting tests' server): no Node SSR server
 # (one process, no extra attack surface), uploads capped, no extra allowed_paths (Gradio serves
 # only its own cache and uploads). share stays a separate, off-by-default flag.
-LAUNCH_OPTIONS = {"ssr_mode": False, "max_file_size": "50mb"}
+# state_session_capacity: sessions whose state stays in memory (Gradio's default is 10,000); the
+# least recently used go first past it. A lecture hall is a few hundred browser tabs.
+LAUNCH_OPTIONS: dict[str, Any] = {
+    "ssr_mode": False,
+    "max_file_size": "50mb",
+    "state_session_capacity": 1000,
+}
 
 
 def build_app(registry: Registry, queue_size: int = QUEUE_SIZE) -> gr.Blocks:

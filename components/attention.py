@@ -17,7 +17,7 @@ import gradio as gr
 
 from components import attention_views as views
 from components.attention_presets import PRESETS, preset_by_name
-from components.concurrency import heavy
+from components.concurrency import SESSION_TTL, heavy
 from components.errors import user_errors
 from models import attention_stats as stats
 from models.attention import (
@@ -111,7 +111,8 @@ def build(registry: Registry) -> AttentionTab:
         )
 
     gr.Markdown(INTRO)
-    result_state = gr.State(None)
+    # Up to 18 MB per session (every layer and head for 128 tokens): dropped after an hour unused.
+    result_state = gr.State(None, time_to_live=SESSION_TTL)
     focus_hint = gr.State("")
     with gr.Row(equal_height=True):
         model = gr.Dropdown(choices, value=default_model or None, label="Model", scale=2)

@@ -23,6 +23,10 @@ from typing import Any
 from models.device import pick_device
 
 FINETUNE_ID = "finetune"
+# Seconds a session's large state (attention maps, embedding maps) is kept after it was last set.
+# API clients never close their sessions, so without this their state would stay until Gradio's
+# session cap (app.py) evicted it; an hour of no use is long enough for a lecture.
+SESSION_TTL = 3600
 
 
 def heavy_limit() -> int:

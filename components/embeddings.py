@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
-from components.concurrency import heavy
+from components.concurrency import SESSION_TTL, heavy
 from components.embedding_plots import map_figure, write_csv, write_html
 from components.errors import user_errors
 from models import sentence_sets
@@ -250,7 +250,8 @@ INTRO = (
 
 
 def build(registry: Registry) -> None:
-    state = gr.State(MapState())
+    # Up to 15 MB per session (10,000 embeddings): dropped after an hour unused.
+    state = gr.State(MapState(), time_to_live=SESSION_TTL)
     gr.Markdown(INTRO, elem_classes="embeddings-intro")
     with gr.Row():
         with gr.Column(scale=1, min_width=320):

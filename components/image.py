@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 
 from components import image_handlers as handlers
-from components.concurrency import heavy
+from components.concurrency import SESSION_TTL, heavy
 from components.errors import user_errors
 from models.diffusion import MAX_BATCH, MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES
 from models.registry import Registry
@@ -87,7 +87,7 @@ def build(registry: Registry) -> None:
             "predicts from it. Early predictions are blurry guesses; they sharpen as noise goes."
         )
         frames_button = gr.Button("Show the denoising steps", elem_id="image-frames-button")
-        frames_state = gr.State([])
+        frames_state = gr.State([], time_to_live=SESSION_TTL)  # paths into Gradio's cache
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 frame_view = gr.Image(

@@ -7,7 +7,7 @@ import types
 
 import pytest
 
-from app import QUEUE_SIZE, build_app
+from app import LAUNCH_OPTIONS, QUEUE_SIZE, build_app, main
 from components import concurrency, embeddings, finetune, image_handlers, text
 from models import attention, zerogpu
 from tests.fakes import fake_spec
@@ -83,3 +83,25 @@ def test_heavy_events_share_one_group_and_training_its_own() -> None:
         assert groups[name] == ("finetune", 1), name
     assert demo._queue.max_size == QUEUE_SIZE
     assert demo.delete_cache is not None  # Gradio's copies of returned files are pruned too
+
+
+def test_launch_settings_for_a_public_server() -> None:
+    assert LAUNCH_OPTIONS["ssr_mode"] is False and LAUNCH_OPTIONS["max_file_size"] == "50mb"
+    assert "allowed_paths" not in LAUNCH_OPTIONS and "share" not in LAUNCH_OPTIONS
+    assert LAUNCH_OPTIONS["state_session_capacity"] <= 2000  # Gradio's default is 10,000
+    share = next(p for p in main.params if p.name == "share")
+    assert share.is_flag and share.default is not True  # off unless --share is given
+
+
+def test_large_session_state_expires() -> None:
+    import gradio as gr
+
+    from models.registry import Registry
+
+    registry = Registry()
+    registry.register(fake_spec("fake-lm"))
+    registry.register(fake_spec("fake-enc", kind="sentence-embedder"))
+    demo = build_app(registry)
+    states = [block for block in demo.blocks.values() if isinstance(block, gr.State)]
+    expiring = [state for state in states if state.time_to_live <= 3 * 3600]
+    assert len(expiring) >= 4  # attention result, embedding map, image frames, fine-tune session
