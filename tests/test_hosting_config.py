@@ -105,3 +105,16 @@ def test_large_session_state_expires() -> None:
     states = [block for block in demo.blocks.values() if isinstance(block, gr.State)]
     expiring = [state for state in states if state.time_to_live <= 3 * 3600]
     assert len(expiring) >= 4  # attention result, embedding map, image frames, fine-tune session
+
+
+def test_model_and_user_text_is_never_raw_html() -> None:
+    import gradio as gr
+
+    from models.registry import Registry
+
+    registry = Registry()
+    registry.register(fake_spec("fake-lm"))
+    registry.register(fake_spec("fake-enc", kind="sentence-embedder"))
+    blocks = build_app(registry).blocks.values()
+    assert not [block for block in blocks if isinstance(block, gr.HTML)]
+    assert all(block.sanitize_html for block in blocks if isinstance(block, gr.Markdown))
