@@ -11,6 +11,7 @@ Handlers live in components/image_handlers.py; the math in models/diffusion.py.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -195,7 +196,9 @@ def _show_frame(paths: list[str], index: Any) -> str | None:
         position = int(index)
     except (TypeError, ValueError):
         position = 1
-    return paths[min(max(position, 1), len(paths)) - 1]
+    path = paths[min(max(position, 1), len(paths)) - 1]
+    # Gradio's cache drops files after an hour (app.py DELETE_CACHE): show nothing, not an error.
+    return path if Path(path).is_file() else None
 
 
 def _path_of(item: Any) -> str:

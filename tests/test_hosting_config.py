@@ -118,3 +118,13 @@ def test_model_and_user_text_is_never_raw_html() -> None:
     blocks = build_app(registry).blocks.values()
     assert not [block for block in blocks if isinstance(block, gr.HTML)]
     assert all(block.sanitize_html for block in blocks if isinstance(block, gr.Markdown))
+
+
+def test_a_frame_deleted_from_the_cache_shows_nothing(tmp_path) -> None:
+    from components.image import _show_frame
+
+    kept = tmp_path / "step-1.png"
+    kept.write_bytes(b"png")
+    gone = str(tmp_path / "step-2.png")
+    assert _show_frame([str(kept), gone], 1) == str(kept)
+    assert _show_frame([str(kept), gone], 2) is None
