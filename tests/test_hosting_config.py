@@ -128,3 +128,18 @@ def test_a_frame_deleted_from_the_cache_shows_nothing(tmp_path) -> None:
     gone = str(tmp_path / "step-2.png")
     assert _show_frame([str(kept), gone], 1) == str(kept)
     assert _show_frame([str(kept), gone], 2) is None
+
+
+def test_adapter_slots_of_vanished_sessions_lapse() -> None:
+    """Gradio evicts sessions past its cap without calling release: slots must not leak."""
+    from models.errors import InvalidInputError
+    from models.finetune import ADAPTERS, AdapterLedger
+
+    assert ADAPTERS.max_age == 3 * 3600  # the Fine-tune tab's session time_to_live
+    ledger = AdapterLedger(limit=1, max_age=10)
+    ledger.claim("evicted", now=0)
+    ledger.claim("evicted", now=8)  # training again renews the claim
+    with pytest.raises(InvalidInputError, match="already holds 1 fine-tuned model"):
+        ledger.claim("newcomer", now=15)
+    ledger.claim("newcomer", now=19)  # the evicted session's claim lapsed
+    assert ledger.held == 1
