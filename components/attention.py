@@ -30,6 +30,7 @@ from models.attention import (
 from models.attention_cache import AttentionCache
 from models.errors import InvalidInputError
 from models.registry import Registry
+from models.zerogpu import gpu
 
 INTRO = (
     "Self-attention is how a transformer mixes information between tokens: every token (a "
@@ -90,6 +91,7 @@ def build(registry: Registry) -> AttentionTab:
     first = PRESETS[1]  # the decoder example: a sensible text to start from
 
     @user_errors
+    @gpu
     def extract(
         model: str, text: str, layer: float, head: float, focus_hint: str, focus: Any,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
@@ -243,6 +245,7 @@ def build(registry: Registry) -> AttentionTab:
     )
 
     @user_errors
+    @gpu
     def attention(text: str, model: str = default_model, layer: int = 0, head: int = 0) -> dict:
         """One head's attention matrix for a text: tokens, and matrix[query][key] (rows sum to 1).
         Layers and heads count from 0; text is cut to the token cap (see token_cap, kept_text)."""

@@ -84,7 +84,6 @@ def read_sentences(
     raise InvalidInputError(f"Source must be one of: {', '.join(SOURCES)}.")
 
 
-@gpu
 def project_embeddings(
     registry: Registry,
     source: str,
@@ -374,6 +373,7 @@ def build(registry: Registry) -> None:
     )
 
     @user_errors
+    @gpu
     def run(
         source: str = SOURCES[0],
         example: str | None = names[0],

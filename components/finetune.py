@@ -187,7 +187,6 @@ def results_markdown(session: TuneSession) -> str:
     )
 
 
-@gpu(duration=MAX_WALL_SECONDS + 60)  # training, then held-out loss and comparisons
 def run_finetune(
     registry: Registry,
     session: TuneSession | None,
@@ -278,7 +277,6 @@ def comparison_rows(bench, session, prompts, settings, expected=None) -> list[li
     return [[c.prompt, c.base, c.tuned, c.expected] for c in found]
 
 
-@gpu
 def compare_models(
     registry: Registry,
     session: TuneSession | None,
@@ -390,8 +388,13 @@ def build(registry: Registry) -> None:
         api_name="inspect_data",
         api_description="Check a data set: summary and preview.",
     )
+    # ZeroGPU (models/zerogpu.py) pickles a GPU function's arguments: the registry stays in the
+    # closure. Training, held-out losses and the first comparisons fit in one GPU allocation.
+    train = gpu(duration=MAX_WALL_SECONDS + 60)(
+        lambda *args: (yield from run_finetune(registry, *args))
+    )
     train_event = train_button.click(
-        user_errors(lambda *args: (yield from run_finetune(registry, *args))),
+        user_errors(train),
         [session, epochs, learning_rate, rank, max_seq_len, max_steps, temperature, seed, max_new],
         [status, loss_plot, results, table, session],
         api_name="finetune",
@@ -407,7 +410,7 @@ def build(registry: Registry) -> None:
         queue=False,
     )
     compare_button.click(
-        user_errors(lambda *args: compare_models(registry, *args)),
+        user_errors(gpu(lambda *args: compare_models(registry, *args))),
         [session, prompts, temperature, seed, max_new],
         table,
         api_name="compare_models",

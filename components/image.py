@@ -21,6 +21,7 @@ from components.concurrency import SESSION_TTL, heavy
 from components.errors import user_errors
 from models.diffusion import MAX_BATCH, MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES
 from models.registry import Registry
+from models.zerogpu import gpu
 
 INTRO = (
     "A **diffusion model** starts from pure noise and removes a little of it at every step, "
@@ -123,12 +124,15 @@ def build(registry: Registry) -> None:
 
     settings = [model, prompt, negative, steps, guidance, seed, scheduler]
 
+    @gpu
     def run_generate(*args: Any, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
         return handlers.generate_images(registry, *args, progress=progress)
 
+    @gpu
     def run_frames(*args: Any, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
         return handlers.denoising_frames(registry, *args, progress=progress)
 
+    @gpu
     def run_compare(*args: Any, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
         model_name, first, second, *rest = args
         return handlers.compare_prompts(registry, model_name, first, second, *rest,

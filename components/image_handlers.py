@@ -19,7 +19,6 @@ from models.errors import InvalidInputError
 from models.image_frames import animated_gif, frame_pair, grid, upscale
 from models.registry import Registry
 from models.scratch import new_folder
-from models.zerogpu import gpu
 
 Progress = Callable[..., Any]  # gr.Progress, or any callable taking ((done, total), desc=...)
 UNCONDITIONAL_NOTE = (
@@ -53,7 +52,6 @@ def _summary(request: ImageRequest, result: GenerationResult, seconds: float) ->
     return f"{UNCONDITIONAL_NOTE}\n\n{facts}" if result.unconditional else facts
 
 
-@gpu
 def generate_images(
     registry: Registry,
     model_name: Any,
@@ -74,7 +72,6 @@ def generate_images(
     return grid(result.images), _summary(request, result, time.perf_counter() - started)
 
 
-@gpu
 def denoising_frames(
     registry: Registry,
     model_name: Any,
@@ -116,7 +113,6 @@ def _pad_to(picture: Image.Image, like: Image.Image) -> Image.Image:
     return canvas
 
 
-@gpu
 def compare_prompts(
     registry: Registry,
     model_name: Any,

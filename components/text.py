@@ -37,7 +37,7 @@ from models.text_generation import (
     score_tokens,
 )
 from models.validation import whole_number
-from models.zerogpu import gpu
+from models.zerogpu import gpu, on_zerogpu
 
 DEFAULT_PROMPT = "Explain in two sentences why the sky is blue."
 EXPLORER_PROMPT = "The capital of France is"
@@ -59,7 +59,6 @@ def load_lm(registry: Registry, model_name: Any) -> CausalLM:
     return registry.load(model_name, kind="causal-lm")
 
 
-@gpu
 def generate_text(
     registry: Registry,
     model_name: str,
@@ -122,7 +121,6 @@ def show_alternatives(
     )
 
 
-@gpu
 def token_probabilities(
     registry: Registry,
     model_name: str,
@@ -253,6 +251,10 @@ def build(registry: Registry) -> TextTab:
 
     settings = [temperature, top_k, top_p, max_new, repetition, seed]
 
+    @gpu
+    def generate_on_device(*values: Any, control: dict[str, Any] | None) -> Iterator[Any]:
+        yield from generate_text(registry, *values, control)
+
     @user_errors
     def on_generate(
         model_name: str,
@@ -267,9 +269,12 @@ def build(registry: Registry) -> TextTab:
         seed_value: int,
         session: dict[str, Any],
     ) -> Iterator[tuple[str, str, Any, list[dict[str, Any]]]]:
-        yield from generate_text(
-            registry, model_name, prompt_text, chat_mode, fast_path, temperature_value,
-            top_k_value, top_p_value, max_new_tokens, repetition_penalty, seed_value, session,
+        # On ZeroGPU generation runs in a GPU worker process, which the Stop button's event
+        # cannot reach (nor be pickled to): there the run ends at max_new_tokens.
+        yield from generate_on_device(
+            model_name, prompt_text, chat_mode, fast_path, temperature_value, top_k_value,
+            top_p_value, max_new_tokens, repetition_penalty, seed_value,
+            control=None if on_zerogpu() else session,
         )  # fmt: skip
 
     gen_inputs = [model, prompt, chat, fast, *settings, control]
@@ -291,6 +296,7 @@ def build(registry: Registry) -> TextTab:
     )
 
     @user_errors
+    @gpu
     def on_explore(
         model_name: str,
         prompt_text: str,

@@ -29,7 +29,6 @@ import numpy as np
 
 from models.errors import InvalidInputError
 from models.registry import Registry
-from models.zerogpu import gpu
 
 TOKEN_CAP = 128  # tokens per text: 30 layers x 9 heads x 128^2 floats is 18 MB, drawn in < 1 s
 CHAR_CAP = 20_000  # characters read before tokenizing; far more than TOKEN_CAP tokens ever need
@@ -246,7 +245,6 @@ def tokenize_capped(tokenizer: Any, text: Any, cap: int = TOKEN_CAP) -> tuple[li
     return list(ids[: cap - len(tail)]) + tail, total
 
 
-@gpu
 def extract_attention(
     registry: Registry, model_name: Any, text: Any, *, cap: int = TOKEN_CAP
 ) -> AttentionResult:

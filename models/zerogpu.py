@@ -5,6 +5,12 @@ process only while a decorated function runs. Elsewhere (this machine, CPU Space
 ``spaces`` is absent or inactive, and ``gpu`` returns the function itself, so nothing changes.
 ``spaces`` must be imported before torch initialises CUDA, which is why app.py imports this
 module before anything that imports torch.
+
+On ZeroGPU a decorated function runs in a GPU worker process: its arguments and results are
+pickled across. So ``gpu`` goes on the tab handlers (closures over the registry, which holds locks
+and cannot be pickled), whose arguments are the request's plain values and session state, and
+session changes come back only through the handler's outputs. tests/test_zerogpu.py checks this
+with a stand-in ``spaces.GPU`` that pickles the same way.
 """
 
 from __future__ import annotations
