@@ -9,22 +9,55 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
-import gradio as gr
 
-from components import attention, embeddings, finetune, image, models_panel, start_here, text
+# On a ZeroGPU Space, `spaces` must be imported before torch: models.zerogpu imports it first.
+from models import zerogpu  # noqa: F401  # isort: skip
+import gradio as gr  # isort: skip
+
+from components import (
+    attention,
+    embeddings,
+    finetune,
+    image,
+    models_panel,
+    number_guard,
+    start_here,
+    text,
+)
 from models.builtin import default_registry
 from models.errors import PlaygroundError
 from models.registry import Registry
 from models.warm_up import start_warm_up
 
 CSS = Path(__file__).parent / "assets" / "style.css"
-QUEUE_SIZE = 64  # past this, users get "busy, try again" instead of the server running out of RAM
+# Waiting requests, all events together. Past this, callers get "queue full, try again" at once
+# (gradio_client raises QueueError) instead of the server holding ever more requests in memory.
+# Heavy events run at most components/concurrency.py heavy_limit() at a time (one group per
+# device), fine-tuning one at a time, light events two at a time (default_concurrency_limit).
+QUEUE_SIZE = 64
+# Gradio copies every returned file (images, CSV, zips) into its cache: every 30 min, delete
+# copies older than 1 h, so a day of use by a lecture hall cannot fill the disk.
+DELETE_CACHE = (1800, 3600)
+# Launch settings for every server (app.py and the hosting tests' server): no Node SSR server
+# (one process, no extra attack surface), uploads capped, no extra allowed_paths (Gradio serves
+# only its own cache and uploads). share stays a separate, off-by-default flag.
+# state_session_capacity: sessions whose state stays in memory (Gradio's default is 10,000); the
+# least recently used go first past it. A lecture hall is a few hundred browser tabs.
+LAUNCH_OPTIONS: dict[str, Any] = {
+    "ssr_mode": False,
+    "max_file_size": "50mb",
+    "state_session_capacity": 1000,
+}
 
 
-def build_app(registry: Registry) -> gr.Blocks:
-    with gr.Blocks(title="Generative-model playground", analytics_enabled=False) as demo:
+def build_app(registry: Registry, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
+    number_guard.install()  # API callers sending "abc" or NaN for a slider get a sentence
+    with gr.Blocks(
+        title="Generative-model playground", analytics_enabled=False, delete_cache=DELETE_CACHE
+    ) as demo:
         tuned = finetune.new_session_state()  # this session's adapter, also used by the Text tab
         with gr.Tabs() as tabs:
             with gr.Tab("Start here", id="start"):
@@ -45,7 +78,7 @@ def build_app(registry: Registry) -> gr.Blocks:
         attention_tab.wire_send(text_tab.send_to_attention, text_tab.output,
                                 registry.default("causal-lm"), tabs)  # fmt: skip
         finetune_tab.wire_try_in_text(text_tab.use_tuned, text_tab.prompt, tabs)
-    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=2)
+    demo.queue(max_size=queue_size, default_concurrency_limit=2)
     return demo
 
 
@@ -69,9 +102,8 @@ def main(host: str, port: int, share: bool, warm_up: bool) -> None:
             server_name=host,
             server_port=port,
             share=share,
-            ssr_mode=False,  # no Node server: one process, no extra attack surface
-            max_file_size="50mb",
             css_paths=[CSS],
+            **LAUNCH_OPTIONS,
             prevent_thread_lock=True,
             quiet=True,
         )

@@ -17,6 +17,7 @@ import gradio as gr
 
 from components import attention_views as views
 from components.attention_presets import PRESETS, preset_by_name
+from components.concurrency import SESSION_TTL, heavy
 from components.errors import user_errors
 from models import attention_stats as stats
 from models.attention import (
@@ -29,6 +30,7 @@ from models.attention import (
 from models.attention_cache import AttentionCache
 from models.errors import InvalidInputError
 from models.registry import Registry
+from models.zerogpu import gpu
 
 INTRO = (
     "Self-attention is how a transformer mixes information between tokens: every token (a "
@@ -89,6 +91,7 @@ def build(registry: Registry) -> AttentionTab:
     first = PRESETS[1]  # the decoder example: a sensible text to start from
 
     @user_errors
+    @gpu
     def extract(
         model: str, text: str, layer: float, head: float, focus_hint: str, focus: Any,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
@@ -110,7 +113,8 @@ def build(registry: Registry) -> AttentionTab:
         )
 
     gr.Markdown(INTRO)
-    result_state = gr.State(None)
+    # Up to 18 MB per session (every layer and head for 128 tokens): dropped after an hour unused.
+    result_state = gr.State(None, time_to_live=SESSION_TTL)
     focus_hint = gr.State("")
     with gr.Row(equal_height=True):
         model = gr.Dropdown(choices, value=default_model or None, label="Model", scale=2)
@@ -174,6 +178,7 @@ def build(registry: Registry) -> AttentionTab:
         "inputs": [model, text, layer, head, focus_hint, focus],
         "outputs": [result_state, summary, layer, head, focus, focus_hint],
         "api_visibility": "private",
+        **heavy(),  # runs the model; redraws below only read the session's result
     }
     render_kwargs = {
         "fn": user_errors(render_all),
@@ -240,6 +245,7 @@ def build(registry: Registry) -> AttentionTab:
     )
 
     @user_errors
+    @gpu
     def attention(text: str, model: str = default_model, layer: int = 0, head: int = 0) -> dict:
         """One head's attention matrix for a text: tokens, and matrix[query][key] (rows sum to 1).
         Layers and heads count from 0; text is cut to the token cap (see token_cap, kept_text)."""
@@ -250,5 +256,5 @@ def build(registry: Registry) -> AttentionTab:
         result = cache.get(name, text, lambda: extract_attention(registry, name, text))
         return views.api_payload(result, layer, head)
 
-    gr.api(attention, api_name="attention")
+    gr.api(attention, api_name="attention", **heavy())
     return AttentionTab(text=text, model=model, _extract=extract_kwargs, _render=render_kwargs)

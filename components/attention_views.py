@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from components import attention_plots as plots
 from models import attention_stats as stats
 from models.attention import TOKEN_CAP, AttentionResult, unique_labels
 from models.errors import InvalidInputError
+from models.scratch import new_folder
 
 VIEWS = ("One head", "All heads of the layer", "Mean over heads", "Rollout up to this layer")
 FOCUS_MODES = ("This head", "Mean over heads")
@@ -158,7 +158,7 @@ def export_files(
     if result is None:
         raise InvalidInputError("Nothing to export yet: press Show attention first.")
     layer, head = result.check_layer_head(layer, head)
-    folder = folder or Path(tempfile.mkdtemp(prefix="attention-"))
+    folder = folder or new_folder("attention")  # pruned by age and count
     stem = _slug(view_title(result, view, layer, head))
     html_path, csv_path = folder / f"{stem}.html", folder / f"{stem}.csv"
     figure = main_figure(result, view, layer, head)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import csv
 import html
-import tempfile
 import textwrap
-import uuid
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
+
+from models.scratch import new_folder
 
 MAX_LEGEND_LABELS = 24  # more labels than this: the rarest share one "other labels" colour
 PALETTE = (
@@ -46,7 +46,6 @@ PALETTE = (
     "#843c39",
     "#7b4173",
 )
-EXPORT_DIR = Path(tempfile.gettempdir()) / "playground-embeddings"
 
 
 def hover_text(sentence: str) -> str:
@@ -180,9 +179,7 @@ def _xyz(points: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _export_path(filename: str) -> Path:
-    folder = EXPORT_DIR / uuid.uuid4().hex
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / filename
+    return new_folder("embeddings") / filename  # pruned by age and count (models/scratch.py)
 
 
 def write_csv(coords: np.ndarray, texts: list[str], labels: list[str], label_kind: str) -> Path:

@@ -20,6 +20,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
+from components.concurrency import SESSION_TTL, heavy
 from components.embedding_plots import map_figure, write_csv, write_html
 from components.errors import user_errors
 from models import sentence_sets
@@ -37,6 +38,7 @@ from models.projection import (
     validate,
 )
 from models.registry import Registry
+from models.zerogpu import gpu
 
 SOURCES = ("Example set", "Text box", "Upload a file")
 COMPARE_NONE = "nothing"
@@ -247,7 +249,8 @@ INTRO = (
 
 
 def build(registry: Registry) -> None:
-    state = gr.State(MapState())
+    # Up to 15 MB per session (10,000 embeddings): dropped after an hour unused.
+    state = gr.State(MapState(), time_to_live=SESSION_TTL)
     gr.Markdown(INTRO, elem_classes="embeddings-intro")
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
@@ -370,6 +373,7 @@ def build(registry: Registry) -> None:
     )
 
     @user_errors
+    @gpu
     def run(
         source: str = SOURCES[0],
         example: str | None = names[0],
@@ -420,6 +424,7 @@ def build(registry: Registry) -> None:
         ],
         outputs=[main_plot, compare_plot, summary, csv_file, state],
         api_name="project_embeddings",
+        **heavy(),
         api_description="Embed sentences and project them to 2D/3D; returns the map, an "
         "optional comparison map, a summary and a CSV of coordinates and labels.",
     ).then(lambda: None, outputs=neighbours, api_visibility="private")  # old neighbours are stale

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from components.concurrency import training
 from components.errors import user_errors
 from components.finetune_handlers import (
     BUILTIN_SETS,
@@ -28,6 +29,7 @@ from components.finetune_handlers import (
 from models.finetune import MAX_WALL_SECONDS, TrainSettings
 from models.finetune_data import MAX_EXAMPLES, MAX_FILE_BYTES
 from models.registry import Registry
+from models.zerogpu import gpu
 
 EXPLANATION = """\
 **Transfer learning**: the language model already knows English from pre-training on billions of
@@ -160,14 +162,18 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
         api_name="inspect_data",
         api_description="Check a data set: summary and preview.",
     )
+    # ZeroGPU (models/zerogpu.py) pickles a GPU function's arguments: the registry stays in the
+    # closure. Training, held-out losses and the first comparisons fit in one GPU allocation.
+    train = gpu(duration=MAX_WALL_SECONDS + 60)(
+        lambda *args: (yield from run_finetune(registry, *args))
+    )
     train_event = train_button.click(
-        user_errors(lambda *args: (yield from run_finetune(registry, *args))),
+        user_errors(train),
         [session, epochs, learning_rate, rank, max_seq_len, max_steps, temperature, seed, max_new],
         [status, loss_plot, results, table, session],
         api_name="finetune",
         api_description="Fine-tune on the session's data; streams progress.",
-        concurrency_limit=1,
-        concurrency_id="finetune",
+        **training(),
     )
     train_event.then(  # offered once this session has an adapter
         lambda s: gr.Button(visible=isinstance(s, TuneSession) and s.adapter is not None),
@@ -185,25 +191,26 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
         queue=False,
     )
     compare_button.click(
-        user_errors(lambda *args: compare_models(registry, *args)),
+        user_errors(gpu(lambda *args: compare_models(registry, *args))),
         [session, prompts, temperature, seed, max_new],
         table,
         api_name="compare_models",
         api_description="Base vs fine-tuned answers to prompts (one per line), same seed.",
-        concurrency_id="finetune",
+        **training(),
     )
     drift_button.click(
-        user_errors(lambda s: show_drift(registry, s)),
+        user_errors(gpu(lambda s: show_drift(registry, s))),
         session,
         [drift_plot, drift_text],
         api_name="finetune_drift",
         api_description="Base vs fine-tuned representations of the held-out sentences on one map.",
-        concurrency_id="finetune",
+        **training(),
     )
     export_button.click(
         user_errors(lambda s: export_adapter(registry, s)),
         session,
         download,
         api_name="export_adapter",
+        **training(),  # saving applies the adapter to the shared training copy of the model
     )
     return FinetuneTab(session=session, try_in_text=try_in_text)

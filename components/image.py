@@ -11,14 +11,17 @@ Handlers live in components/image_handlers.py; the math in models/diffusion.py.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from components import image_handlers as handlers
+from components.concurrency import SESSION_TTL, heavy
 from components.errors import user_errors
 from models.diffusion import MAX_BATCH, MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES
 from models.registry import Registry
+from models.zerogpu import gpu
 
 INTRO = (
     "A **diffusion model** starts from pure noise and removes a little of it at every step, "
@@ -86,7 +89,7 @@ def build(registry: Registry) -> None:
             "predicts from it. Early predictions are blurry guesses; they sharpen as noise goes."
         )
         frames_button = gr.Button("Show the denoising steps", elem_id="image-frames-button")
-        frames_state = gr.State([])
+        frames_state = gr.State([], time_to_live=SESSION_TTL)  # paths into Gradio's cache
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 frame_view = gr.Image(
@@ -121,12 +124,15 @@ def build(registry: Registry) -> None:
 
     settings = [model, prompt, negative, steps, guidance, seed, scheduler]
 
+    @gpu
     def run_generate(*args: Any, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
         return handlers.generate_images(registry, *args, progress=progress)
 
+    @gpu
     def run_frames(*args: Any, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
         return handlers.denoising_frames(registry, *args, progress=progress)
 
+    @gpu
     def run_compare(*args: Any, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
         model_name, first, second, *rest = args
         return handlers.compare_prompts(registry, model_name, first, second, *rest,
@@ -137,6 +143,7 @@ def build(registry: Registry) -> None:
         inputs=[*settings, batch],
         outputs=[output, summary],
         api_name="generate_image",
+        **heavy(),
         api_description="Generate a grid of images: model, prompt, negative prompt, steps, "
         "guidance, seed, scheduler, batch size.",
     )
@@ -145,12 +152,14 @@ def build(registry: Registry) -> None:
         inputs=[*settings, batch],
         outputs=[output, summary],
         api_visibility="private",
+        **heavy(),
     )
     frames_button.click(
         user_errors(run_frames),
         inputs=settings,
         outputs=[frames_gallery, gif],
         api_name="denoising_frames",
+        **heavy(),
         api_description="Every denoising step of one image (noisy input | predicted clean "
         "image) as a gallery, plus an animated GIF.",
     ).success(
@@ -171,6 +180,7 @@ def build(registry: Registry) -> None:
         inputs=[model, prompt, second_prompt, negative, steps, guidance, seed, scheduler],
         outputs=[first_image, second_image],
         api_visibility="private",
+        **heavy(),
     )
 
 
@@ -190,7 +200,9 @@ def _show_frame(paths: list[str], index: Any) -> str | None:
         position = int(index)
     except (TypeError, ValueError):
         position = 1
-    return paths[min(max(position, 1), len(paths)) - 1]
+    path = paths[min(max(position, 1), len(paths)) - 1]
+    # Gradio's cache drops files after an hour (app.py DELETE_CACHE): show nothing, not an error.
+    return path if Path(path).is_file() else None
 
 
 def _path_of(item: Any) -> str:

@@ -8,10 +8,8 @@ them into messages.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -20,6 +18,7 @@ from models.diffusion import GenerationResult, ImageRequest, generate, same_nois
 from models.errors import InvalidInputError
 from models.image_frames import animated_gif, frame_pair, grid, upscale
 from models.registry import Registry
+from models.scratch import new_folder
 
 Progress = Callable[..., Any]  # gr.Progress, or any callable taking ((done, total), desc=...)
 UNCONDITIONAL_NOTE = (
@@ -102,7 +101,7 @@ def denoising_frames(
     final = upscale(result.images[0])
     pictures.append((frame_pair(result.images[0], None, "final image"), "final image"))
     gif = animated_gif([picture for picture, _ in pictures[:-1]] + [_pad_to(final, pictures[0][0])])
-    path = Path(tempfile.mkdtemp(prefix="denoising-")) / "denoising.gif"
+    path = new_folder("denoising") / "denoising.gif"  # pruned by age and count
     path.write_bytes(gif)
     return pictures, str(path)
 

@@ -22,6 +22,7 @@ from typing import Any
 import gradio as gr
 
 from components import text_view
+from components.concurrency import heavy
 from components.errors import user_errors
 from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
@@ -41,6 +42,7 @@ from models.text_generation import (
 )
 from models.tuned_generation import generate_tuned
 from models.validation import whole_number
+from models.zerogpu import gpu, on_zerogpu
 
 DEFAULT_PROMPT = "Explain in two sentences why the sky is blue."
 EXPLORER_PROMPT = "The capital of France is"
@@ -321,6 +323,12 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
 
     settings = [temperature, top_k, top_p, max_new, repetition, seed]
 
+    @gpu
+    def generate_on_device(
+        *values: Any, control: dict[str, Any] | None, adapter: TrainedAdapter | None
+    ) -> Iterator[Any]:
+        yield from generate_text(registry, *values, control, adapter)
+
     @user_errors
     def on_generate(
         model_name: str,
@@ -337,11 +345,13 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
         session: dict[str, Any],
         tuned_session: Any = None,
     ) -> Iterator[tuple[str, str, Any, list[dict[str, Any]]]]:
-        adapter = session_adapter(use_finetuned, tuned_session)
-        yield from generate_text(
-            registry, model_name, prompt_text, chat_mode, fast_path, temperature_value,
-            top_k_value, top_p_value, max_new_tokens, repetition_penalty, seed_value, session,
-            adapter,
+        # On ZeroGPU generation runs in a GPU worker process, which the Stop button's event
+        # cannot reach (nor be pickled to): there the run ends at max_new_tokens.
+        yield from generate_on_device(
+            model_name, prompt_text, chat_mode, fast_path, temperature_value, top_k_value,
+            top_p_value, max_new_tokens, repetition_penalty, seed_value,
+            control=None if on_zerogpu() else session,
+            adapter=session_adapter(use_finetuned, tuned_session),
         )  # fmt: skip
 
     tuned_input = [finetune_session] if finetune_session is not None else []
@@ -353,7 +363,7 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
         api_visibility="private",
         queue=False,
     ).then(
-        on_generate, gen_inputs, gen_outputs, api_name="generate_text", concurrency_limit=2
+        on_generate, gen_inputs, gen_outputs, api_name="generate_text", **heavy()
     )  # fmt: skip
     stop.click(stop_generation, [control], None, api_visibility="private", queue=False)
     tokens.select(
@@ -364,6 +374,7 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
     )
 
     @user_errors
+    @gpu
     def on_explore(
         model_name: str,
         prompt_text: str,
@@ -381,7 +392,9 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
 
     explore_inputs = [model, prompt, explorer_chat, temperature, top_k, top_p, repetition, shown]
     explore_outputs = [summary, dist_chart, dist_table]
-    explore.click(on_explore, explore_inputs, explore_outputs, api_name="token_probabilities")
+    explore.click(
+        on_explore, explore_inputs, explore_outputs, api_name="token_probabilities", **heavy()
+    )
 
     def refresh_explorer(shown_summary: str, *values: Any) -> Any:
         """Moving a sampler slider redraws the explorer once it has been used."""
@@ -393,7 +406,7 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
         event = control_input.input if control_input is explorer_chat else control_input.release
         event(
             refresh_explorer, [summary, *explore_inputs], explore_outputs,
-            api_visibility="private", trigger_mode="always_last",
+            api_visibility="private", trigger_mode="always_last", **heavy(),
         )  # fmt: skip
     return TextTab(
         prompt=prompt, output=output, send_to_attention=send_to_attention, use_tuned=use_tuned

@@ -35,6 +35,7 @@ from models.validation import bounded_number, whole_number
 TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 MAX_WALL_SECONDS = 240  # hard cap per training run, stated in the UI
 MAX_ADAPTERS = 8  # adapters held in memory across all sessions
+ADAPTER_MAX_AGE = 3 * 3600  # seconds; the Fine-tune tab's session time_to_live
 
 
 @dataclass(frozen=True)
@@ -97,25 +98,34 @@ class TrainProgress:
 
 
 class AdapterLedger:
-    """Counts adapters held by sessions so the server can refuse past ``MAX_ADAPTERS``."""
+    """Counts adapters held by sessions so the server can refuse past ``MAX_ADAPTERS``.
 
-    def __init__(self, limit: int = MAX_ADAPTERS) -> None:
+    A claim lapses ``max_age`` seconds after it was made (or renewed by training again): the
+    Fine-tune tab's session state expires after as long, and Gradio drops the oldest sessions past
+    its session cap without calling their ``release``, so without lapsing, slots would be lost for
+    good and fine-tuning refused to everyone."""
+
+    def __init__(self, limit: int = MAX_ADAPTERS, max_age: float = ADAPTER_MAX_AGE) -> None:
         self.limit = limit
-        self._held: set[int] = set()
+        self.max_age = max_age
+        self._held: dict[str, float] = {}  # session key -> when claimed
         self._lock = threading.Lock()
 
-    def claim(self, key: int) -> None:
+    def claim(self, key: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
         with self._lock:
+            for stale in [k for k, at in self._held.items() if now - at > self.max_age]:
+                del self._held[stale]
             if key not in self._held and len(self._held) >= self.limit:
                 raise InvalidInputError(
                     f"The server already holds {self.limit} fine-tuned models, its limit. "
                     "Try again in a few minutes, when other sessions have ended."
                 )
-            self._held.add(key)
+            self._held[key] = now
 
-    def release(self, key: int) -> None:
+    def release(self, key: str) -> None:
         with self._lock:
-            self._held.discard(key)
+            self._held.pop(key, None)
 
     @property
     def held(self) -> int:

@@ -5,11 +5,11 @@ anywhere. Only safetensors is written; nothing is pickled."""
 from __future__ import annotations
 
 import json
-import tempfile
 import zipfile
 from pathlib import Path
 
 from models.finetune import LoraBench, TrainedAdapter
+from models.scratch import new_folder
 
 
 def save_adapter(bench: LoraBench, adapter: TrainedAdapter, folder: Path) -> Path:
@@ -34,7 +34,7 @@ def save_adapter(bench: LoraBench, adapter: TrainedAdapter, folder: Path) -> Pat
 
 def zip_adapter(bench: LoraBench, adapter: TrainedAdapter) -> Path:
     """A zip of the saved adapter in a fresh temporary folder (Gradio serves it for download)."""
-    work = Path(tempfile.mkdtemp(prefix="playground-adapter-"))
+    work = new_folder("adapter")  # pruned by age and count (models/scratch.py)
     folder = save_adapter(bench, adapter, work / "lora-adapter")
     archive = work / "lora-adapter.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as handle:

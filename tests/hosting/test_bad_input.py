@@ -1,0 +1,259 @@
+"""Hostile and careless input, through the real server: every case gets a clear sentence back, and
+the server answers normally afterwards.
+
+Covers every tab's endpoints: out-of-range, NaN, infinite and non-numeric parameters, unknown
+choices, huge prompts, oversized, binary, malformed and deeply nested uploads, a pickle, paths to
+server files passed as uploads, path traversal on the file routes, an upload past the size cap,
+and markup in text (shown as text, never as HTML that runs).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+
+from tests.hosting.calls import IMAGE_MODEL, assert_answers, language_model, raw_call
+
+LM = "<language model>"  # replaced by the served model's name
+TEXT = [LM, "the cat sat", False, True, 0.0, 0, 1.0, 8, 1.0, 7]  # a valid /generate_text call
+IMAGE = [IMAGE_MODEL, "a red cat", "", 5, 3.0, 0, "DDIM", 1]  # a valid /generate_image call
+
+
+def changed(call: list[Any], **changes: Any) -> list[Any]:
+    names = {"generate_text": ["model", "prompt", "chat", "fast", "temperature", "top_k", "top_p",
+                               "max_new", "repetition", "seed"],
+             "generate_image": ["model", "prompt", "negative", "steps", "guidance", "seed",
+                                "scheduler", "batch"]}  # fmt: skip
+    kind = "generate_text" if call is TEXT else "generate_image"
+    return [changes.get(name, value) for name, value in zip(names[kind], call, strict=True)]
+
+
+# (api_name, positional args, keyword args, expected message as a regular expression)
+CASES = [
+    ("/generate_text", changed(TEXT, temperature=5), {}, r"greater than maximum value 2"),
+    ("/generate_text", changed(TEXT, top_k=-1), {}, r"less than minimum value 0"),
+    ("/generate_text", changed(TEXT, top_p=0), {}, r"less than minimum value 0\.01"),
+    ("/generate_text", changed(TEXT, max_new=100_000), {}, r"greater than maximum value 512"),
+    ("/generate_text", changed(TEXT, seed=2**40), {}, r"greater than maximum value 4294967295"),
+    ("/generate_text", changed(TEXT, temperature="abc"), {}, r"'abc' is not a number"),
+    ("/generate_text", changed(TEXT, top_k=True), {}, r"True is not a number"),
+    ("/generate_text", changed(TEXT, prompt="x" * 30_000), {}, r"the limit is 20,000"),
+    ("/generate_text", changed(TEXT, prompt="   "), {}, r"The prompt is empty"),
+    ("/generate_text", changed(TEXT, model="../../etc/passwd"), {}, r"not in the list of choices"),
+    ("/generate_text", TEXT, {"use_finetuned": True}, r"no fine-tuned model in this session"),
+    (
+        "/token_probabilities",
+        [LM, "the cat", False, 1.0, 0, 1.0, 1.0, 0],
+        {},
+        r"less than minimum value 5",
+    ),
+    ("/generate_image", changed(IMAGE, steps=0), {}, r"less than minimum value 1"),
+    ("/generate_image", changed(IMAGE, guidance=25), {}, r"greater than maximum value 20"),
+    ("/generate_image", changed(IMAGE, batch=17), {}, r"greater than maximum value 16"),
+    ("/generate_image", changed(IMAGE, scheduler="Evil"), {}, r"not in the list of choices"),
+    ("/generate_image", changed(IMAGE, prompt="<b>" * 3_000), {}, r"keep it under 500"),
+    ("/generate_image", changed(IMAGE, model="stabilityai/sd-turbo"), {}, r"not available offline"),
+    ("/denoising_frames", changed(IMAGE, seed=-1)[:-1], {}, r"less than minimum value 0"),
+    (
+        "/project_embeddings",
+        [],
+        {"source": "Text box", "text": "a\nb", "method": "LDA"},
+        r"not in the list of choices",
+    ),
+    (
+        "/project_embeddings",
+        [],
+        {"source": "Text box", "text": "a\nb", "n_neighbors": 10**9},
+        r"greater than maximum value 100",
+    ),
+    (
+        "/project_embeddings",
+        [],
+        {"source": "Text box", "text": "\n".join(f"s{i}" for i in range(12_000)), "method": "PCA"},
+        r"the cap is 10,000",
+    ),
+    ("/project_embeddings", [], {"source": "Nowhere", "text": ""}, r"not in the list of choices"),
+    ("/nearest_neighbors", [], {"query": "x", "k": 0}, r"less than minimum value 1"),
+    ("/attention", ["the cat", "", 999, 0], {}, r"Layer must be a whole number from 0 to 1"),
+    ("/attention", ["", "", 0, 0], {}, r"the text is empty"),
+    ("/attention", ["the cat", 42, 0, 0], {}, r"must be a name \(a string\), not 42"),
+    ("/attention", ["the cat", "../../../etc/passwd", 0, 0], {}, r"No model named"),
+    ("/finetune", [1, 5.0, 4, 32, 2, 0.0, 0, 8], {}, r"greater than maximum value 0\.01"),
+    ("/finetune", [1, 0.002, 4, 32, 2, 0.0, 0, 8], {}, r"Pick a data set"),
+    ("/compare_models", ["the cat", 0.0, 0, 8], {}, r"Fine-tune a model first"),
+    ("/export_adapter", [], {}, r"Fine-tune a model first"),
+    ("/load_model", ["nope"], {}, r"not in the list of choices"),
+]
+
+
+@pytest.fixture(scope="module")
+def model_name(server) -> str:
+    return language_model(server.client())
+
+
+@pytest.mark.parametrize(
+    ("api_name", "args", "kwargs", "message"),
+    CASES,
+    ids=[f"{case[0]}-{n}" for n, case in enumerate(CASES)],
+)
+def test_bad_parameters_get_a_sentence(server, model_name, api_name, args, kwargs, message):
+    client = server.client()  # a fresh session: no data, map or adapter yet
+    args = [model_name if value == LM else value for value in args]
+    with pytest.raises(AppError) as error:
+        client.predict(*args, api_name=api_name, **kwargs)
+    assert re.search(message, str(error.value)), str(error.value)
+    assert "Traceback" not in str(error.value)
+    assert_answers(client)
+
+
+@pytest.mark.parametrize(
+    ("api_name", "template", "message"),
+    [
+        ("generate_text", '["{lm}", "the cat", false, true, NaN, 0, 1, 8, 1, 7, false]', "nan"),
+        ("generate_text", '["{lm}", "the cat", false, true, 0.5, 0, 1, 8, 1, NaN, false]', "nan"),
+        ("generate_image", f'["{IMAGE_MODEL}", "a cat", "", 5, Infinity, 0, "DDIM", 1]', r"inf"),
+        ("finetune", "[1, 0.002, 4, 32, 2, 0.0, -Infinity, 8]", r"-inf"),
+    ],
+)
+def test_nan_and_infinity_get_a_sentence(server, model_name, api_name, template, message):
+    body = '{"data": ' + template.replace("{lm}", model_name) + "}"
+    event, text = raw_call(server.url, api_name, body)
+    assert event == "error" and re.search(message, text) and "not a finite number" in text
+    assert_answers(server.client())
+
+
+def write(folder: Path, name: str, content: bytes | str) -> str:
+    path = folder / name
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return str(path)
+
+
+def upload_cases(folder: Path) -> list[tuple[str, list[Any], dict[str, Any], str]]:
+    deep = {"prompt": "p", "response": "r"}
+    for _ in range(50):
+        deep = {"nested": deep}
+    return [
+        (
+            "/project_embeddings",
+            [],
+            {"upload": write(folder, "big.csv", "t\n" + "a" * 6_000_000)},
+            r"uploads are limited to 5 MB",
+        ),
+        (
+            "/project_embeddings",
+            [],
+            {"upload": write(folder, "noise.csv", bytes(range(256)) * 40)},
+            r"looks like a binary file, not text",
+        ),
+        (
+            "/project_embeddings",
+            [],
+            {"upload": write(folder, "cols.csv", "a,b\n1,2\n")},
+            r"has no column 'text'. Columns found: 'a', 'b'",
+        ),
+        (
+            "/inspect_data",
+            ["Upload a file", write(folder, "deep.jsonl", json.dumps(deep))],
+            {},
+            r"nested more than 6 levels",
+        ),
+        (
+            "/inspect_data",
+            ["Upload a file", write(folder, "huge.txt", "hello world\n" * 250_000)],
+            {},
+            r"the limit is 2 MB",
+        ),
+        (
+            "/inspect_data",
+            ["Upload a file", write(folder, "weights.csv", b"\x80\x02cos\nsystem\n")],
+            {},
+            r"not UTF-8 text",
+        ),
+        (
+            "/inspect_data",
+            ["Upload a file", write(folder, "model.pt", b"PK\x03\x04 pickle")],
+            {},
+            r"Invalid file type",
+        ),
+    ]
+
+
+def test_bad_uploads_get_a_sentence(server, tmp_path: Path) -> None:
+    for api_name, args, kwargs, message in upload_cases(tmp_path):
+        client = server.client()
+        if "upload" in kwargs:
+            kwargs = {"source": "Upload a file", "text": "", "method": "PCA",
+                      "upload": handle_file(kwargs["upload"])}  # fmt: skip
+        else:
+            args = [args[0], handle_file(args[1])]
+        with pytest.raises(AppError) as error:
+            client.predict(*args, api_name=api_name, **kwargs)
+        assert re.search(message, str(error.value)), (api_name, str(error.value))
+        assert_answers(client)
+
+
+def test_server_files_cannot_be_passed_as_uploads(server) -> None:
+    client = server.client()
+    for path in ("/etc/passwd", "../../../../etc/passwd", str(Path(__file__).resolve())):
+        stolen = {"path": path, "meta": {"_type": "gradio.FileData"}}
+        with pytest.raises(AppError, match=r"(?i)not (allowed|uploaded)|cannot move|invalid"):
+            client.predict("Upload a file", stolen, api_name="/inspect_data")
+    assert_answers(client)
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        "gradio_api/file=/etc/passwd",
+        "gradio_api/file=../../../../etc/passwd",
+        "gradio_api/file=%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "gradio_api/file=..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "gradio_api/file=app.py",
+        "gradio_api/file=/proc/self/environ",
+        "file=/etc/passwd",
+        "gradio_api/file=tests/hosting/server.py",
+    ],
+)
+def test_file_routes_refuse_path_traversal(server, route: str) -> None:
+    reply = httpx.get(server.url + route)
+    assert reply.status_code in {403, 404}, reply.status_code
+    assert "root:" not in reply.text and "import" not in reply.text
+    assert_answers(server.client())
+
+
+def test_upload_names_cannot_escape_the_upload_folder(server, tmp_path: Path) -> None:
+    escaped = Path("/tmp/playground-escaped.txt")
+    escaped.unlink(missing_ok=True)
+    files = {"files": ("../../../../tmp/playground-escaped.txt", b"hello", "text/plain")}
+    reply = httpx.post(server.url + "gradio_api/upload", files=files)
+    assert reply.status_code == 200
+    stored = Path(reply.json()[0])
+    assert not escaped.exists() and ".." not in stored.parts and stored.name.endswith(".txt")
+
+
+def test_uploads_past_the_size_cap_are_refused(server) -> None:
+    files = {"files": ("big.csv", b"x" * (51 * 1024 * 1024), "text/csv")}
+    reply = httpx.post(server.url + "gradio_api/upload", files=files, timeout=60)
+    assert reply.status_code == 413 and "52428800 bytes" in reply.text  # 50 MB
+    assert_answers(server.client())
+
+
+def test_markup_in_sentences_is_shown_as_text(server) -> None:
+    client = server.client()
+    lines = "<script>alert(1)</script>\n<img src=x onerror=alert(2)>\nA plain sentence."
+    plot, *_ = client.predict(
+        source="Text box", text=lines, method="PCA", api_name="/project_embeddings"
+    )
+    figure = json.loads(plot["plot"])
+    shown = [row[0] for trace in figure["data"] for row in trace.get("customdata") or []]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+    assert not any("<script" in text or "<img" in text for text in shown)
+    rows, _ = client.predict(query="<script>", k=1, api_name="/nearest_neighbors")
+    assert rows["data"][0][1] in lines.splitlines()  # the table holds text, shown as text

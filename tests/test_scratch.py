@@ -1,0 +1,51 @@
+"""Export files stay bounded: old scratch folders are pruned by age and by count."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from components import embedding_plots
+from models import scratch
+
+
+def make_folder(root: Path, name: str, age: float) -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / "file.csv").write_text("x")
+    stamp = time.time() - age
+    os.utime(folder, (stamp, stamp))
+    return folder
+
+
+def test_folders_older_than_the_limit_are_deleted(tmp_path: Path) -> None:
+    old = make_folder(tmp_path, "embeddings-old", age=scratch.MAX_AGE_SECONDS + 60)
+    young = make_folder(tmp_path, "embeddings-young", age=5)
+    assert scratch.prune(tmp_path) == 1
+    assert not old.exists() and young.exists()
+
+
+def test_past_the_count_limit_the_oldest_go(tmp_path: Path) -> None:
+    for n in range(6):
+        make_folder(tmp_path, f"attention-{n}", age=100 - n)  # attention-0 is the oldest
+    assert scratch.prune(tmp_path, max_folders=4) == 3  # room for 3 plus the one being made
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"attention-{n}" for n in (3, 4, 5)]
+
+
+def test_new_folder_is_fresh_and_prunes(tmp_path: Path) -> None:
+    old = make_folder(tmp_path, "denoising-old", age=scratch.MAX_AGE_SECONDS + 1)
+    first = scratch.new_folder("denoising", tmp_path)
+    second = scratch.new_folder("denoising", tmp_path)
+    assert first != second and first.is_dir() and not any(first.iterdir())
+    assert not old.exists()
+
+
+def test_embedding_exports_land_in_the_pruned_root(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PLAYGROUND_SCRATCH_DIR", str(tmp_path))
+    for _ in range(scratch.MAX_FOLDERS + 20):
+        path = embedding_plots.write_csv(np.zeros((2, 2)), ["a", "b"], ["x", "y"], "label")
+    assert path.parent.parent == tmp_path
+    assert len(list(tmp_path.iterdir())) <= scratch.MAX_FOLDERS  # bounded however many exports
