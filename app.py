@@ -14,6 +14,7 @@ import click
 import gradio as gr
 
 from components import attention, embeddings, finetune, image, models_panel, start_here, text
+from components.presenter import presenter_bar, wire_presenter
 from models.builtin import default_registry
 from models.errors import PlaygroundError
 from models.registry import Registry
@@ -25,24 +26,27 @@ QUEUE_SIZE = 64  # past this, users get "busy, try again" instead of the server 
 
 def build_app(registry: Registry) -> gr.Blocks:
     with gr.Blocks(title="Generative-model playground", analytics_enabled=False) as demo:
+        bar = presenter_bar()  # view, presenter mode, link to this scene
         with gr.Tabs() as tabs:
             with gr.Tab("Start here", id="start"):
                 start_here.build(tabs)
             with gr.Tab("Text", id="text"):
                 text_tab = text.build(registry)
             with gr.Tab("Image", id="image"):
-                image.build(registry)
+                image_demos = image.build(registry)
             with gr.Tab("Embeddings", id="embeddings"):
-                embeddings.build(registry)
+                embedding_demos = embeddings.build(registry)
             with gr.Tab("Attention", id="attention"):
                 attention_tab = attention.build(registry)
             with gr.Tab("Fine-tune", id="finetune"):
-                finetune.build(registry)
+                finetune_demos = finetune.build(registry)
             with gr.Tab("Models", id="models"):
                 models_panel.build(registry)
         # Cross-tab: the text the Text tab wrote, inspected in the Attention tab.
         attention_tab.wire_send(text_tab.send_to_attention, text_tab.output,
                                 registry.default("causal-lm"), tabs)  # fmt: skip
+        demos = [text_tab.presets, image_demos, embedding_demos, attention_tab.presets]
+        wire_presenter(demo, tabs, bar, [*demos, finetune_demos])  # ?tab=…&preset=… links
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=2)
     return demo
 

@@ -21,7 +21,10 @@ from typing import Any
 import gradio as gr
 import plotly.graph_objects as go
 
+from components import finetune_report
+from components.demo_presets import FINETUNE_PRESETS, apply_finetune
 from components.errors import user_errors
+from components.presenter import EXPERT, PresetBar, preset_bar
 from models.errors import InvalidInputError
 from models.finetune import (
     ADAPTERS,
@@ -300,8 +303,9 @@ def export_adapter(registry: Registry, session: TuneSession | None) -> str:
     return str(zip_adapter(bench, session.adapter))
 
 
-def build(registry: Registry) -> None:
+def build(registry: Registry) -> PresetBar:
     gr.Markdown(EXPLANATION)
+    demos = preset_bar("finetune", FINETUNE_PRESETS)
     session = gr.State(None, delete_callback=release, time_to_live=3 * 3600)
     with gr.Row():
         with gr.Column(scale=1):
@@ -326,7 +330,7 @@ def build(registry: Registry) -> None:
                 label="First examples",
                 max_height=260,
             )
-    with gr.Accordion("Advanced settings", open=False):
+    with gr.Accordion("Advanced settings", open=False, elem_classes=[EXPERT]):
         with gr.Row():
             epochs = gr.Slider(1, 10, value=3, step=1, label="Epochs")
             learning_rate = gr.Number(
@@ -342,7 +346,7 @@ def build(registry: Registry) -> None:
         train_button = gr.Button("Fine-tune", variant="primary")
         cancel_button = gr.Button("Cancel")
     status = gr.Markdown(elem_id="finetune-status")
-    loss_plot = gr.Plot(label="Loss curve")
+    loss_plot = gr.Plot(label="Loss curve", elem_id="finetune-loss")
     results = gr.Markdown(elem_id="finetune-results")
     table = gr.Dataframe(
         headers=["Prompt", "Base model", "Fine-tuned", "Expected (held out)"],
@@ -359,11 +363,12 @@ def build(registry: Registry) -> None:
             scale=3,
             placeholder="What is the best way to learn?",
         )
-        with gr.Column(scale=1):
+        with gr.Column(scale=1, elem_classes=[EXPERT]):
             temperature = gr.Slider(0, 2, value=0, step=0.05, label="Temperature (0 = greedy)")
             seed = gr.Number(value=0, precision=0, label="Seed")
             max_new = gr.Slider(8, 256, value=48, step=8, label="Max new tokens")
-    with gr.Row():
+    finetune_report.export_row(session, table)
+    with gr.Row(elem_classes=[EXPERT]):
         compare_button = gr.Button("Compare base and fine-tuned")
         export_button = gr.Button("Prepare adapter download")
         download = gr.File(label="Adapter (peft format, zip)", interactive=False)
@@ -386,6 +391,21 @@ def build(registry: Registry) -> None:
         api_name="inspect_data",
         api_description="Check a data set: summary and preview.",
     )
+    train = {
+        "fn": user_errors(lambda *args: (yield from run_finetune(registry, *args))),
+        "inputs": [session, epochs, learning_rate, rank, max_seq_len, max_steps, temperature,
+                   seed, max_new],
+        "outputs": [status, loss_plot, results, table, session],
+        "concurrency_limit": 1,
+        "concurrency_id": "finetune",
+    }  # fmt: skip
+    # One-click demos: pick the data and settings, check the data, then train.
+    demo_runs = demos.wire(
+        apply_finetune,
+        [choice, epochs, max_steps, prompts],
+        then=[{"fn": user_errors(inspect), "inputs": [choice, upload],
+               "outputs": [summary, preview, session]}, train],
+    )  # fmt: skip
     train_event = train_button.click(
         user_errors(lambda *args: (yield from run_finetune(registry, *args))),
         [session, epochs, learning_rate, rank, max_seq_len, max_steps, temperature, seed, max_new],
@@ -399,7 +419,7 @@ def build(registry: Registry) -> None:
         lambda: "Cancelled.",
         None,
         status,
-        cancels=[train_event],
+        cancels=[train_event, *demo_runs],
         api_visibility="private",
         queue=False,
     )
@@ -417,3 +437,4 @@ def build(registry: Registry) -> None:
         download,
         api_name="export_adapter",
     )
+    return demos
