@@ -61,8 +61,9 @@ IMAGE_PRESETS = (
     TabPreset(
         "no-prompt",
         "No prompt at all",
-        "with an empty prompt nothing guides the model (unconditional generation): it draws a "
-        "mix of everything it learned, from 8 different starting noises.",
+        "with an empty prompt nothing guides the model (unconditional generation): from 8 "
+        "different starting noises it draws the colours and backgrounds it learned, but vaguer "
+        "shapes, because no prompt pulls it towards one thing.",
     ),
 )
 IMAGE_VALUES: dict[str, tuple[Any, ...]] = {
@@ -82,8 +83,8 @@ EMBEDDING_PRESETS = (
     TabPreset(
         "words",
         "Words in groups",
-        "single words: countries sit near their capitals' group, numbers, colours and animals "
-        "each gather in their own corner. Meaning became distance.",
+        "220 single words in ten groups (countries, capitals, animals, colours, numbers...), one "
+        "colour per group: words of a group gather together. Meaning became distance.",
     ),
     TabPreset(
         "3d",
