@@ -110,3 +110,14 @@ def test_finetune_export_has_the_curve_comparison_and_report() -> None:
     assert data["comparison"][0]["fine_tuned"] == "silver\nlight"
     with pytest.raises(InvalidInputError, match="fine-tune a model first"):
         export_run(SimpleNamespace(adapter=None), None)
+
+
+def test_models_export_has_the_table() -> None:
+    from components.models_panel import COLUMNS, export_table
+    from tests.test_app import fake_registry
+
+    table, data = export_table(fake_registry())
+    rows = list(csv.reader(Path(table).read_text(encoding="utf-8").splitlines()))
+    assert rows[0] == COLUMNS and [r[0] for r in rows[1:]] == ["fake-lm", "fake-enc"]
+    models = json.loads(Path(data).read_text(encoding="utf-8"))
+    assert models[1]["Kind"] == "sentence-embedder" and models[0]["State"] == "not loaded"

@@ -51,9 +51,11 @@ def selected_tab(page, name: str) -> None:
 
 
 def projector_shot(page, name: str, scroll_to: str | None = None) -> None:
-    """The 1280×720 view a projector shows (not the full page): test-artifacts, and the tour."""
+    """The 1280×720 view a projector shows (not the full page), scrolled so that ``scroll_to``
+    is at the top: saved in test-artifacts, and in docs/tour with UPDATE_TOUR=1."""
     if scroll_to:
-        page.locator(scroll_to).first.scroll_into_view_if_needed()
+        page.locator(scroll_to).first.evaluate("(e) => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)  # let plotly finish a resize after the scroll
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"presenter-{name}.png"
     page.screenshot(path=str(path))
@@ -103,7 +105,7 @@ def scene_link(page) -> str:
 
 
 def test_attention_link_runs_the_pronoun_preset_and_exports(deck) -> None:
-    page = deck("?tab=attention&preset=pronoun&mode=presenter")
+    page = deck("?tab=attention&preset=pronoun&mode=presenter&view=simple")
     selected_tab(page, "Attention")
     expect(page.locator("body")).to_have_class(re.compile("pg-presenter"))
     expect(page.locator("#attention-preset-note")).to_contain_text("Pronoun")
@@ -113,8 +115,9 @@ def test_attention_link_runs_the_pronoun_preset_and_exports(deck) -> None:
     expect(page.locator("#attention-text textarea")).to_have_value(
         "The animal didn't cross the street because it was too tired."
     )
-    projector_shot(page, "attention", scroll_to="#attention-main")
-    assert scene_link(page).endswith("?tab=attention&preset=pronoun&mode=presenter")
+    projector_shot(page, "attention", scroll_to="#attention-preset-note")
+    link = scene_link(page)
+    assert link.endswith("?tab=attention&preset=pronoun&view=simple&mode=presenter")
 
     page.get_by_role("button", name="Export view (HTML) and matrix (CSV, JSON)").click()
     files = exported(page, "attention-files")
@@ -131,7 +134,7 @@ def test_attention_link_runs_the_pronoun_preset_and_exports(deck) -> None:
 
 
 def test_text_link_generates_and_exports_the_coloured_tokens(deck) -> None:
-    page = deck("?tab=text&preset=sure&mode=presenter")
+    page = deck("?tab=text&preset=sure&mode=presenter&view=simple")
     selected_tab(page, "Text")
     expect(page.locator("#text-prompt textarea")).to_have_value(
         "What is the capital of France? Answer in one sentence."
@@ -139,7 +142,10 @@ def test_text_link_generates_and_exports_the_coloured_tokens(deck) -> None:
     expect(page.locator("#text-status")).to_contain_text("ended:", timeout=180_000)
     expect(page.locator("#text-tokens .token").first).to_be_visible(timeout=60_000)
     expect(page.locator("#text-output textarea")).to_have_value(re.compile("Paris"))
-    projector_shot(page, "text", scroll_to="#text-tokens")
+    page.locator("#text-tokens .token", has_text="Paris").first.click()
+    expect(page.locator("#text-picked")).to_contain_text("Paris", timeout=20_000)
+    expect(page.locator("#text-alt-chart .main-svg").first).to_be_visible(timeout=30_000)
+    projector_shot(page, "text", scroll_to="#text-output")
 
     page.locator("#text-export").click()
     files = exported(page, "text-export-files")
@@ -153,11 +159,11 @@ def test_text_link_generates_and_exports_the_coloured_tokens(deck) -> None:
 
 
 def test_image_link_draws_and_exports(deck) -> None:
-    page = deck("?tab=image&preset=green-cat&mode=presenter")
+    page = deck("?tab=image&preset=green-cat&mode=presenter&view=simple")
     selected_tab(page, "Image")
     expect(page.locator("#image-summary")).to_contain_text("4 images", timeout=90_000)
     expect(page.locator("#image-frame-slider input[type=range]")).to_be_enabled(timeout=90_000)
-    projector_shot(page, "image", scroll_to="#image-output")
+    projector_shot(page, "image", scroll_to="#image-presets")
 
     page.locator("#image-export").click()
     files = exported(page, "image-export-files")
@@ -168,12 +174,12 @@ def test_image_link_draws_and_exports(deck) -> None:
 
 
 def test_embeddings_link_maps_searches_and_exports(deck) -> None:
-    page = deck("?tab=embeddings&preset=topics&mode=presenter")
+    page = deck("?tab=embeddings&preset=topics&mode=presenter&view=simple")
     selected_tab(page, "Embeddings")
     expect(page.locator("#embeddings-summary")).to_contain_text("200 sentences", timeout=240_000)
     table = page.locator("#embeddings-neighbours")
     expect(table).to_contain_text("music", timeout=60_000)
-    projector_shot(page, "embeddings", scroll_to="#embeddings-map")
+    projector_shot(page, "embeddings", scroll_to="#embeddings-preset-note")
 
     page.get_by_role("button", name="Export plot (HTML) and data (JSON)").click()
     files = exported(page, "embeddings-html")
@@ -188,16 +194,19 @@ def test_embeddings_link_maps_searches_and_exports(deck) -> None:
 
 
 def test_finetune_link_starts_training_then_exports_a_short_run(deck) -> None:
-    page = deck("?tab=finetune&preset=pirate&mode=presenter")
+    page = deck("?tab=finetune&preset=pirate&mode=presenter&view=simple")
     selected_tab(page, "Fine-tune")
     expect(page.locator("#finetune-preset-note")).to_contain_text("pirate")
-    expect(page.locator("#finetune-status")).to_contain_text("Epoch 1", timeout=240_000)
+    expect(page.locator("#finetune-status")).to_contain_text(
+        re.compile(r"step ([4-9]|\d\d) of"), timeout=240_000
+    )
     expect(page.locator("#finetune-loss .js-plotly-plot")).to_be_visible(timeout=30_000)
-    projector_shot(page, "finetune", scroll_to="#finetune-status")
+    projector_shot(page, "finetune", scroll_to="#finetune-presets")
     page.get_by_role("button", name="Cancel").click()
     expect(page.locator("#finetune-status")).to_contain_text("Cancelled", timeout=30_000)
 
-    # A two-step run to have something to export quickly.
+    # A two-step run (expert settings) to have something to export quickly.
+    page.get_by_label("Expert").check()
     page.get_by_text("Advanced settings").click()
     for label, value in (("Max steps", "2"), ("Max new tokens", "8")):
         box = page.get_by_role("spinbutton", name=f"number input for {label}")
@@ -223,6 +232,10 @@ def test_start_and_models_tabs_open_by_link(deck) -> None:
     selected_tab(page, "Models")
     expect(page.locator("#models-table")).to_contain_text("SmolLM2", timeout=30_000)
     projector_shot(page, "models")
+    page.locator("#models-export").click()
+    files = exported(page, "models-export-files")
+    assert "SmolLM2" in by_suffix(files, ".csv").decode()
+    assert {"Model", "Kind", "State"} <= set(json.loads(by_suffix(files, ".json"))[0])
 
 
 def test_unknown_link_values_show_a_notice_and_change_nothing(deck) -> None:
