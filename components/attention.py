@@ -134,7 +134,7 @@ def build(registry: Registry) -> AttentionTab:
             main_plot = gr.Plot(label="Attention", elem_id="attention-main")
             gr.Markdown(
                 "Rows: the token that looks; columns: what it looks at. Hover a cell for the exact "
-                "weight. Save a PNG with the camera icon in the plot's toolbar.",
+                "weight. *Save picture (PNG)* below saves it as a picture.",
                 elem_classes=["attention-note"],
             )
         with gr.Column(scale=2):

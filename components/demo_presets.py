@@ -25,9 +25,9 @@ TEXT_PRESETS = (
     TabPreset(
         "story",
         "A story: many good next tokens",
-        "temperature 1.1 on an open-ended prompt: yellow and orange tokens are places where "
-        "the model had many reasonable choices and the sampler picked one. Another seed gives "
-        "another story.",
+        "temperature 1.1 on an open-ended prompt: yellow, orange and red tokens are places "
+        "where the model had many reasonable choices and the sampler picked a less likely one. "
+        "Another seed gives another story.",
     ),
     TabPreset(
         "too-hot",

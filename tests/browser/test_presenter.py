@@ -115,7 +115,7 @@ def test_attention_link_runs_the_pronoun_preset_and_exports(deck) -> None:
     expect(page.locator("#attention-text textarea")).to_have_value(
         "The animal didn't cross the street because it was too tired."
     )
-    projector_shot(page, "attention", scroll_to="#attention-preset-note")
+    projector_shot(page, "attention", scroll_to="#attention-main")
     link = scene_link(page)
     assert link.endswith("?tab=attention&preset=pronoun&view=simple&mode=presenter")
 
@@ -145,7 +145,7 @@ def test_text_link_generates_and_exports_the_coloured_tokens(deck) -> None:
     page.locator("#text-tokens .token", has_text="Paris").first.click()
     expect(page.locator("#text-picked")).to_contain_text("Paris", timeout=20_000)
     expect(page.locator("#text-alt-chart .main-svg").first).to_be_visible(timeout=30_000)
-    projector_shot(page, "text", scroll_to="#text-output")
+    projector_shot(page, "text", scroll_to="#text-tokens")
 
     page.locator("#text-export").click()
     files = exported(page, "text-export-files")
@@ -198,10 +198,10 @@ def test_finetune_link_starts_training_then_exports_a_short_run(deck) -> None:
     selected_tab(page, "Fine-tune")
     expect(page.locator("#finetune-preset-note")).to_contain_text("pirate")
     expect(page.locator("#finetune-status")).to_contain_text(
-        re.compile(r"step ([4-9]|\d\d) of"), timeout=240_000
+        re.compile(r"step ([6-9]|\d\d) of"), timeout=240_000
     )
     expect(page.locator("#finetune-loss .js-plotly-plot")).to_be_visible(timeout=30_000)
-    projector_shot(page, "finetune", scroll_to="#finetune-presets")
+    projector_shot(page, "finetune", scroll_to="#finetune-status")
     page.get_by_role("button", name="Cancel").click()
     expect(page.locator("#finetune-status")).to_contain_text("Cancelled", timeout=30_000)
 
