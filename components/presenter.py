@@ -152,7 +152,10 @@ class PresetBar:
         def chain(event: Any) -> None:
             event = event.success(apply, self.current, list(outputs), api_visibility="private")
             for step in then:
-                event = event.success(**{"api_visibility": "private", **step})
+                # One queue pool per tab's demos (unless a step names its own), so a room full
+                # of people pressing demo buttons cannot run more than the server's default.
+                pool = {"api_visibility": "private", "concurrency_id": f"{self.tab_id}-demos"}
+                event = event.success(**{**pool, **step})
             ends.append(event)
 
         for preset, button in zip(self.presets, self.buttons, strict=True):

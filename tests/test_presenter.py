@@ -140,3 +140,12 @@ def test_the_app_has_the_presenter_bar_and_every_tabs_demo_buttons() -> None:
     # The page load reads the query string (a deep link) without a queue round trip.
     loads = [d for d in demo.fns.values() if any(t[1] == "load" for t in d.targets)]
     assert any(d.fn is not None and d.fn.__name__ == "on_load" for d in loads)
+
+
+def test_demo_runs_share_one_queue_pool_per_tab() -> None:
+    demo = build_app(fake_registry())
+    pools = {d.concurrency_id for d in demo.fns.values()}
+    assert {"text-demos", "image-demos", "embeddings-demos", "attention-demos"} <= pools
+    # Fine-tuning from a demo button waits in the same single-slot pool as the Fine-tune button.
+    train = [d for d in demo.fns.values() if d.concurrency_id == "finetune"]
+    assert sum(d.concurrency_limit == 1 for d in train) == 1 + 4  # button, 3 demos, deep link
