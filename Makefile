@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 REQS   := requirements.txt requirements-dev.txt requirements-offline.txt
 STAMP  := $(VENV)/.installed-$(shell cat $(REQS) | sha1sum | cut -c1-12)
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean tour
 
 setup: $(STAMP)
 
@@ -25,6 +25,10 @@ run: setup
 
 test: setup
 	HF_HUB_OFFLINE=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+# Retake the README's tour screenshots (docs/tour/*.png) with the browser test.
+tour: setup
+	UPDATE_TOUR=1 HF_HUB_OFFLINE=1 $(PY) -m pytest tests/browser/test_presenter.py $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

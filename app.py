@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -27,37 +26,22 @@ from components import (
     start_here,
     text,
 )
+from components.presenter import presenter_bar, wire_presenter
+from components.serving import DEFAULT_CONCURRENCY, DELETE_CACHE, LAUNCH_OPTIONS, QUEUE_SIZE
 from models.builtin import default_registry
 from models.errors import PlaygroundError
 from models.registry import Registry
 from models.warm_up import start_warm_up
 
 CSS = Path(__file__).parent / "assets" / "style.css"
-# Waiting requests, all events together. Past this, callers get "queue full, try again" at once
-# (gradio_client raises QueueError) instead of the server holding ever more requests in memory.
-# Heavy events run at most components/concurrency.py heavy_limit() at a time (one group per
-# device), fine-tuning one at a time, light events two at a time (default_concurrency_limit).
-QUEUE_SIZE = 64
-# Gradio copies every returned file (images, CSV, zips) into its cache: every 30 min, delete
-# copies older than 1 h, so a day of use by a lecture hall cannot fill the disk.
-DELETE_CACHE = (1800, 3600)
-# Launch settings for every server (app.py and the hosting tests' server): no Node SSR server
-# (one process, no extra attack surface), uploads capped, no extra allowed_paths (Gradio serves
-# only its own cache and uploads). share stays a separate, off-by-default flag.
-# state_session_capacity: sessions whose state stays in memory (Gradio's default is 10,000); the
-# least recently used go first past it. A lecture hall is a few hundred browser tabs.
-LAUNCH_OPTIONS: dict[str, Any] = {
-    "ssr_mode": False,
-    "max_file_size": "50mb",
-    "state_session_capacity": 1000,
-}
+__all__ = ["LAUNCH_OPTIONS", "QUEUE_SIZE", "build_app", "main"]  # the hosting tests use these
 
 
 def build_app(registry: Registry, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
     number_guard.install()  # API callers sending "abc" or NaN for a slider get a sentence
-    with gr.Blocks(
-        title="Generative-model playground", analytics_enabled=False, delete_cache=DELETE_CACHE
-    ) as demo:
+    title = "Generative-model playground"
+    with gr.Blocks(title=title, analytics_enabled=False, delete_cache=DELETE_CACHE) as demo:
+        bar = presenter_bar()  # view, presenter mode, link to this scene
         tuned = finetune.new_session_state()  # this session's adapter, also used by the Text tab
         with gr.Tabs() as tabs:
             with gr.Tab("Start here", id="start"):
@@ -65,9 +49,9 @@ def build_app(registry: Registry, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
             with gr.Tab("Text", id="text"):
                 text_tab = text.build(registry, tuned)
             with gr.Tab("Image", id="image"):
-                image.build(registry)
+                image_demos = image.build(registry)
             with gr.Tab("Embeddings", id="embeddings"):
-                embeddings.build(registry)
+                embedding_demos = embeddings.build(registry)
             with gr.Tab("Attention", id="attention"):
                 attention_tab = attention.build(registry)
             with gr.Tab("Fine-tune", id="finetune"):
@@ -78,7 +62,9 @@ def build_app(registry: Registry, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
         attention_tab.wire_send(text_tab.send_to_attention, text_tab.output,
                                 registry.default("causal-lm"), tabs)  # fmt: skip
         finetune_tab.wire_try_in_text(text_tab.use_tuned, text_tab.prompt, tabs)
-    demo.queue(max_size=queue_size, default_concurrency_limit=2)
+        demos = [text_tab.presets, image_demos, embedding_demos, attention_tab.presets]
+        wire_presenter(demo, tabs, bar, [*demos, finetune_tab.presets])  # ?tab=…&preset=… links
+    demo.queue(max_size=queue_size, default_concurrency_limit=DEFAULT_CONCURRENCY)
     return demo
 
 

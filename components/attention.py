@@ -16,9 +16,11 @@ from typing import Any
 import gradio as gr
 
 from components import attention_views as views
-from components.attention_presets import PRESETS, preset_by_name
+from components import exports
+from components.attention_presets import PRESETS, preset_by_slug, tab_presets
 from components.concurrency import SESSION_TTL, heavy
 from components.errors import user_errors
+from components.presenter import EXPERT, PresetBar, preset_bar
 from models import attention_stats as stats
 from models.attention import (
     TOKEN_CAP,
@@ -47,6 +49,7 @@ class AttentionTab:
 
     text: gr.Textbox
     model: gr.Dropdown
+    presets: PresetBar  # one-click demos (deep links apply them too)
     _extract: dict[str, Any]
     _render: dict[str, Any]
 
@@ -113,16 +116,11 @@ def build(registry: Registry) -> AttentionTab:
         )
 
     gr.Markdown(INTRO)
+    demos = preset_bar("attention", tab_presets(presets))
     # Up to 18 MB per session (every layer and head for 128 tokens): dropped after an hour unused.
     result_state = gr.State(None, time_to_live=SESSION_TTL)
     focus_hint = gr.State("")
-    with gr.Row(equal_height=True):
-        model = gr.Dropdown(choices, value=default_model or None, label="Model", scale=2)
-        preset = gr.Dropdown(
-            [p.name for p in presets], value=None, label="Presets", scale=2,
-            elem_id="attention-preset",
-        )  # fmt: skip
-    preset_note = gr.Markdown("", elem_classes=["attention-note"])
+    model = gr.Dropdown(choices, value=default_model or None, label="Model", elem_classes=[EXPERT])
     text = gr.Textbox(
         value=first.text, lines=3, max_lines=8, label=f"Text (up to {TOKEN_CAP} tokens)",
         elem_id="attention-text",
@@ -140,24 +138,28 @@ def build(registry: Registry) -> AttentionTab:
             main_plot = gr.Plot(label="Attention", elem_id="attention-main")
             gr.Markdown(
                 "Rows: the token that looks; columns: what it looks at. Hover a cell for the exact "
-                "weight. Save a PNG with the camera icon in the plot's toolbar.",
+                "weight. *Save picture (PNG)* below saves it as a picture.",
                 elem_classes=["attention-note"],
             )
         with gr.Column(scale=2):
             score = gr.Radio(
-                list(stats.HEAD_SCORES), value="previous token", label="Overview score"
-            )
+                list(stats.HEAD_SCORES), value="previous token", label="Overview score",
+                elem_classes=[EXPERT],
+            )  # fmt: skip
             overview_plot = gr.Plot(label="Every layer × head", elem_id="attention-overview")
             top_heads = gr.Markdown("")
     gr.Markdown("### Token focus: what one token looks at in every layer")
     with gr.Row():
         focus = gr.Dropdown([], value=None, label="Token", scale=3, elem_id="attention-focus")
         focus_mode = gr.Radio(
-            list(views.FOCUS_MODES), value=views.FOCUS_MODES[1], label="Heads", scale=2
-        )
+            list(views.FOCUS_MODES), value=views.FOCUS_MODES[1], label="Heads", scale=2,
+            elem_classes=[EXPERT],
+        )  # fmt: skip
     focus_plot = gr.Plot(label="Token focus", elem_id="attention-focus-plot")
     with gr.Row():
-        export = gr.Button("Export view (HTML) and matrix (CSV)", scale=1)
+        with gr.Column(scale=1, min_width=200):
+            export = gr.Button("Export view (HTML) and matrix (CSV, JSON)", size="sm")
+            exports.png_button("attention-main", "attention")
         files = gr.File(  # shown once there is something to download
             label="Downloads", file_count="multiple", scale=3, visible=False,
             elem_id="attention-files",
@@ -191,10 +193,10 @@ def build(registry: Registry) -> AttentionTab:
     for trigger in (run.click, text.submit, model.input):
         trigger(**extract_kwargs).success(**render_kwargs)
 
-    def apply_preset(name: str | None) -> tuple:
-        chosen = preset_by_name(name or "")
+    def apply_preset(slug: str | None) -> tuple:
+        chosen = preset_by_slug(slug or "")
         if chosen is None:
-            return (gr.skip(),) * 7
+            return (gr.skip(),) * 6
         return (
             chosen.model,
             chosen.text,
@@ -202,15 +204,14 @@ def build(registry: Registry) -> AttentionTab:
             gr.Slider(value=chosen.head, maximum=max(chosen.head, 1)),
             chosen.view,
             chosen.focus_token,
-            chosen.explanation,
         )
 
-    preset.input(
+    # One-click demos: set model, text, head and view, run the model once, draw every view.
+    demos.wire(
         apply_preset,
-        inputs=preset,
-        outputs=[model, text, layer, head, view, focus_hint, preset_note],
-        api_visibility="private",
-    ).then(**extract_kwargs).success(**render_kwargs)
+        [model, text, layer, head, view, focus_hint],
+        then=[extract_kwargs, render_kwargs],
+    )
 
     main_only = {
         "fn": user_errors(lambda r, v, lay, hd: views.main_figure(r, v, lay, hd)),
@@ -257,4 +258,6 @@ def build(registry: Registry) -> AttentionTab:
         return views.api_payload(result, layer, head)
 
     gr.api(attention, api_name="attention", **heavy())
-    return AttentionTab(text=text, model=model, _extract=extract_kwargs, _render=render_kwargs)
+    return AttentionTab(
+        text=text, model=model, presets=demos, _extract=extract_kwargs, _render=render_kwargs
+    )

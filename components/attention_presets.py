@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.presenter import TabPreset
 from models.builtin import MINILM, SMOLLM2
 
 # Sixteen distinct words, then the same words again: a decoder can only predict the second half
@@ -22,6 +23,7 @@ INDUCTION_WORDS = (
 
 @dataclass(frozen=True)
 class Preset:
+    slug: str  # the name a deep link uses: ?tab=attention&preset=pronoun
     name: str
     model: str
     text: str
@@ -34,6 +36,7 @@ class Preset:
 
 PRESETS = (
     Preset(
+        slug="pronoun",
         name="Pronoun → referent (encoder)",
         model=MINILM,
         text="The animal didn't cross the street because it was too tired.",
@@ -48,6 +51,7 @@ PRESETS = (
         ),
     ),
     Preset(
+        slug="previous-token",
         name="Previous-token head (decoder)",
         model=SMOLLM2,
         text=(
@@ -64,6 +68,7 @@ PRESETS = (
         ),
     ),
     Preset(
+        slug="induction",
         name="Induction head: copying a repeat (decoder)",
         model=SMOLLM2,
         text=f"{INDUCTION_WORDS}. {INDUCTION_WORDS}.",
@@ -83,3 +88,12 @@ PRESETS = (
 
 def preset_by_name(name: str) -> Preset | None:
     return next((preset for preset in PRESETS if preset.name == name), None)
+
+
+def tab_presets(presets: tuple[Preset, ...] | list[Preset]) -> tuple[TabPreset, ...]:
+    """The one-click demo buttons (and deep-link names) for ``presets``."""
+    return tuple(TabPreset(p.slug, p.name, p.explanation) for p in presets)
+
+
+def preset_by_slug(slug: str) -> Preset | None:
+    return next((preset for preset in PRESETS if preset.slug == slug), None)

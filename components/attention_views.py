@@ -6,6 +6,7 @@ components/attention.py wires them to the page.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -153,8 +154,9 @@ def _slug(text: str) -> str:
 def export_files(
     result: AttentionResult | None, view: str, layer: Any, head: Any, folder: Path | None = None
 ) -> list[str]:
-    """The current view as a self-contained HTML page and its matrix as CSV (query rows, key
-    columns; for the all-heads view, one long table with a row per head, query and key)."""
+    """The current view as a self-contained HTML page, its matrix as CSV (query rows, key
+    columns; for the all-heads view, one long table with a row per head, query and key) and as
+    JSON (the /attention endpoint's answer for the layer and head, plus the view's matrix)."""
     if result is None:
         raise InvalidInputError("Nothing to export yet: press Show attention first.")
     layer, head = result.check_layer_head(layer, head)
@@ -179,7 +181,15 @@ def export_files(
             writer.writerow(["query \\ key", *labels])
             for q, row in enumerate(matrix):
                 writer.writerow([labels[q], *(f"{weight:.8g}" for weight in row)])
-    return [str(html_path), str(csv_path)]
+    json_path = folder / f"{stem}.json"
+    payload = {  # "matrix" is the layer's head; "view_matrix" what a one-matrix view shows
+        **api_payload(result, layer, head),
+        "view": view,
+        "title": view_title(result, view, layer, head),
+        "view_matrix": current_matrix(result, view, layer, head).tolist(),
+    }
+    json_path.write_text(json.dumps(payload), encoding="utf-8")
+    return [str(html_path), str(csv_path), str(json_path)]
 
 
 def api_payload(result: AttentionResult, layer: Any, head: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import html
+import json
 import textwrap
 from collections import Counter
 from pathlib import Path
@@ -198,4 +199,19 @@ def write_html(figure: go.Figure) -> Path:
     """A self-contained page (plotly.js inside), so it opens offline and in a slide deck."""
     path = _export_path("embedding-map.html")
     figure.write_html(path, include_plotlyjs=True, full_html=True)
+    return path
+
+
+def write_json(
+    coords: np.ndarray, texts: list[str], labels: list[str], label_kind: str, about: dict
+) -> Path:
+    """The map as data: how it was made (``about``) and every point with its sentence."""
+    path = _export_path("embedding-map.json")
+    axes = "xyz"[: coords.shape[1]]
+    points = [
+        {**{a: round(float(v), 5) for a, v in zip(axes, point, strict=True)}, label_kind: label,
+         "text": text}
+        for point, label, text in zip(coords, labels, texts, strict=True)
+    ]  # fmt: skip
+    path.write_text(json.dumps({**about, "points": points}, ensure_ascii=False, indent=1))
     return path

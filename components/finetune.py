@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from components import finetune_report
 from components.concurrency import training
+from components.demo_presets import FINETUNE_PRESETS, apply_finetune
 from components.errors import user_errors
 from components.finetune_handlers import (
     BUILTIN_SETS,
@@ -26,6 +28,7 @@ from components.finetune_handlers import (
     show_drift,
     text_tab_prompt,
 )
+from components.presenter import EXPERT, PresetBar, preset_bar
 from models.finetune import MAX_WALL_SECONDS, TrainSettings
 from models.finetune_data import MAX_EXAMPLES, MAX_FILE_BYTES
 from models.registry import Registry
@@ -52,6 +55,7 @@ class FinetuneTab:
 
     session: gr.State
     try_in_text: gr.Button
+    presets: PresetBar  # one-click demos (deep links apply them too)
 
     def wire_try_in_text(self, use_tuned: gr.Checkbox, prompt: gr.Textbox, tabs: gr.Tabs) -> None:
         """The button ticks the Text tab's "use my fine-tuned model", puts a held-out prompt
@@ -67,6 +71,7 @@ class FinetuneTab:
 
 def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
     gr.Markdown(EXPLANATION)
+    demos = preset_bar("finetune", FINETUNE_PRESETS)
     session = session if session is not None else new_session_state()
     with gr.Row():
         with gr.Column(scale=1):
@@ -91,7 +96,7 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
                 label="First examples",
                 max_height=260,
             )
-    with gr.Accordion("Advanced settings", open=False):
+    with gr.Accordion("Advanced settings", open=False, elem_classes=[EXPERT]):
         with gr.Row():
             epochs = gr.Slider(1, 10, value=3, step=1, label="Epochs")
             learning_rate = gr.Number(
@@ -107,7 +112,7 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
         train_button = gr.Button("Fine-tune", variant="primary")
         cancel_button = gr.Button("Cancel")
     status = gr.Markdown(elem_id="finetune-status")
-    loss_plot = gr.Plot(label="Loss curve")
+    loss_plot = gr.Plot(label="Loss curve", elem_id="finetune-loss")
     results = gr.Markdown(elem_id="finetune-results")
     table = gr.Dataframe(
         headers=["Prompt", "Base model", "Fine-tuned", "Expected (held out)"],
@@ -117,6 +122,9 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
         column_widths=["16%", "28%", "28%", "28%"],
         elem_id="finetune-comparison",
     )
+    try_in_text = gr.Button(
+        "Write with it in the Text tab →", visible=False, elem_id="finetune-try-in-text"
+    )
     with gr.Row():
         prompts = gr.Textbox(
             label="Your prompts (one per line)",
@@ -124,10 +132,11 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
             scale=3,
             placeholder="What is the best way to learn?",
         )
-        with gr.Column(scale=1):
+        with gr.Column(scale=1, elem_classes=[EXPERT]):
             temperature = gr.Slider(0, 2, value=0, step=0.05, label="Temperature (0 = greedy)")
             seed = gr.Number(value=0, precision=0, label="Seed")
             max_new = gr.Slider(8, 256, value=48, step=8, label="Max new tokens")
+    finetune_report.export_row(session, table)
     with gr.Accordion("Drift view: how fine-tuning moved the model's representations", open=False):
         gr.Markdown(
             "The held-out prompts and answers, embedded by the base model and by the fine-tuned "
@@ -136,12 +145,9 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
         drift_button = gr.Button("Show drift")
         drift_text = gr.Markdown(elem_id="finetune-drift-summary")
         drift_plot = gr.Plot(label="Base vs fine-tuned representations")
-    with gr.Row():
+    with gr.Row(elem_classes=[EXPERT]):
         compare_button = gr.Button("Compare base and fine-tuned")
         export_button = gr.Button("Prepare adapter download")
-        try_in_text = gr.Button(
-            "Write with it in the Text tab →", visible=False, elem_id="finetune-try-in-text"
-        )
         download = gr.File(label="Adapter (peft format, zip)", interactive=False)
 
     def show_upload(picked: str) -> gr.File:
@@ -167,26 +173,41 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
     train = gpu(duration=MAX_WALL_SECONDS + 60)(
         lambda *args: (yield from run_finetune(registry, *args))
     )
+    train_inputs = [session, epochs, learning_rate, rank, max_seq_len, max_steps, temperature,
+                    seed, max_new]  # fmt: skip
+    train_outputs = [status, loss_plot, results, table, session]
     train_event = train_button.click(
         user_errors(train),
-        [session, epochs, learning_rate, rank, max_seq_len, max_steps, temperature, seed, max_new],
-        [status, loss_plot, results, table, session],
+        train_inputs,
+        train_outputs,
         api_name="finetune",
         api_description="Fine-tune on the session's data; streams progress.",
         **training(),
     )
-    train_event.then(  # offered once this session has an adapter
-        lambda s: gr.Button(visible=isinstance(s, TuneSession) and s.adapter is not None),
-        session,
-        try_in_text,
-        api_visibility="private",
-        queue=False,
-    )
+    # One-click demos: pick the data and settings, check the data, then train.
+    demo_runs = demos.wire(
+        apply_finetune,
+        [choice, epochs, max_steps, prompts],
+        then=[
+            {"fn": user_errors(inspect), "inputs": [choice, upload],
+             "outputs": [summary, preview, session]},
+            {"fn": user_errors(train), "inputs": train_inputs, "outputs": train_outputs,
+             **training()},
+        ],
+    )  # fmt: skip
+    for run in (train_event, *demo_runs):
+        run.then(  # offered once this session has an adapter
+            lambda s: gr.Button(visible=isinstance(s, TuneSession) and s.adapter is not None),
+            session,
+            try_in_text,
+            api_visibility="private",
+            queue=False,
+        )
     cancel_button.click(
         lambda: "Cancelled.",
         None,
         status,
-        cancels=[train_event],
+        cancels=[train_event, *demo_runs],
         api_visibility="private",
         queue=False,
     )
@@ -213,4 +234,4 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
         api_name="export_adapter",
         **training(),  # saving applies the adapter to the shared training copy of the model
     )
-    return FinetuneTab(session=session, try_in_text=try_in_text)
+    return FinetuneTab(session=session, try_in_text=try_in_text, presets=demos)

@@ -16,9 +16,12 @@ from typing import Any
 
 import gradio as gr
 
+from components import exports
 from components import image_handlers as handlers
 from components.concurrency import SESSION_TTL, heavy
+from components.demo_presets import IMAGE_PRESETS, apply_image
 from components.errors import user_errors
+from components.presenter import EXPERT, PresetBar, preset_bar
 from models.diffusion import MAX_BATCH, MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES
 from models.registry import Registry
 from models.zerogpu import gpu
@@ -40,9 +43,10 @@ EXAMPLES = [
 ]
 
 
-def build(registry: Registry) -> None:
+def build(registry: Registry) -> PresetBar:
     choices = registry.choices("text-to-image")
     gr.Markdown(INTRO, elem_classes=["image-intro"])
+    demos = preset_bar("image", IMAGE_PRESETS)
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
             model = gr.Dropdown(
@@ -50,6 +54,7 @@ def build(registry: Registry) -> None:
                 value=registry.default("text-to-image") if choices else None,
                 label="Model",
                 info="Hub pipelines need the Hugging Face hub (or its cache).",
+                elem_classes=[EXPERT],
             )
             prompt = gr.Textbox(
                 label="Prompt",
@@ -61,14 +66,15 @@ def build(registry: Registry) -> None:
                 label="Negative prompt",
                 placeholder="what to steer away from, e.g. red",
                 max_length=500,
+                elem_classes=[EXPERT],
             )
-            with gr.Row():
+            with gr.Row(elem_classes=[EXPERT]):
                 steps = gr.Slider(1, MAX_STEPS, value=25, step=1, label="Steps")
                 guidance = gr.Slider(
                     0, MAX_GUIDANCE, value=3.0, step=0.5, label="Guidance scale",
                     info="1 = prompt only; higher follows the prompt harder",
                 )  # fmt: skip
-            with gr.Row():
+            with gr.Row(elem_classes=[EXPERT]):
                 scheduler = gr.Dropdown(
                     list(SCHEDULER_NAMES), value="DPM-Solver++", label="Scheduler"
                 )
@@ -82,6 +88,11 @@ def build(registry: Registry) -> None:
                 elem_id="image-output", height=420,
             )  # fmt: skip
             summary = gr.Markdown(elem_id="image-summary")
+            with gr.Row(equal_height=True):
+                export_button = gr.Button(
+                    "Export picture (PNG) and settings (JSON)", size="sm", elem_id="image-export"
+                )
+                export_files = exports.files_box("image-export-files")
 
     with gr.Accordion("Denoising, step by step", open=True, elem_classes=["image-steps"]):
         gr.Markdown(
@@ -107,7 +118,9 @@ def build(registry: Registry) -> None:
             object_fit="contain", interactive=False,
         )  # fmt: skip
 
-    with gr.Accordion("Same noise, two prompts", open=False, elem_classes=["image-compare"]):
+    with gr.Accordion(
+        "Same noise, two prompts", open=False, elem_classes=["image-compare", EXPERT]
+    ):
         gr.Markdown(
             "Both images start from exactly the same random noise (same seed); only the prompt "
             "differs, so every difference comes from the text."
@@ -182,6 +195,32 @@ def build(registry: Registry) -> None:
         api_visibility="private",
         **heavy(),
     )
+
+    def run_export(picture: Any, text_summary: str, *values: Any) -> gr.File:
+        names = ["model", "prompt", "negative_prompt", "steps", "guidance", "seed", "scheduler"]
+        settings = dict(zip([*names, "batch"], values, strict=True))
+        return exports.shown(handlers.export_image(picture, settings, text_summary))
+
+    export_button.click(
+        user_errors(run_export),
+        inputs=[output, summary, *settings, batch],
+        outputs=export_files,
+        api_visibility="private",
+    )
+    # One-click demos: fill the controls, generate the grid, then record the denoising steps.
+    demos.wire(
+        apply_image,
+        [prompt, negative, steps, guidance, seed, scheduler, batch],
+        then=[
+            {"fn": user_errors(run_generate), "inputs": [*settings, batch],
+             "outputs": [output, summary], **heavy()},
+            {"fn": user_errors(run_frames), "inputs": settings, "outputs": [frames_gallery, gif],
+             **heavy()},
+            {"fn": _frames_loaded, "inputs": frames_gallery,
+             "outputs": [frames_state, frame_slider, frame_view]},
+        ],
+    )  # fmt: skip
+    return demos
 
 
 def _frames_loaded(gallery: list[Any] | None) -> tuple[list[str], dict[str, Any], Any]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from PIL import Image
 
+from components import exports
 from models.diffusion import GenerationResult, ImageRequest, generate, same_noise_pair
 from models.errors import InvalidInputError
 from models.image_frames import animated_gif, frame_pair, grid, upscale
@@ -131,3 +132,18 @@ def compare_prompts(
     on_step = _report(progress, "Same noise, two prompts")
     first, second = same_noise_pair(model, request, second_prompt, on_step=on_step)
     return upscale(first.images[0]), upscale(second.images[0])
+
+
+def export_image(
+    picture: Image.Image | None, settings: dict[str, Any], summary: str = ""
+) -> list[str]:
+    """The generated grid as PNG and how it was made (model, prompt, seed, ...) as JSON, so the
+    same picture can be made again; the denoising GIF has its own download."""
+    if picture is None:
+        raise InvalidInputError("Nothing to export yet: press Generate first.")
+    folder = exports.export_dir("image")
+    stem = exports.slug(str(settings.get("prompt") or "unconditional"), "image")
+    png = folder / f"{stem}.png"
+    picture.save(png, optimize=True)
+    data = {**settings, "summary": summary, "width": picture.width, "height": picture.height}
+    return [str(png), str(exports.write_json(data, folder / f"{stem}.json"))]

@@ -1,12 +1,14 @@
 """Models panel: what the registry knows, what is loaded, and from where.
 
 API: ``/models`` returns the table; ``/load_model`` loads one model by name and returns the table.
+The table can be downloaded as CSV and JSON (what a talk's "which models did we use" slide needs).
 """
 
 from __future__ import annotations
 
 import gradio as gr
 
+from components import exports
 from components.errors import user_errors
 from models.registry import ModelStatus, Registry
 
@@ -45,6 +47,16 @@ def load_model(registry: Registry, name: str) -> list[list[str]]:
     return models_table(registry)
 
 
+def export_table(registry: Registry) -> list[str]:
+    """The models table as CSV and JSON (one object per model), in a fresh folder."""
+    folder = exports.export_dir("models")
+    rows = models_table(registry)
+    table = exports.write_csv(COLUMNS, rows, folder / "models.csv")
+    data = exports.write_json([dict(zip(COLUMNS, row, strict=True)) for row in rows],
+                              folder / "models.json")  # fmt: skip
+    return [str(table), str(data)]
+
+
 def still_loading(registry: Registry) -> bool:
     return registry.warming_up or any(s.state == "loading" for s in registry.statuses())
 
@@ -74,6 +86,9 @@ def build(registry: Registry) -> None:
         )
         load_button = gr.Button("Load now", scale=1)
         refresh_button = gr.Button("Refresh", scale=1)
+    with gr.Row(equal_height=True):
+        export_button = gr.Button("Export table (CSV, JSON)", size="sm", elem_id="models-export")
+        files = exports.files_box("models-export-files")
     poll = gr.Timer(2.0, active=True)
 
     def refresh() -> tuple[list[list[str]], gr.Timer]:
@@ -92,4 +107,7 @@ def build(registry: Registry) -> None:
         outputs=table,
         api_name="load_model",
         api_description="Load one model by name; returns the models table.",
+    )
+    export_button.click(
+        lambda: exports.shown(export_table(registry)), outputs=files, api_visibility="private"
     )

@@ -21,9 +21,11 @@ from typing import Any
 
 import gradio as gr
 
-from components import text_view
+from components import text_export, text_view
 from components.concurrency import heavy
+from components.demo_presets import TEXT_PRESETS, apply_text
 from components.errors import user_errors
+from components.presenter import EXPERT, PresetBar, preset_bar
 from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
 from models.fast_decode import FastDecoder
@@ -57,6 +59,7 @@ class TextTab:
     output: gr.Textbox  # the generated text
     send_to_attention: gr.Button  # app.py wires it to the Attention tab
     use_tuned: gr.Checkbox  # "use my fine-tuned model"; the Fine-tune tab can tick it
+    presets: PresetBar | None = None  # one-click demos (deep links apply them too)
 
 
 def load_lm(registry: Registry, model_name: Any) -> CausalLM:
@@ -222,6 +225,7 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
         "probability, and a **sampler** (temperature, top-k, top-p) picks one. Generate text, "
         "then click any token to see what else the model considered."
     )
+    demos = preset_bar("text", TEXT_PRESETS)
     balanced = PRESETS["balanced"]
     control = gr.State({})  # this session's stop event
     records = gr.State([])  # this session's per-token probabilities
@@ -231,9 +235,14 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
                 choices=registry.choices("causal-lm"),
                 value=registry.default("causal-lm") if registry.names("causal-lm") else None,
                 label="Model",
+                elem_classes=[EXPERT],
             )
-            chat = gr.Checkbox(True, label="Chat mode (use the model's chat template)")
-            fast = gr.Checkbox(True, label="Fast int8 decoding (off: exact fp32)")
+            chat = gr.Checkbox(
+                True, label="Chat mode (use the model's chat template)", elem_classes=[EXPERT]
+            )
+            fast = gr.Checkbox(
+                True, label="Fast int8 decoding (off: exact fp32)", elem_classes=[EXPERT]
+            )
             use_tuned = gr.Checkbox(
                 False, label="Use my fine-tuned model (train one in the Fine-tune tab)",
                 elem_id="text-use-tuned",
@@ -243,18 +252,20 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
                 0, MAX_TEMPERATURE, balanced.temperature, step=0.05,
                 label="Temperature (0 = greedy)",
             )  # fmt: skip
-            top_k = gr.Slider(0, MAX_TOP_K, balanced.top_k, step=1, label="Top-k (0 = off)")
-            top_p = gr.Slider(0.01, 1, balanced.top_p, step=0.01, label="Top-p (1 = off)")
+            top_k = gr.Slider(0, MAX_TOP_K, balanced.top_k, step=1, label="Top-k (0 = off)",
+                              elem_classes=[EXPERT])  # fmt: skip
+            top_p = gr.Slider(0.01, 1, balanced.top_p, step=0.01, label="Top-p (1 = off)",
+                              elem_classes=[EXPERT])  # fmt: skip
             repetition = gr.Slider(
                 1, MAX_REPETITION_PENALTY, balanced.repetition_penalty, step=0.05,
-                label="Repetition penalty (1 = off)",
+                label="Repetition penalty (1 = off)", elem_classes=[EXPERT],
             )  # fmt: skip
             max_new = gr.Slider(
                 1, MAX_NEW_TOKENS, 128, step=1, label="Max new tokens", elem_id="text-max-new"
             )
             seed = gr.Number(
                 -1, precision=0, label="Seed (-1 = random; the seed used is shown)",
-                minimum=-1, maximum=2**32 - 1, elem_id="text-seed",
+                minimum=-1, maximum=2**32 - 1, elem_id="text-seed", elem_classes=[EXPERT],
             )  # fmt: skip
         with gr.Column(scale=5):
             prompt = gr.Textbox(
@@ -296,6 +307,13 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
                             interactive=False, elem_id="text-alternatives", scale=2,
                             column_widths=text_view.TABLE_WIDTHS,
                         )  # fmt: skip
+                    text_export.export_row(
+                        records, prompt, {"model": model, "chat": chat, "fast": fast,
+                                          "temperature": temperature, "top_k": top_k,
+                                          "top_p": top_p, "max_new_tokens": max_new,
+                                          "repetition_penalty": repetition, "seed": seed},
+                        status,
+                    )  # fmt: skip
                 with gr.Accordion(
                     "Next-token explorer: the distribution before and after the sampler",
                     elem_id="text-explorer",
@@ -408,6 +426,13 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
             refresh_explorer, [summary, *explore_inputs], explore_outputs,
             api_visibility="private", trigger_mode="always_last", **heavy(),
         )  # fmt: skip
-    return TextTab(
-        prompt=prompt, output=output, send_to_attention=send_to_attention, use_tuned=use_tuned
+    # One-click demos: fill the controls, then generate exactly as the Generate button does.
+    demos.wire(
+        apply_text,
+        [prompt, chat, temperature, top_k, top_p, repetition, max_new, seed],
+        then=[{"fn": on_generate, "inputs": gen_inputs, "outputs": gen_outputs, **heavy()}],
     )
+    return TextTab(
+        prompt=prompt, output=output, send_to_attention=send_to_attention, use_tuned=use_tuned,
+        presets=demos,
+    )  # fmt: skip

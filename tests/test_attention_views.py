@@ -4,6 +4,7 @@ aggregates are distributions, the cache re-uses tensors, and every preset shows 
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 
@@ -99,13 +100,16 @@ def test_token_focus_shows_one_row_per_layer_up_to_the_token() -> None:
 
 def test_exports_hold_the_current_matrix(tmp_path) -> None:
     result = random_result()
-    html, table = views.export_files(result, "One head", 2, 1, tmp_path)
+    html, table, data = views.export_files(result, "One head", 2, 1, tmp_path)
     assert "plotly" in Path(html).read_text(encoding="utf-8").lower()
+    payload = json.loads(Path(data).read_text(encoding="utf-8"))
+    assert (payload["layer"], payload["head"], payload["view"]) == (2, 1, "One head")
+    np.testing.assert_allclose(payload["view_matrix"], result.attentions[2, 1], atol=1e-7)
     rows = list(csv.reader(Path(table).read_text(encoding="utf-8").splitlines()))
     assert rows[0] == ["query \\ key", "the·0", " cat", " sat", " the·3", "."]
     values = np.array([[float(v) for v in row[1:]] for row in rows[1:]])
     np.testing.assert_allclose(values, result.attentions[2, 1], atol=1e-7)
-    _, long_table = views.export_files(result, "All heads of the layer", 0, 0, tmp_path)
+    _, long_table, _ = views.export_files(result, "All heads of the layer", 0, 0, tmp_path)
     long_rows = list(csv.DictReader(Path(long_table).read_text(encoding="utf-8").splitlines()))
     assert len(long_rows) == 2 * 5 * 5
     assert float(long_rows[-1]["weight"]) == pytest.approx(result.attentions[0, 1, 4, 4])

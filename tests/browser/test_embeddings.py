@@ -34,12 +34,12 @@ def test_example_set_becomes_a_map_and_a_query_finds_neighbours(page) -> None:
     expect(table.get_by_role("row")).to_have_count(6, timeout=60_000)  # header + top 5
     expect(table).to_contain_text("music")
     expect(plot.locator(".legendtext", has_text="your query")).to_be_visible()
-    page.get_by_role("button", name="Export plot as HTML").click()
+    page.get_by_role("button", name="Export plot (HTML) and data (JSON)").click()
     # (gradio shows a file's stem and extension in separate elements)
     expect(page.locator("#embeddings-html")).to_contain_text("embedding-map", timeout=60_000)
     expect(page.locator("#embeddings-html")).to_contain_text("MB")  # plotly.js is inside
     expect(page.locator("#embeddings-csv")).to_contain_text("embedding-map")
-    # PNG comes from plotly's own toolbar, as the tab says.
+    # PNG comes from plotly's own toolbar (also behind the "Save picture (PNG)" button).
     plot.hover()
     expect(plot.get_by_role("button", name="Download plot as a PNG")).to_be_attached()
     screenshot(page, "embeddings-query")

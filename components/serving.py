@@ -1,0 +1,29 @@
+"""How the app is served to many users at once: queue size, cache cleaning and launch options.
+
+Shared by app.py and the hosting tests' server (tests/hosting/server.py), so the tests run the
+settings users get. Who may compute at the same time is in components/concurrency.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Waiting requests, all events together. Past this, callers get "queue full, try again" at once
+# (gradio_client raises QueueError) instead of the server holding ever more requests in memory.
+# Heavy events run at most components/concurrency.py heavy_limit() at a time (one group per
+# device), fine-tuning one at a time, light events two at a time (DEFAULT_CONCURRENCY).
+QUEUE_SIZE = 64
+DEFAULT_CONCURRENCY = 2
+# Gradio copies every returned file (images, CSV, zips) into its cache: every 30 min, delete
+# copies older than 1 h, so a day of use by a lecture hall cannot fill the disk.
+DELETE_CACHE = (1800, 3600)
+# Launch settings for every server: no Node SSR server (one process, no extra attack surface),
+# uploads capped, no extra allowed_paths (Gradio serves only its own cache and uploads). share
+# stays a separate, off-by-default flag.
+# state_session_capacity: sessions whose state stays in memory (Gradio's default is 10,000); the
+# least recently used go first past it. A lecture hall is a few hundred browser tabs.
+LAUNCH_OPTIONS: dict[str, Any] = {
+    "ssr_mode": False,
+    "max_file_size": "50mb",
+    "state_session_capacity": 1000,
+}

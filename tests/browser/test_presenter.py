@@ -1,0 +1,266 @@
+"""A presenter opens a slide's link: the right tab opens, its preset is applied and runs, the
+page is readable at 1280×720 in presenter mode, and every export downloads with the right content.
+
+Each test saves a 1280×720 screenshot to test-artifacts/presenter-<tab>.png; with UPDATE_TOUR=1
+(``make tour``) the same pictures also go to docs/tour/ for the README's tour.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS, ROOT
+
+TOUR = ROOT / "docs" / "tour"
+VIEWPORT = {"width": 1280, "height": 720}
+
+
+@pytest.fixture
+def deck(browser, app_url: str) -> Iterator:
+    """A projector-sized page; ``open(query)`` loads the app with a deep link."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    errors: list[str] = []
+
+    def open_link(query: str):
+        # A new page per link: navigating away would abort the old page's requests (noise).
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(app_url + query)
+        page.get_by_role("tab", name="Start here").wait_for()
+        return page
+
+    yield open_link
+    context.close()
+    assert not errors, f"Console errors in the browser: {errors}"
+
+
+def selected_tab(page, name: str) -> None:
+    expect(page.get_by_role("tab", name=name, exact=True)).to_have_attribute(
+        "aria-selected", "true", timeout=20_000
+    )
+
+
+def projector_shot(page, name: str, scroll_to: str | None = None) -> None:
+    """The 1280×720 view a projector shows (not the full page), scrolled so that ``scroll_to``
+    is at the top: saved in test-artifacts, and in docs/tour with UPDATE_TOUR=1."""
+    if scroll_to:
+        page.locator(scroll_to).first.evaluate("(e) => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)  # let plotly finish a resize after the scroll
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"presenter-{name}.png"
+    page.screenshot(path=str(path))
+    if os.environ.get("UPDATE_TOUR") == "1":
+        TOUR.mkdir(parents=True, exist_ok=True)
+        # 256 colours: a UI screenshot stays sharp and the committed file small.
+        picture = Image.open(path).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT)
+        picture.save(TOUR / f"{name}.png", optimize=True)
+
+
+def exported(page, files_id: str, timeout: int = 60_000) -> dict[str, bytes]:
+    """Download every file an export shows in ``#files_id``: {file name: content}."""
+    box = page.locator(f"#{files_id}")
+    expect(box.locator("a[download]").first).to_be_attached(timeout=timeout)
+    found = {}
+    for link in box.locator("a[download]").all():
+        href = link.get_attribute("href") or ""
+        name = href.rsplit("/", 1)[-1]
+        response = page.request.get(href)
+        assert response.ok, f"{name}: HTTP {response.status}"
+        found[name] = response.body()
+    return found
+
+
+def by_suffix(files: dict[str, bytes], suffix: str) -> bytes:
+    matches = [content for name, content in files.items() if name.endswith(suffix)]
+    assert len(matches) == 1, f"expected one {suffix} in {sorted(files)}"
+    return matches[0]
+
+
+def png_download(page, button_id: str) -> Image.Image:
+    """Press a "Save picture (PNG)" button and open what the browser downloads."""
+    with page.expect_download(timeout=30_000) as download:
+        page.locator(f"#{button_id}").click()
+    path = download.value.path()
+    picture = Image.open(path)
+    assert picture.format == "PNG"
+    return picture
+
+
+def scene_link(page) -> str:
+    """Press "Copy link to this scene" and read the link it shows."""
+    page.locator("#copy-scene-link").click()
+    box = page.locator("#scene-link textarea, #scene-link input").first
+    expect(box).to_have_value(re.compile(r"^http://.+\?"), timeout=10_000)
+    return box.input_value()
+
+
+def test_attention_link_runs_the_pronoun_preset_and_exports(deck) -> None:
+    page = deck("?tab=attention&preset=pronoun&mode=presenter&view=simple")
+    selected_tab(page, "Attention")
+    expect(page.locator("body")).to_have_class(re.compile("pg-presenter"))
+    expect(page.locator("#attention-preset-note")).to_contain_text("Pronoun")
+    expect(page.locator("#attention-main .gtitle")).to_contain_text(
+        "layer 3, head 1", timeout=90_000
+    )
+    expect(page.locator("#attention-text textarea")).to_have_value(
+        "The animal didn't cross the street because it was too tired."
+    )
+    projector_shot(page, "attention", scroll_to="#attention-main")
+    link = scene_link(page)
+    assert link.endswith("?tab=attention&preset=pronoun&view=simple&mode=presenter")
+
+    page.get_by_role("button", name="Export view (HTML) and matrix (CSV, JSON)").click()
+    files = exported(page, "attention-files")
+    assert b"plotly" in by_suffix(files, ".html")
+    rows = list(csv.reader(io.StringIO(by_suffix(files, ".csv").decode())))
+    it = next(row for row in rows if row[0] == "it")
+    weights = [float(w) for w in it[1:]]
+    assert rows[0][1:][weights.index(max(weights))] == "animal"
+    data = json.loads(by_suffix(files, ".json"))
+    assert (data["layer"], data["head"]) == (3, 1) and "animal" in data["tokens"]
+    assert all(abs(sum(row) - 1) < 1e-4 for row in data["matrix"])
+    picture = png_download(page, "attention-main-png")
+    assert picture.width >= 800  # drawn at twice the on-screen size
+
+
+def test_text_link_generates_and_exports_the_coloured_tokens(deck) -> None:
+    page = deck("?tab=text&preset=sure&mode=presenter&view=simple")
+    selected_tab(page, "Text")
+    expect(page.locator("#text-prompt textarea")).to_have_value(
+        "What is the capital of France? Answer in one sentence."
+    )
+    expect(page.locator("#text-status")).to_contain_text("ended:", timeout=180_000)
+    expect(page.locator("#text-tokens .token").first).to_be_visible(timeout=60_000)
+    expect(page.locator("#text-output textarea")).to_have_value(re.compile("Paris"))
+    page.locator("#text-tokens .token", has_text="Paris").first.click()
+    expect(page.locator("#text-picked")).to_contain_text("Paris", timeout=20_000)
+    expect(page.locator("#text-alt-chart .main-svg").first).to_be_visible(timeout=30_000)
+    projector_shot(page, "text", scroll_to="#text-tokens")
+
+    page.locator("#text-export").click()
+    files = exported(page, "text-export-files")
+    data = json.loads(by_suffix(files, ".json"))
+    assert "Paris" in data["text"] and data["settings"]["temperature"] == 0
+    rows = list(csv.DictReader(io.StringIO(by_suffix(files, ".csv").decode())))
+    assert len(rows) == len(data["tokens"]) and float(rows[0]["model_probability"]) > 0
+    assert "Paris" in by_suffix(files, ".html").decode()
+    picture = Image.open(io.BytesIO(by_suffix(files, ".png")))
+    assert picture.width == 1600 and picture.height > 100
+
+
+def test_image_link_draws_and_exports(deck) -> None:
+    page = deck("?tab=image&preset=green-cat&mode=presenter&view=simple")
+    selected_tab(page, "Image")
+    expect(page.locator("#image-summary")).to_contain_text("4 images", timeout=90_000)
+    expect(page.locator("#image-frame-slider input[type=range]")).to_be_enabled(timeout=90_000)
+    projector_shot(page, "image", scroll_to="#image-presets")
+
+    page.locator("#image-export").click()
+    files = exported(page, "image-export-files")
+    settings = json.loads(by_suffix(files, ".json"))
+    assert settings["prompt"] == "a green cat on a black background" and settings["batch"] == 4
+    picture = Image.open(io.BytesIO(by_suffix(files, ".png")))
+    assert (picture.width, picture.height) == (settings["width"], settings["height"])
+
+
+def test_embeddings_link_maps_searches_and_exports(deck) -> None:
+    page = deck("?tab=embeddings&preset=topics&mode=presenter&view=simple")
+    selected_tab(page, "Embeddings")
+    expect(page.locator("#embeddings-summary")).to_contain_text("200 sentences", timeout=240_000)
+    table = page.locator("#embeddings-neighbours")
+    expect(table).to_contain_text("music", timeout=60_000)
+    projector_shot(page, "embeddings", scroll_to="#embeddings-preset-note")
+
+    page.get_by_role("button", name="Export plot (HTML) and data (JSON)").click()
+    files = exported(page, "embeddings-html")
+    assert b"plotly" in by_suffix(files, ".html")
+    data = json.loads(by_suffix(files, ".json"))
+    assert data["method"] == "UMAP" and len(data["points"]) == 200
+    assert {"x", "y", "label", "text"} <= set(data["points"][0])
+    csv_rows = exported(page, "embeddings-csv")
+    assert len(by_suffix(csv_rows, ".csv").decode().strip().splitlines()) == 201
+    picture = png_download(page, "embeddings-map-png")
+    assert picture.width >= 800
+
+
+def test_finetune_link_starts_training_then_exports_a_short_run(deck) -> None:
+    page = deck("?tab=finetune&preset=pirate&mode=presenter&view=simple")
+    selected_tab(page, "Fine-tune")
+    expect(page.locator("#finetune-preset-note")).to_contain_text("pirate")
+    expect(page.locator("#finetune-status")).to_contain_text(
+        re.compile(r"step ([6-9]|\d\d) of"), timeout=240_000
+    )
+    expect(page.locator("#finetune-loss .js-plotly-plot")).to_be_visible(timeout=30_000)
+    projector_shot(page, "finetune", scroll_to="#finetune-status")
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.locator("#finetune-status")).to_contain_text("Cancelled", timeout=30_000)
+
+    # A two-step run (expert settings) to have something to export quickly.
+    page.get_by_label("Expert").check()
+    page.get_by_text("Advanced settings").click()
+    for label, value in (("Max steps", "2"), ("Max new tokens", "8")):
+        box = page.get_by_role("spinbutton", name=f"number input for {label}")
+        box.fill(value)
+        box.press("Enter")
+    page.get_by_role("button", name="Fine-tune", exact=True).click()
+    expect(page.locator("#finetune-status")).to_contain_text("Done", timeout=240_000)
+    page.locator("#finetune-export").click()
+    files = exported(page, "finetune-export-files")
+    report = json.loads(by_suffix(files, ".json"))
+    assert report["data"] == "Pirate speak" and report["steps"] == 2
+    assert len(report["training_loss"]) == 2 and len(report["comparison"]) == 4
+    assert b"plotly" in by_suffix(files, ".html")
+    assert len(by_suffix(files, ".csv").decode().strip().splitlines()) == 5
+    picture = png_download(page, "finetune-loss-png")
+    assert picture.width >= 800
+
+
+def test_start_and_models_tabs_open_by_link(deck) -> None:
+    page = deck("?mode=presenter")
+    projector_shot(page, "start")
+    page = deck("?tab=models&mode=presenter")
+    selected_tab(page, "Models")
+    expect(page.locator("#models-table")).to_contain_text("SmolLM2", timeout=30_000)
+    projector_shot(page, "models")
+    page.locator("#models-export").click()
+    files = exported(page, "models-export-files")
+    assert "SmolLM2" in by_suffix(files, ".csv").decode()
+    assert {"Model", "Kind", "State"} <= set(json.loads(by_suffix(files, ".json"))[0])
+
+
+def test_unknown_link_values_show_a_notice_and_change_nothing(deck) -> None:
+    page = deck("?tab=nope&preset=zzz&view=huge")
+    notice = page.locator("#deep-link-notice")
+    expect(notice).to_contain_text("Unknown tab 'nope'")
+    expect(notice).to_contain_text("Unknown view 'huge'")
+    selected_tab(page, "Start here")
+    page = deck("?tab=attention&preset=zzz")
+    selected_tab(page, "Attention")
+    expect(page.locator("#deep-link-notice")).to_contain_text("pronoun, previous-token, induction")
+
+
+def test_simple_and_expert_views(deck) -> None:
+    page = deck("?tab=text&view=simple")
+    selected_tab(page, "Text")
+    seed, prompt = page.locator("#text-seed"), page.locator("#text-prompt")
+    expect(seed).to_be_hidden()
+    expect(prompt).to_be_visible()
+    expect(page.get_by_label("Temperature (0 = greedy)").first).to_be_visible()
+    page.get_by_label("Expert").check()
+    expect(seed).to_be_visible()
+    page.get_by_role("tab", name="Image", exact=True).click()
+    expect(page.get_by_label("Negative prompt")).to_be_visible()
+    page.get_by_label("Simple").check()
+    expect(page.get_by_label("Negative prompt")).to_be_hidden()
+    expect(page.get_by_role("textbox", name="Prompt", exact=True)).to_be_visible()
+    assert scene_link(page).endswith("?tab=image&view=simple")

@@ -1,0 +1,151 @@
+"""Presenter experience without a browser: deep links are checked and never crash, scene links
+round-trip, every tab's presets are valid settings for that tab, and the app wires them."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pytest
+
+from app import build_app
+from components import demo_presets as demos
+from components.attention_presets import PRESETS as ATTENTION_PRESETS
+from components.attention_presets import preset_by_slug, tab_presets
+from components.presenter import TAB_IDS, DeepLink, parse_deep_link, scene_query
+from models.diffusion import ImageRequest
+from models.errors import InvalidInputError
+from models.projection import validate
+from models.text_generation import SamplingSettings
+from tests.test_app import fake_registry
+
+KNOWN = {
+    "text": ("sure", "story", "too-hot"),
+    "attention": ("pronoun", "previous-token", "induction"),
+    "image": ("green-cat",),
+}
+
+
+def test_a_link_opens_a_tab_with_a_preset() -> None:
+    link = parse_deep_link({"tab": "attention", "preset": "pronoun"}, KNOWN)
+    assert link == DeepLink(tab="attention", preset="pronoun")
+    # Case and spaces do not matter; query values may arrive as lists.
+    link = parse_deep_link({"tab": [" Text "], "preset": "TOO-HOT", "view": "SIMPLE"}, KNOWN)
+    assert (link.tab, link.preset, link.view, link.notices) == ("text", "too-hot", "Simple", ())
+    assert parse_deep_link({"mode": "presenter"}, KNOWN).presenter is True
+    assert parse_deep_link({"mode": "normal"}, KNOWN).presenter is False
+    assert parse_deep_link({}, KNOWN) == DeepLink()
+
+
+def test_a_preset_alone_finds_its_tab() -> None:
+    assert parse_deep_link({"preset": "pronoun"}, KNOWN).tab == "attention"
+
+
+@pytest.mark.parametrize(
+    ("params", "expected", "notice"),
+    [
+        ({"tab": "nope"}, DeepLink(), "Unknown tab 'nope'"),
+        ({"tab": "text", "preset": "pronoun"}, DeepLink(tab="text"), "its presets: sure, story"),
+        ({"tab": "models", "preset": "x"}, DeepLink(tab="models"), "its presets: none"),
+        ({"preset": "nothing-like-it"}, DeepLink(), "Unknown preset 'nothing-like-it'"),
+        ({"tab": "start", "view": "huge"}, DeepLink(tab="start"), "Unknown view 'huge'"),
+        ({"mode": "disco"}, DeepLink(), "Unknown mode 'disco'"),
+        ({"tab": "<script>"}, DeepLink(), "Unknown tab '<script>'"),
+    ],
+)
+def test_unknown_values_are_dropped_with_a_notice(params, expected, notice) -> None:
+    link = parse_deep_link(params, KNOWN)
+    assert (link.tab, link.preset, link.view, link.presenter) == (
+        expected.tab, expected.preset, expected.view, expected.presenter,
+    )  # fmt: skip
+    assert len(link.notices) == 1 and notice in link.notices[0]
+
+
+def test_scene_links_round_trip() -> None:
+    query = scene_query("attention", "pronoun", "Simple", True)
+    assert query == "?tab=attention&preset=pronoun&view=simple&mode=presenter"
+    params = dict(pair.split("=") for pair in query[1:].split("&"))
+    assert parse_deep_link(params, KNOWN) == DeepLink("attention", "pronoun", "Simple", True)
+    assert scene_query("models", "", "Expert", False) == "?tab=models"
+    assert scene_query("not-a-tab", "x", "Expert", False) == "?"
+
+
+def test_text_presets_are_valid_sampling_settings() -> None:
+    assert [p.slug for p in demos.TEXT_PRESETS] == list(demos.TEXT_VALUES)
+    for preset in demos.TEXT_PRESETS:
+        prompt, chat, temperature, top_k, top_p, penalty, max_new, seed = demos.apply_text(
+            preset.slug
+        )
+        assert prompt.strip() and isinstance(chat, bool)
+        SamplingSettings.checked(temperature, top_k, top_p, max_new, penalty, seed)
+
+
+def test_image_presets_are_valid_requests() -> None:
+    assert [p.slug for p in demos.IMAGE_PRESETS] == list(demos.IMAGE_VALUES)
+    for preset in demos.IMAGE_PRESETS:
+        ImageRequest.checked(*demos.apply_image(preset.slug))
+
+
+def test_embedding_presets_use_known_sets_and_valid_projections() -> None:
+    from models.sentence_sets import example_names
+
+    assert [p.slug for p in demos.EMBEDDING_PRESETS] == list(demos.EMBEDDING_VALUES)
+    for preset in demos.EMBEDDING_PRESETS:
+        source, example, method, dimensions, compare_with, query = demos.apply_embeddings(
+            preset.slug
+        )
+        assert source == "Example set" and example in example_names()
+        validate(method, dimensions, 15, 0.1, "cosine", 42)
+        assert compare_with in ("nothing", "PCA", "t-SNE", "UMAP") and isinstance(query, str)
+
+
+def test_finetune_presets_use_the_built_in_sets() -> None:
+    from components.finetune import BUILTIN_SETS
+
+    for preset in demos.FINETUNE_PRESETS:
+        data_set, epochs, max_steps, prompts = demos.apply_finetune(preset.slug)
+        assert data_set in BUILTIN_SETS and 1 <= epochs <= 10 and 1 <= max_steps <= 500
+        assert len(prompts.splitlines()) >= 2
+
+
+def test_attention_presets_have_unique_slugs() -> None:
+    slugs = [p.slug for p in ATTENTION_PRESETS]
+    assert slugs == ["pronoun", "previous-token", "induction"]
+    assert all(preset_by_slug(slug) is p for slug, p in zip(slugs, ATTENTION_PRESETS, strict=True))
+    assert [p.note for p in tab_presets(ATTENTION_PRESETS)] == [
+        p.explanation for p in ATTENTION_PRESETS
+    ]
+
+
+def test_unknown_preset_slugs_are_refused_with_the_list() -> None:
+    with pytest.raises(InvalidInputError, match="Presets here: sure, story, too-hot"):
+        demos.apply_text("nope")
+
+
+def test_the_app_has_the_presenter_bar_and_every_tabs_demo_buttons() -> None:
+    demo = build_app(fake_registry())
+    ids = {block.elem_id for block in demo.blocks.values()}
+    assert {"view-toggle", "presenter-mode", "copy-scene-link", "scene-link"} <= ids
+    assert {t.id for t in demo.blocks.values() if isinstance(t, gr.Tab)} == set(TAB_IDS)
+    for tab, presets in (
+        ("text", demos.TEXT_PRESETS),
+        ("image", demos.IMAGE_PRESETS),
+        ("embeddings", demos.EMBEDDING_PRESETS),
+        ("finetune", demos.FINETUNE_PRESETS),
+    ):
+        assert {f"{tab}-preset-{p.slug}" for p in presets} <= ids, tab
+    # Expert-only controls are marked on every model tab (the CSS hides them in simple view).
+    expert = [
+        b for b in demo.blocks.values() if "expert" in (getattr(b, "elem_classes", None) or [])
+    ]
+    assert len(expert) >= 15
+    # The page load reads the query string (a deep link) without a queue round trip.
+    loads = [d for d in demo.fns.values() if any(t[1] == "load" for t in d.targets)]
+    assert any(d.fn is not None and d.fn.__name__ == "on_load" for d in loads)
+
+
+def test_demo_runs_share_one_queue_pool_per_tab() -> None:
+    demo = build_app(fake_registry())
+    pools = {d.concurrency_id for d in demo.fns.values()}
+    assert {"text-demos", "image-demos", "embeddings-demos", "attention-demos"} <= pools
+    # Fine-tuning from a demo button waits in the same single-slot pool as the Fine-tune button.
+    train = [d for d in demo.fns.values() if d.concurrency_id == "finetune"]
+    assert sum(d.concurrency_limit == 1 for d in train) == 1 + 4  # button, 3 demos, deep link
