@@ -142,10 +142,22 @@ def test_the_app_has_the_presenter_bar_and_every_tabs_demo_buttons() -> None:
     assert any(d.fn is not None and d.fn.__name__ == "on_load" for d in loads)
 
 
-def test_demo_runs_share_one_queue_pool_per_tab() -> None:
+def test_demo_runs_join_the_groups_their_buttons_use() -> None:
+    from components.concurrency import heavy
+
     demo = build_app(fake_registry())
-    pools = {d.concurrency_id for d in demo.fns.values()}
-    assert {"text-demos", "image-demos", "embeddings-demos", "attention-demos"} <= pools
-    # Fine-tuning from a demo button waits in the same single-slot pool as the Fine-tune button.
+    heavy_id = heavy()["concurrency_id"]
+    groups: dict[str | None, set] = {}
+    for dep in demo.fns.values():
+        groups.setdefault(getattr(dep.fn, "__name__", None), set()).add(dep.concurrency_id)
+    # A demo's model run waits with the buttons' runs: one group per device for the whole server.
+    for name in ("on_generate", "run_generate", "run_frames", "extract"):
+        assert groups[name] == {heavy_id}, name
+    # Light steps after a demo (redraws from session state) share one pool per tab.
+    pools = set().union(*groups.values())
+    assert {"image-demos", "embeddings-demos", "attention-demos", "finetune-demos"} <= pools
+    # Fine-tuning from a demo button waits in the same single-slot group as the Fine-tune button
+    # (with comparisons, drift and export, which use the same training copy of the model).
     train = [d for d in demo.fns.values() if d.concurrency_id == "finetune"]
-    assert sum(d.concurrency_limit == 1 for d in train) == 1 + 4  # button, 3 demos, deep link
+    assert all(d.concurrency_limit == 1 for d in train)
+    assert len(train) == 1 + 4 + 3  # button, 3 demos, deep link; compare, drift, export
