@@ -8,7 +8,9 @@ API: ``/inspect_data``, ``/finetune`` (streams progress), ``/compare_models``, `
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import gradio as gr
 
@@ -20,6 +22,7 @@ from components.finetune_handlers import (
     BUILTIN_SETS,
     UPLOAD,
     TuneSession,
+    cancel_training,
     compare_models,
     export_adapter,
     inspect_data,
@@ -32,7 +35,7 @@ from components.presenter import EXPERT, PresetBar, preset_bar
 from models.finetune import MAX_WALL_SECONDS, TrainSettings
 from models.finetune_data import MAX_EXAMPLES, MAX_FILE_BYTES
 from models.registry import Registry
-from models.zerogpu import gpu
+from models.zerogpu import gpu, on_zerogpu
 
 EXPLANATION = """\
 **Transfer learning**: the language model already knows English from pre-training on billions of
@@ -73,6 +76,8 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
     gr.Markdown(EXPLANATION)
     demos = preset_bar("finetune", FINETUNE_PRESETS)
     session = session if session is not None else new_session_state()
+    # This session's cancel event; a closed tab's session end sets it too.
+    control = gr.State({}, delete_callback=cancel_training)
     with gr.Row():
         with gr.Column(scale=1):
             choice = gr.Radio([*BUILTIN_SETS, UPLOAD], value="Pirate speak", label="Examples")
@@ -168,13 +173,21 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
         api_name="inspect_data",
         api_description="Check a data set: summary and preview.",
     )
+
     # ZeroGPU (models/zerogpu.py) pickles a GPU function's arguments: the registry stays in the
     # closure. Training, held-out losses and the first comparisons fit in one GPU allocation.
-    train = gpu(duration=MAX_WALL_SECONDS + 60)(
-        lambda *args: (yield from run_finetune(registry, *args))
-    )
+    @gpu(duration=MAX_WALL_SECONDS + 60)
+    def train_on_device(*values: Any, control: dict[str, Any] | None) -> Iterator[Any]:
+        yield from run_finetune(registry, *values, control=control)
+
+    def train(*values: Any) -> Iterator[Any]:
+        *settings, control = values
+        # On ZeroGPU the run is in a GPU worker: the cancel event cannot be pickled there, and
+        # Gradio's own cancel ends that run.
+        yield from train_on_device(*settings, control=None if on_zerogpu() else control)
+
     train_inputs = [session, epochs, learning_rate, rank, max_seq_len, max_steps, temperature,
-                    seed, max_new]  # fmt: skip
+                    seed, max_new, control]  # fmt: skip
     train_outputs = [status, loss_plot, results, table, session]
     train_event = train_button.click(
         user_errors(train),
@@ -204,8 +217,8 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
             queue=False,
         )
     cancel_button.click(
-        lambda: "Cancelled.",
-        None,
+        cancel_training,
+        control,
         status,
         cancels=[train_event, *demo_runs],
         api_visibility="private",

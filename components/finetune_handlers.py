@@ -171,6 +171,7 @@ def run_finetune(
     temperature: float = 0.0,
     seed: float = 0,
     max_new_tokens: float = 48,
+    control: dict[str, Any] | None = None,
 ) -> Iterator[tuple[str, go.Figure | None, str, list[list[str]], TuneSession | None]]:
     """Train, streaming (status, loss plot, results, comparisons, session) after every step."""
     if not isinstance(session, TuneSession):
@@ -193,6 +194,8 @@ def run_finetune(
 
     updates: queue.Queue[TrainProgress | BaseException | TrainedAdapter] = queue.Queue()
     cancel = threading.Event()
+    if control is not None:  # this session's Cancel button (and its end) set it
+        control["cancel"] = cancel
 
     def train() -> None:
         try:
@@ -296,3 +299,12 @@ def text_tab_prompt(session: TuneSession | None) -> str:
             return example.prompt
     first = session.split.held_out[0] if session.split.held_out else session.split.train[0]
     return " ".join(first.response.split()[:8])  # plain-text data: a start to continue
+
+
+def cancel_training(control: dict[str, Any] | None) -> str:
+    """Stop this session's training within one step. Gradio's own cancel also ends the stream,
+    but a run whose stream it cannot reach (a closed tab, a busy worker thread) must stop too."""
+    cancel = (control or {}).get("cancel")
+    if cancel is not None:
+        cancel.set()
+    return "Cancelled."

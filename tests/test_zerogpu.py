@@ -95,7 +95,7 @@ def test_fine_tuning_state_comes_back_through_the_outputs(endpoints) -> None:
     output (Gradio stores it in the session), and comparisons must work from that."""
     handlers, calls, lm = endpoints
     _, _, session = handlers["inspect_data"]("Haiku", None)
-    status, *_, trained = last(handlers["finetune"](session, 1, 0.002, 4, 32, 2, 0.0, 0, 8))
+    status, *_, trained = last(handlers["finetune"](session, 1, 0.002, 4, 32, 2, 0.0, 0, 8, {}))
     assert status.startswith("Done") and trained.adapter is not None
     assert session.adapter is None  # the original never saw the worker's changes
     rows = handlers["compare_models"](trained, "the cat", 0.0, 0, 8)
