@@ -195,8 +195,8 @@ def build(registry: Registry) -> AttentionTab:
 
     def apply_preset(slug: str | None) -> tuple:
         chosen = preset_by_slug(slug or "")
-        if chosen is None:
-            return (gr.skip(),) * 6
+        if chosen is None:  # also on a plain page load: stop here rather than run the defaults
+            raise InvalidInputError(f"Unknown preset '{slug}'.")
         return (
             chosen.model,
             chosen.text,
