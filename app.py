@@ -34,7 +34,6 @@ from models.registry import Registry
 from models.warm_up import start_warm_up
 
 CSS = Path(__file__).parent / "assets" / "style.css"
-__all__ = ["LAUNCH_OPTIONS", "QUEUE_SIZE", "build_app", "main"]  # the hosting tests use these
 
 
 def build_app(registry: Registry, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
@@ -84,15 +83,8 @@ def main(host: str, port: int, share: bool, warm_up: bool) -> None:
         sys.exit(f"Cannot start: {error}")
     demo = build_app(registry)
     try:
-        demo.launch(
-            server_name=host,
-            server_port=port,
-            share=share,
-            css_paths=[CSS],
-            **LAUNCH_OPTIONS,
-            prevent_thread_lock=True,
-            quiet=True,
-        )
+        demo.launch(server_name=host, server_port=port, share=share, css_paths=[CSS],
+                    prevent_thread_lock=True, quiet=True, **LAUNCH_OPTIONS)  # fmt: skip
     except OSError as error:
         sys.exit(f"Cannot listen on {host}:{port} ({error}). Stop the program using that port, "
                  f"or pick another with --port {port + 1}.")  # fmt: skip
