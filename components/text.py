@@ -7,14 +7,12 @@
 - "Use my fine-tuned model": the same generation with the LoRA adapter this session trained in
   the Fine-tune tab (models/tuned_generation.py); everyone else keeps the base model.
 
-API: ``/generate_text`` (streams) and ``/token_probabilities``. Model math is in
-models/text_generation.py, models/next_token.py and models/fast_decode.py; presentation helpers
-in components/text_view.py.
+API: ``/generate_text`` (streams) and ``/token_probabilities``. Layout and wiring only: the
+handlers (plain functions) are in components/text_handlers.py.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,10 +24,16 @@ from components.concurrency import heavy
 from components.demo_presets import TEXT_PRESETS, apply_text
 from components.errors import user_errors
 from components.presenter import EXPERT, PresetBar, preset_bar
-from models.causal_lm import CausalLM
-from models.errors import InvalidInputError
-from models.fast_decode import FastDecoder
-from models.finetune import MAX_WALL_SECONDS, TrainedAdapter
+from components.text_handlers import (
+    MAX_SHOWN,
+    apply_preset,
+    generate_text,
+    session_adapter,
+    show_alternatives,
+    stop_generation,
+    token_probabilities,
+)
+from models.finetune import TrainedAdapter
 from models.registry import Registry
 from models.text_generation import (
     MAX_NEW_TOKENS,
@@ -37,18 +41,11 @@ from models.text_generation import (
     MAX_TEMPERATURE,
     MAX_TOP_K,
     PRESETS,
-    SamplingSettings,
-    generate,
-    next_token_distribution,
-    score_tokens,
 )
-from models.tuned_generation import generate_tuned
-from models.validation import whole_number
 from models.zerogpu import gpu, on_zerogpu
 
 DEFAULT_PROMPT = "Explain in two sentences why the sky is blue."
 EXPLORER_PROMPT = "The capital of France is"
-MAX_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -60,161 +57,6 @@ class TextTab:
     send_to_attention: gr.Button  # app.py wires it to the Attention tab
     use_tuned: gr.Checkbox  # "use my fine-tuned model"; the Fine-tune tab can tick it
     presets: PresetBar | None = None  # one-click demos (deep links apply them too)
-
-
-def load_lm(registry: Registry, model_name: Any) -> CausalLM:
-    if not isinstance(model_name, str) or not model_name:
-        model_name = registry.default("causal-lm")
-    return registry.load(model_name, kind="causal-lm")
-
-
-def generate_text(
-    registry: Registry,
-    model_name: str,
-    prompt: str,
-    chat: bool,
-    fast: bool,
-    temperature: float,
-    top_k: int,
-    top_p: float,
-    max_new_tokens: int,
-    repetition_penalty: float,
-    seed: int,
-    control: dict[str, Any] | None = None,
-    adapter: TrainedAdapter | None = None,
-) -> Iterator[tuple[str, str, list[tuple[str, str]] | None, list[dict[str, Any]]]]:
-    """Stream (text, status, coloured tokens, token records); ``seed`` -1 picks a random one.
-    With ``adapter`` (this session's fine-tune) the tuned model writes instead of the base."""
-    settings = SamplingSettings.checked(
-        temperature, top_k, top_p, max_new_tokens, repetition_penalty, seed
-    )
-    if not isinstance(model_name, str) or not model_name:
-        model_name = registry.default("causal-lm")
-    if adapter is not None and adapter.base_model != model_name:
-        raise InvalidInputError(
-            f"Your fine-tuned model is {adapter.base_model} plus an adapter: pick "
-            f"{adapter.base_model} as the model, or untick 'Use my fine-tuned model'."
-        )
-    lm = load_lm(registry, model_name)
-    fast = bool(fast)
-    stop = threading.Event()
-    if control is not None:
-        control["stop"] = stop  # the Stop button of this session sets it
-    if adapter is not None:
-        yield from generate_tuned_text(lm, adapter, prompt, settings, bool(chat), stop)
-        return
-    if not FastDecoder.is_built(lm.model, fast):
-        yield "", "Preparing the fast decoder for this model (once per server)…", None, []
-    run = None
-    for run in generate(lm, prompt, settings, chat=bool(chat), fast=fast, stop=stop):
-        if not run.finished:
-            yield run.text, "Generating… " + text_view.status_line(run, fast), None, []
-    assert run is not None
-    status = text_view.status_line(run, fast)
-    if not run.tokens:
-        yield run.text, status + "\n\nThe model ended its answer at once.", [], []
-        return
-    yield run.text, status + "\n\nScoring tokens with the full-precision model…", None, []
-    records = text_view.token_records(score_tokens(lm, run, settings), lm.tokenizer)
-    yield run.text, status, text_view.highlighted(records), records
-
-
-TUNED_PATH = "your fine-tuned model: base + LoRA adapter, exact fp32"
-
-
-def generate_tuned_text(
-    lm: CausalLM,
-    adapter: TrainedAdapter,
-    prompt: str,
-    settings: SamplingSettings,
-    chat: bool,
-    stop: threading.Event,
-) -> Iterator[tuple[str, str, list[tuple[str, str]] | None, list[dict[str, Any]]]]:
-    """The same stream as ``generate_text``, written by this session's fine-tuned model."""
-    run = None
-    for update in generate_tuned(lm, adapter, prompt, settings, chat=chat, stop=stop):
-        if update.waiting:
-            yield "", (
-                "Waiting: another user is fine-tuning on this server, and fine-tuned models "
-                f"take turns with training. It ends within {MAX_WALL_SECONDS} s."
-            ), None, []  # fmt: skip
-        elif update.run is not None:
-            run = update.run
-            status = text_view.status_line(run, False).replace("fp32 path", TUNED_PATH)
-            if not run.finished:
-                yield run.text, "Generating… " + status, None, []
-            elif not run.tokens:
-                yield run.text, status + "\n\nThe model ended its answer at once.", [], []
-            else:
-                yield run.text, status + "\n\nScoring tokens with the fine-tuned model…", None, []
-        elif update.scored is not None and run is not None:
-            records = text_view.token_records(update.scored, lm.tokenizer)
-            status = text_view.status_line(run, False).replace("fp32 path", TUNED_PATH)
-            yield run.text, status, text_view.highlighted(records), records
-
-
-def session_adapter(use_tuned: Any, finetune_session: Any) -> TrainedAdapter | None:
-    """The adapter to generate with: None for the base model; an error when the box is ticked
-    but this session has not fine-tuned anything yet."""
-    if not use_tuned:
-        return None
-    adapter = getattr(finetune_session, "adapter", None)
-    if not isinstance(adapter, TrainedAdapter):
-        raise InvalidInputError(
-            "You have no fine-tuned model in this session yet: train one in the Fine-tune tab, "
-            "or untick 'Use my fine-tuned model'."
-        )
-    return adapter
-
-
-def stop_generation(control: dict[str, Any] | None) -> None:
-    """Ask this session's generation to stop; harmless when none runs or when pressed twice."""
-    stop = (control or {}).get("stop")
-    if stop is not None:
-        stop.set()
-
-
-def show_alternatives(
-    records: list[dict[str, Any]] | None, evt: gr.SelectData
-) -> tuple[str, Any, list[list[str]]]:
-    index = evt.index if isinstance(evt.index, int) else -1
-    if not records or not 0 <= index < len(records):
-        return "Select a token in the coloured text to see its alternatives.", None, []
-    record = records[index]
-    rows = [tuple(row) for row in record["alternatives"]]
-    chart = text_view.bar_chart(rows, f"Alternatives for token {index + 1}")  # type: ignore[arg-type]
-    return (
-        text_view.alternatives_title(record, index),
-        chart,
-        text_view.alternatives_table(record),
-    )
-
-
-def token_probabilities(
-    registry: Registry,
-    model_name: str,
-    prompt: str,
-    chat: bool,
-    temperature: float,
-    top_k: int,
-    top_p: float,
-    repetition_penalty: float,
-    shown: int,
-) -> tuple[str, Any, list[list[str]]]:
-    """(summary, chart, table) of the next-token distribution before and after the sampler."""
-    settings = SamplingSettings.checked(temperature, top_k, top_p, 1, repetition_penalty, None)
-    count = whole_number("tokens shown", shown, 1, MAX_SHOWN)
-    lm = load_lm(registry, model_name)
-    distribution = next_token_distribution(lm, prompt, settings, chat=bool(chat))
-    rows = text_view.distribution_rows(distribution, lm.tokenizer, count)
-    chart = text_view.bar_chart(rows, "Next token: before vs after the sampler")
-    table = [[token, text_view.percent(p), text_view.percent(ps)] for token, p, ps in rows]
-    return text_view.distribution_summary(distribution), chart, table
-
-
-def apply_preset(name: str) -> tuple[float, int, float, float]:
-    preset = PRESETS.get(name, PRESETS["balanced"])
-    return preset.temperature, preset.top_k, preset.top_p, preset.repetition_penalty
 
 
 def build(registry: Registry, finetune_session: gr.State | None = None) -> TextTab:

@@ -15,7 +15,12 @@ import torch
 
 from components import text_view
 from components.errors import user_errors
-from components.text import generate_text, show_alternatives, stop_generation, token_probabilities
+from components.text_handlers import (
+    generate_text,
+    show_alternatives,
+    stop_generation,
+    token_probabilities,
+)
 from models.builtin import external_spec
 from models.errors import InvalidInputError
 from models.fast_decode import FastDecoder

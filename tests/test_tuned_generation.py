@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from components.errors import user_errors
-from components.text import generate_text, session_adapter
+from components.text_handlers import generate_text, session_adapter
 from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
 from models.finetune import bench_for
