@@ -24,6 +24,7 @@ from components.finetune_plots import drift_figure, drift_summary, loss_figure
 from models.errors import InvalidInputError
 from models.finetune import (
     ADAPTERS,
+    LoraBench,
     TrainedAdapter,
     TrainProgress,
     TrainSettings,
@@ -255,6 +256,19 @@ def comparison_rows(bench, session, prompts, settings, expected=None) -> list[li
     return [[c.prompt, c.base, c.tuned, c.expected] for c in found]
 
 
+def trained_session(session: TuneSession | None, then: str) -> TuneSession:
+    """The session, once it has an adapter; otherwise an error that says what to do first."""
+    if not isinstance(session, TuneSession) or session.adapter is None:
+        raise InvalidInputError(f"Fine-tune a model first; then {then}.")
+    return session
+
+
+def adapter_bench(registry: Registry, session: TuneSession) -> LoraBench:
+    """The training copy of the model the session's adapter was trained on."""
+    assert session.adapter is not None
+    return bench_for(registry.load(session.adapter.base_model, kind="causal-lm"))
+
+
 def compare_models(
     registry: Registry,
     session: TuneSession | None,
@@ -264,36 +278,32 @@ def compare_models(
     max_new_tokens: float,
 ) -> list[list[str]]:
     """Base vs fine-tuned replies to the user's prompts, one per line (/compare_models)."""
-    if not isinstance(session, TuneSession) or session.adapter is None:
-        raise InvalidInputError("Fine-tune a model first; then its answers can be compared.")
+    session = trained_session(session, "its answers can be compared")
     settings = CompareSettings(
         max_new_tokens=max_new_tokens, temperature=temperature, seed=seed
     ).validated()
-    bench = bench_for(registry.load(session.adapter.base_model, kind="causal-lm"))
+    bench = adapter_bench(registry, session)
     return comparison_rows(bench, session, str(prompts or "").splitlines(), settings)
 
 
 def show_drift(registry: Registry, session: TuneSession | None) -> tuple[go.Figure, str]:
     """The held-out sentences as the base and the fine-tuned model represent them, on one map
     (/finetune_drift)."""
-    if not isinstance(session, TuneSession) or session.adapter is None:
-        raise InvalidInputError("Fine-tune a model first; then its drift can be shown.")
-    bench = bench_for(registry.load(session.adapter.base_model, kind="causal-lm"))
-    drift = measure_drift(bench, session.adapter, session.split.held_out)
+    session = trained_session(session, "its drift can be shown")
+    assert session.adapter is not None
+    drift = measure_drift(adapter_bench(registry, session), session.adapter, session.split.held_out)
     return drift_figure(drift), drift_summary(drift)
 
 
 def export_adapter(registry: Registry, session: TuneSession | None) -> str:
-    if not isinstance(session, TuneSession) or session.adapter is None:
-        raise InvalidInputError("Fine-tune a model first; then its adapter can be downloaded.")
-    bench = bench_for(registry.load(session.adapter.base_model, kind="causal-lm"))
-    return str(zip_adapter(bench, session.adapter))
+    session = trained_session(session, "its adapter can be downloaded")
+    assert session.adapter is not None
+    return str(zip_adapter(adapter_bench(registry, session), session.adapter))
 
 
 def text_tab_prompt(session: TuneSession | None) -> str:
     """A held-out prompt to try the fine-tuned model on in the Text tab."""
-    if not isinstance(session, TuneSession) or session.adapter is None:
-        raise InvalidInputError("Fine-tune a model first; then you can try it in the Text tab.")
+    session = trained_session(session, "you can try it in the Text tab")
     for example in session.split.held_out + session.split.train:
         if example.prompt:
             return example.prompt

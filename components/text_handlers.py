@@ -33,10 +33,15 @@ from models.validation import whole_number
 MAX_SHOWN = 50
 
 
-def load_lm(registry: Registry, model_name: Any) -> CausalLM:
+def model_or_default(registry: Registry, model_name: Any) -> str:
+    """The chosen language model's name; the default when none (or not a name) was sent."""
     if not isinstance(model_name, str) or not model_name:
-        model_name = registry.default("causal-lm")
-    return registry.load(model_name, kind="causal-lm")
+        return registry.default("causal-lm")
+    return model_name
+
+
+def load_lm(registry: Registry, model_name: Any) -> CausalLM:
+    return registry.load(model_or_default(registry, model_name), kind="causal-lm")
 
 
 def generate_text(
@@ -59,8 +64,7 @@ def generate_text(
     settings = SamplingSettings.checked(
         temperature, top_k, top_p, max_new_tokens, repetition_penalty, seed
     )
-    if not isinstance(model_name, str) or not model_name:
-        model_name = registry.default("causal-lm")
+    model_name = model_or_default(registry, model_name)
     if adapter is not None and adapter.base_model != model_name:
         raise InvalidInputError(
             f"Your fine-tuned model is {adapter.base_model} plus an adapter: pick "
@@ -111,7 +115,7 @@ def generate_tuned_text(
             ), None, []  # fmt: skip
         elif update.run is not None:
             run = update.run
-            status = text_view.status_line(run, False).replace("fp32 path", TUNED_PATH)
+            status = text_view.status_line(run, False, TUNED_PATH)
             if not run.finished:
                 yield run.text, "Generating… " + status, None, []
             elif not run.tokens:
@@ -120,7 +124,7 @@ def generate_tuned_text(
                 yield run.text, status + "\n\nScoring tokens with the fine-tuned model…", None, []
         elif update.scored is not None and run is not None:
             records = text_view.token_records(update.scored, lm.tokenizer)
-            status = text_view.status_line(run, False).replace("fp32 path", TUNED_PATH)
+            status = text_view.status_line(run, False, TUNED_PATH)
             yield run.text, status, text_view.highlighted(records), records
 
 

@@ -103,8 +103,9 @@ def bar_chart(rows: list[tuple[str, float, float]], title: str) -> go.Figure:
     return figure
 
 
-def status_line(run: Generation, fast: bool) -> str:
-    path = "int8 fast path" if fast else "fp32 path"
+def status_line(run: Generation, fast: bool, path: str | None = None) -> str:
+    """One line about a run; ``path`` names the decoder when it is neither of the usual two."""
+    path = path or ("int8 fast path" if fast else "fp32 path")
     parts = [
         f"seed **{run.seed}**",
         f"{len(run.tokens)} tokens",
