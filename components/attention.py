@@ -115,39 +115,44 @@ def build(registry: Registry) -> AttentionTab:
             "",
         )
 
-    gr.Markdown(INTRO)
-    demos = preset_bar("attention", tab_presets(presets))
     # Up to 18 MB per session (every layer and head for 128 tokens): dropped after an hour unused.
     result_state = gr.State(None, time_to_live=SESSION_TTL)
     focus_hint = gr.State("")
-    model = gr.Dropdown(choices, value=default_model or None, label="Model", elem_classes=[EXPERT])
-    text = gr.Textbox(
-        value=first.text, lines=3, max_lines=8, label=f"Text (up to {TOKEN_CAP} tokens)",
-        elem_id="attention-text",
-    )  # fmt: skip
-    run = gr.Button("Show attention", variant="primary")
-    summary = gr.Markdown("")
-    with gr.Row():
-        view = gr.Radio(list(views.VIEWS), value=views.VIEWS[0], label="View", scale=3)
-        layer = gr.Slider(0, 29, value=first.layer, step=1, label="Layer", scale=2,
-                          elem_id="attention-layer")  # fmt: skip
-        head = gr.Slider(0, 8, value=first.head, step=1, label="Head", scale=2,
-                         elem_id="attention-head")  # fmt: skip
-    with gr.Row():
-        with gr.Column(scale=3):
+    with gr.Row(equal_height=False, elem_classes=["tab-layout"]):
+        with gr.Column(scale=2, min_width=320, elem_classes=["tab-controls"]):
+            gr.Markdown(INTRO, elem_classes=["tab-intro"])
+            demos = preset_bar("attention", tab_presets(presets))
+            model = gr.Dropdown(
+                choices, value=default_model or None, label="Model", elem_classes=[EXPERT]
+            )
+            text = gr.Textbox(
+                value=first.text, lines=3, max_lines=8, label=f"Text (up to {TOKEN_CAP} tokens)",
+                elem_id="attention-text",
+            )  # fmt: skip
+            run = gr.Button("Show attention", variant="primary")
+            summary = gr.Markdown("", elem_id="attention-summary")
+            view = gr.Radio(list(views.VIEWS), value=views.VIEWS[0], label="View")
+            with gr.Row():
+                layer = gr.Slider(0, 29, value=first.layer, step=1, label="Layer",
+                                  elem_id="attention-layer")  # fmt: skip
+                head = gr.Slider(0, 8, value=first.head, step=1, label="Head",
+                                 elem_id="attention-head")  # fmt: skip
+        with gr.Column(scale=3, min_width=320, elem_classes=["tab-results"]):
             main_plot = gr.Plot(label="Attention", elem_id="attention-main")
             gr.Markdown(
                 "Rows: the token that looks; columns: what it looks at. Hover a cell for the exact "
                 "weight. *Save picture (PNG)* below saves it as a picture.",
                 elem_classes=["attention-note"],
             )
+    with gr.Row():
         with gr.Column(scale=2):
             score = gr.Radio(
                 list(stats.HEAD_SCORES), value="previous token", label="Overview score",
-                elem_classes=[EXPERT],
+                elem_classes=[EXPERT], elem_id="attention-score",
             )  # fmt: skip
-            overview_plot = gr.Plot(label="Every layer × head", elem_id="attention-overview")
             top_heads = gr.Markdown("")
+        with gr.Column(scale=3):
+            overview_plot = gr.Plot(label="Every layer × head", elem_id="attention-overview")
     gr.Markdown("### Token focus: what one token looks at in every layer")
     with gr.Row():
         focus = gr.Dropdown([], value=None, label="Token", scale=3, elem_id="attention-focus")
@@ -195,8 +200,8 @@ def build(registry: Registry) -> AttentionTab:
 
     def apply_preset(slug: str | None) -> tuple:
         chosen = preset_by_slug(slug or "")
-        if chosen is None:  # also on a plain page load: stop here rather than run the defaults
-            raise InvalidInputError(f"Unknown preset '{slug}'.")
+        if chosen is None:
+            raise InvalidInputError(f"Unknown preset {slug!r}: pick one of the demo buttons.")
         return (
             chosen.model,
             chosen.text,
@@ -204,12 +209,13 @@ def build(registry: Registry) -> AttentionTab:
             gr.Slider(value=chosen.head, maximum=max(chosen.head, 1)),
             chosen.view,
             chosen.focus_token,
+            chosen.score,
         )
 
     # One-click demos: set model, text, head and view, run the model once, draw every view.
     demos.wire(
         apply_preset,
-        [model, text, layer, head, view, focus_hint],
+        [model, text, layer, head, view, focus_hint, score],
         then=[extract_kwargs, render_kwargs],
     )
 

@@ -32,6 +32,7 @@ class Preset:
     view: str
     focus_token: str  # label (stripped, lower case) of the token the focus plot starts on
     explanation: str
+    score: str = "previous token"  # the overview's score: the one that finds this head
 
 
 PRESETS = (
@@ -49,6 +50,7 @@ PRESETS = (
             "'it': about 0.68 of its attention). Change the text to *The trophy didn't fit in "
             "the suitcase because it was too big.* and the same head points 'it' at 'trophy'."
         ),
+        score="entropy",
     ),
     Preset(
         slug="previous-token",
@@ -82,6 +84,7 @@ PRESETS = (
             "diagonal, one repeat length back. That is how a model continues a pattern it has "
             "seen earlier in the text (an *induction head*)."
         ),
+        score="induction",
     ),
 )
 

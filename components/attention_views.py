@@ -97,8 +97,13 @@ def overview(
             f"Unknown score {score!r}; pick one of {', '.join(stats.HEAD_SCORES)}."
         )
     layer, head = result.check_layer_head(layer, head)
-    values = stats.head_scores(result.attentions, score)
+    values = stats.head_scores(result.attentions, score, result.token_ids)
     figure = plots.overview_figure(values, score, stats.HEAD_SCORES[score], (layer, head))
+    if score == "induction" and not stats.induction_pairs(result.token_ids):
+        return figure, (
+            "No token repeats in this text, so no head can show induction: try the induction "
+            "demo, or a text that repeats itself."
+        )
     which = "Sharpest" if score == "entropy" else "Highest"
     top = ", ".join(
         f"layer {lay} head {hd} ({value:.2f})"

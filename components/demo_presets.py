@@ -50,7 +50,7 @@ IMAGE_PRESETS = (
         "green-cat",
         "A green cat it never saw",
         "the model saw green things and cats, but never a green cat: it combines two ideas it "
-        "learned separately. Scroll down to watch it appear out of the noise.",
+        "learned separately. Below the pictures, watch one appear out of the noise.",
     ),
     TabPreset(
         "not-red",

@@ -51,10 +51,10 @@ INTRO = (
 def build(registry: Registry) -> PresetBar:
     # Up to 15 MB per session (10,000 embeddings): dropped after an hour unused.
     state = gr.State(MapState(), time_to_live=SESSION_TTL)
-    gr.Markdown(INTRO, elem_classes="embeddings-intro")
-    demos = preset_bar("embeddings", EMBEDDING_PRESETS)
-    with gr.Row():
-        with gr.Column(scale=1, min_width=320):
+    with gr.Row(elem_classes=["tab-layout"]):
+        with gr.Column(scale=2, min_width=320, elem_classes=["tab-controls"]):
+            gr.Markdown(INTRO, elem_classes=["embeddings-intro", "tab-intro"])
+            demos = preset_bar("embeddings", EMBEDDING_PRESETS)
             source = gr.Radio(
                 list(SOURCES), value=SOURCES[0], label="Sentences from", elem_classes=[EXPERT]
             )
@@ -122,7 +122,7 @@ def build(registry: Registry) -> PresetBar:
                 "cached, so changing projection settings does not embed again.",
                 elem_classes="embeddings-note",
             )
-        with gr.Column(scale=2):
+        with gr.Column(scale=3, min_width=320, elem_classes=["tab-results"]):
             with gr.Row():
                 main_plot = gr.Plot(label="Map", elem_id="embeddings-map")
                 compare_plot = gr.Plot(

@@ -37,6 +37,12 @@ from models.finetune_data import MAX_EXAMPLES, MAX_FILE_BYTES
 from models.registry import Registry
 from models.zerogpu import gpu, on_zerogpu
 
+# Loss says how well the model imitates the examples, not whether what it says is true.
+CAVEAT = (
+    "A lower loss means the fine-tuned model imitates your examples more closely: their style, "
+    "length and words. It does not make the model more correct, and a 135M model keeps "
+    "getting facts wrong, now in the new style."
+)
 EXPLANATION = """\
 **Transfer learning**: the language model already knows English from pre-training on billions of
 words. Fine-tuning keeps all of that and trains a tiny add-on (a *LoRA adapter*, well under 1% of
@@ -73,13 +79,15 @@ class FinetuneTab:
 
 
 def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
-    gr.Markdown(EXPLANATION)
-    demos = preset_bar("finetune", FINETUNE_PRESETS)
     session = session if session is not None else new_session_state()
     # This session's cancel event; a closed tab's session end sets it too.
     control = gr.State({}, delete_callback=cancel_training)
-    with gr.Row():
-        with gr.Column(scale=1):
+    limits = TrainSettings.LIMITS
+    defaults = TrainSettings()
+    with gr.Row(equal_height=False, elem_classes=["tab-layout"]):
+        with gr.Column(scale=2, min_width=320, elem_classes=["tab-controls"]):
+            gr.Markdown(EXPLANATION, elem_classes=["tab-intro"])
+            demos = preset_bar("finetune", FINETUNE_PRESETS)
             choice = gr.Radio([*BUILTIN_SETS, UPLOAD], value="Pirate speak", label="Examples")
             upload = gr.File(
                 label="CSV (prompt,response or text), JSONL or TXT",
@@ -87,13 +95,37 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
                 visible=False,
                 type="filepath",
             )
+            summary = gr.Markdown(elem_id="finetune-summary")
+            with gr.Accordion("Advanced settings", open=False, elem_classes=[EXPERT]):
+                with gr.Row():
+                    epochs = gr.Slider(
+                        *limits["epochs"], value=defaults.epochs, step=1, label="Epochs"
+                    )
+                    rank = gr.Slider(
+                        *limits["rank"], value=defaults.rank, step=1, label="LoRA rank"
+                    )
+                with gr.Row():
+                    max_seq_len = gr.Slider(
+                        *limits["max_seq_len"], value=defaults.max_seq_len,
+                        step=8, label="Max tokens per example",
+                    )  # fmt: skip
+                    max_steps = gr.Slider(
+                        *limits["max_steps"], value=defaults.max_steps, step=1, label="Max steps"
+                    )
+                learning_rate = gr.Number(
+                    value=defaults.learning_rate,
+                    label="Learning rate",
+                    minimum=limits["learning_rate"][0],
+                    maximum=limits["learning_rate"][1],
+                )
+            with gr.Row():
+                train_button = gr.Button("Fine-tune", variant="primary", elem_id="finetune-train")
+                cancel_button = gr.Button("Cancel", elem_id="finetune-cancel")
             gr.Markdown(
                 f"Limits: {MAX_FILE_BYTES // 1_000_000} MB per file, {MAX_EXAMPLES} examples, "
-                f"{TrainSettings.LIMITS['max_steps'][1]} steps and {MAX_WALL_SECONDS} s per run.",
-                elem_classes=["finetune-limits"],
+                f"{limits['max_steps'][1]} steps and {MAX_WALL_SECONDS} s per run.",
+                elem_classes=["finetune-limits", "caveat"],
             )
-        with gr.Column(scale=2):
-            summary = gr.Markdown(elem_id="finetune-summary")
             preview = gr.Dataframe(
                 headers=["prompt", "response"],
                 interactive=False,
@@ -101,47 +133,38 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
                 label="First examples",
                 max_height=260,
             )
-    with gr.Accordion("Advanced settings", open=False, elem_classes=[EXPERT]):
-        with gr.Row():
-            epochs = gr.Slider(1, 10, value=3, step=1, label="Epochs")
-            learning_rate = gr.Number(
-                value=TrainSettings().learning_rate,
-                label="Learning rate",
-                minimum=1e-6,
-                maximum=1e-2,
+        with gr.Column(scale=3, min_width=320, elem_classes=["tab-results"]):
+            status = gr.Markdown(elem_id="finetune-status")
+            loss_plot = gr.Plot(label="Loss curve", elem_id="finetune-loss")
+            results = gr.Markdown(elem_id="finetune-results")
+            table = gr.Dataframe(
+                headers=["Prompt", "Base model", "Fine-tuned", "Expected (held out)"],
+                interactive=False,
+                wrap=True,
+                label="Before vs after, same seed",
+                column_widths=["16%", "28%", "28%", "28%"],
+                elem_id="finetune-comparison",
             )
-            rank = gr.Slider(1, 64, value=8, step=1, label="LoRA rank")
-            max_seq_len = gr.Slider(16, 256, value=96, step=8, label="Max tokens per example")
-            max_steps = gr.Slider(1, 500, value=120, step=1, label="Max steps")
-    with gr.Row():
-        train_button = gr.Button("Fine-tune", variant="primary")
-        cancel_button = gr.Button("Cancel")
-    status = gr.Markdown(elem_id="finetune-status")
-    loss_plot = gr.Plot(label="Loss curve", elem_id="finetune-loss")
-    results = gr.Markdown(elem_id="finetune-results")
-    table = gr.Dataframe(
-        headers=["Prompt", "Base model", "Fine-tuned", "Expected (held out)"],
-        interactive=False,
-        wrap=True,
-        label="Before vs after, same seed",
-        column_widths=["16%", "28%", "28%", "28%"],
-        elem_id="finetune-comparison",
-    )
-    try_in_text = gr.Button(
-        "Write with it in the Text tab →", visible=False, elem_id="finetune-try-in-text"
-    )
-    with gr.Row():
-        prompts = gr.Textbox(
-            label="Your prompts (one per line)",
-            lines=3,
-            scale=3,
-            placeholder="What is the best way to learn?",
-        )
-        with gr.Column(scale=1, elem_classes=[EXPERT]):
-            temperature = gr.Slider(0, 2, value=0, step=0.05, label="Temperature (0 = greedy)")
-            seed = gr.Number(value=0, precision=0, label="Seed")
-            max_new = gr.Slider(8, 256, value=48, step=8, label="Max new tokens")
-    finetune_report.export_row(session, table)
+            gr.Markdown(CAVEAT, elem_classes=["caveat"], elem_id="finetune-caveat")
+            try_in_text = gr.Button(
+                "Write with it in the Text tab →", visible=False, elem_id="finetune-try-in-text"
+            )
+            with gr.Row(equal_height=True):
+                prompts = gr.Textbox(
+                    label="Your prompts (one per line)",
+                    lines=3,
+                    scale=3,
+                    placeholder="What is the best way to learn?",
+                    elem_id="finetune-prompts",
+                )
+                compare_button = gr.Button(
+                    "Compare base and fine-tuned", scale=1, elem_id="finetune-compare"
+                )
+            with gr.Row(elem_classes=[EXPERT]):
+                temperature = gr.Slider(0, 2, value=0, step=0.05, label="Temperature (0 = greedy)")
+                seed = gr.Number(value=0, precision=0, label="Seed")
+                max_new = gr.Slider(8, 256, value=48, step=8, label="Max new tokens")
+            finetune_report.export_row(session, table)
     with gr.Accordion("Drift view: how fine-tuning moved the model's representations", open=False):
         gr.Markdown(
             "The held-out prompts and answers, embedded by the base model and by the fine-tuned "
@@ -151,7 +174,6 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
         drift_text = gr.Markdown(elem_id="finetune-drift-summary")
         drift_plot = gr.Plot(label="Base vs fine-tuned representations")
     with gr.Row(elem_classes=[EXPERT]):
-        compare_button = gr.Button("Compare base and fine-tuned")
         export_button = gr.Button("Prepare adapter download")
         download = gr.File(label="Adapter (peft format, zip)", interactive=False)
 
@@ -216,14 +238,9 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
             api_visibility="private",
             queue=False,
         )
-    cancel_button.click(
-        cancel_training,
-        control,
-        status,
-        cancels=[train_event, *demo_runs],
-        api_visibility="private",
-        queue=False,
-    )
+    # No Gradio ``cancels``: that would end the stream mid-update and paint its outputs red.
+    # The run sees the event within one step and ends with the partial curve and a sentence.
+    cancel_button.click(cancel_training, control, status, api_visibility="private", queue=False)
     compare_button.click(
         user_errors(gpu(lambda *args: compare_models(registry, *args))),
         [session, prompts, temperature, seed, max_new],

@@ -14,12 +14,13 @@ import queue
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
 
+from components.eta import time_left
 from components.finetune_plots import drift_figure, drift_summary, loss_figure
 from models.errors import InvalidInputError
 from models.finetune import (
@@ -101,6 +102,21 @@ def describe(tokenizer: Any, data: ParsedData, source: str) -> tuple[str, list[l
         f"max {lengths['max']} ({lengths['truncated']} longer than "
         f"{TrainSettings().max_seq_len} will be cut).",
     ]
+    defaults = TrainSettings()
+    raised = enough_epochs(len(split.train), defaults)
+    if raised.epochs != defaults.epochs:
+        steps_at_default = planned_steps(len(split.train), defaults)
+        steps = planned_steps(len(split.train), raised)
+        lines.append(
+            f"⚠️ {len(split.train)} training examples make only {steps_at_default} training steps "
+            f"at {defaults.epochs} epochs: too few to pick up a style. Training runs "
+            f"{raised.epochs} epochs instead ({steps} steps)"
+            + (
+                "; that is still few: add examples (60 or more work well)."
+                if steps < MIN_USEFUL_STEPS
+                else "; more examples (60 or more) teach it better still."
+            )
+        )
     lines += [f"Note: {notice}" for notice in data.notices]
     if data.problems:
         shown = data.problems[:8]
@@ -135,6 +151,28 @@ def inspect_data(
     tokenizer = registry.load(model_name, kind="causal-lm").tokenizer
     summary, preview, split = describe(tokenizer, data, source)
     return summary, preview, TuneSession(data, split, source)
+
+
+# Fewer steps than this rarely teach the model a style (the built-in sets train for 24-39): a
+# small data set gets more epochs, up to the epochs limit, and the summary says so beforehand.
+MIN_USEFUL_STEPS = 24
+
+
+def enough_epochs(train_examples: int, settings: TrainSettings) -> TrainSettings:
+    """``settings`` with the epochs raised (within their limit) so that a small data set still
+    gets about MIN_USEFUL_STEPS steps; unchanged when max_steps asks for fewer on purpose."""
+    per_epoch = math.ceil(train_examples / settings.batch_size)
+    wanted = min(MIN_USEFUL_STEPS, settings.max_steps)
+    if per_epoch == 0 or per_epoch * settings.epochs >= wanted:
+        return settings
+    epochs = min(TrainSettings.LIMITS["epochs"][1], math.ceil(wanted / per_epoch))
+    return replace(settings, epochs=max(epochs, settings.epochs))
+
+
+def planned_steps(train_examples: int, settings: TrainSettings) -> int:
+    """Training steps a run will take (one batch a step), before any early stop."""
+    per_epoch = math.ceil(train_examples / settings.batch_size)
+    return min(settings.max_steps, per_epoch * settings.epochs)
 
 
 def settings_from(epochs, learning_rate, rank, max_seq_len, max_steps) -> TrainSettings:
@@ -177,7 +215,14 @@ def run_finetune(
     """Train, streaming (status, loss plot, results, comparisons, session) after every step."""
     if not isinstance(session, TuneSession):
         raise InvalidInputError("Pick a data set (or upload one) before fine-tuning.")
-    settings = settings_from(epochs, learning_rate, rank, max_seq_len, max_steps)
+    chosen = settings_from(epochs, learning_rate, rank, max_seq_len, max_steps)
+    settings = enough_epochs(len(session.split.train), chosen)
+    raised = (
+        f" {len(session.split.train)} examples at {chosen.epochs} epochs are too few steps to "
+        f"learn from, so this run trains {settings.epochs} epochs."
+        if settings.epochs != chosen.epochs
+        else ""
+    )
     sampling = CompareSettings(
         max_new_tokens=max_new_tokens, temperature=temperature, seed=seed
     ).validated()
@@ -207,6 +252,7 @@ def run_finetune(
     worker = threading.Thread(target=train, name="lora-training", daemon=True)
     worker.start()
     losses: list[float] = []
+    planned = planned_steps(len(session.split.train), settings)
     try:
         while True:
             item = updates.get()
@@ -215,9 +261,12 @@ def run_finetune(
             if isinstance(item, TrainedAdapter):
                 break
             losses.append(item.loss)
+            planned = item.total_steps
             status = (
                 f"Epoch {item.epoch}, step {item.step} of {item.total_steps} · "
                 f"loss {item.loss:.3f} · {item.seconds:.0f} s"
+                + time_left(item.step, item.total_steps, item.seconds)
+                + raised
             )
             yield status, loss_figure(losses, item.total_steps), "", [], session
     finally:
@@ -225,6 +274,17 @@ def run_finetune(
         worker.join()
     item.base_model = model_name  # the registry's name (a hub id for the default), not a path
     session.adapter = item
+    if item.stopped == "cancelled":
+        session.loss_after = None
+        yield (
+            f"Cancelled at step {item.steps} of {planned}. The adapter trained so far is kept: "
+            "compare it with your own prompts below, or press Fine-tune to train again.",
+            loss_figure(losses, planned),
+            "",
+            [],
+            session,
+        )
+        return
     session.loss_after = bench.held_out_loss(session.split.held_out, item, settings.max_seq_len)
     yield (
         "Comparing base and fine-tuned answers on held-out prompts…",
@@ -311,10 +371,11 @@ def text_tab_prompt(session: TuneSession | None) -> str:
     return " ".join(first.response.split()[:8])  # plain-text data: a start to continue
 
 
-def cancel_training(control: dict[str, Any] | None) -> str:
-    """Stop this session's training within one step. Gradio's own cancel also ends the stream,
-    but a run whose stream it cannot reach (a closed tab, a busy worker thread) must stop too."""
+def cancel_training(control: dict[str, Any] | None) -> Any:
+    """Stop this session's training within one step (also called when the session ends, so a
+    closed tab stops its run). The run itself then reports where it stopped."""
     cancel = (control or {}).get("cancel")
-    if cancel is not None:
-        cancel.set()
-    return "Cancelled."
+    if cancel is None or cancel.is_set():
+        return "Nothing is training in this session right now."
+    cancel.set()
+    return "Cancelling: training stops at the end of this step…"

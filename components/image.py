@@ -11,6 +11,7 @@ Handlers live in components/image_handlers.py; the math in models/diffusion.py.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +44,53 @@ EXAMPLES = [
 ]
 
 
+@dataclass(frozen=True)
+class DenoisingSection:
+    button: gr.Button
+    state: gr.State  # the frames' paths into Gradio's cache
+    box: gr.Column  # hidden until there are steps to show: no empty boxes before a run
+    view: gr.Image  # the animated GIF, or one step
+    slider: gr.Slider
+    play: gr.Button
+    gif: gr.File
+    gallery: gr.Gallery
+
+
+def denoising_section() -> DenoisingSection:
+    """The denoising steps of one image: an animation that plays by itself, a slider to stop
+    at one step, every step as a gallery, and the GIF to download."""
+    with gr.Accordion("Denoising, step by step", open=True, elem_classes=["image-steps"]):
+        gr.Markdown(
+            "Left: the noisy image the model is given at that step. Right: the clean image it "
+            "predicts from it. Early predictions are blurry guesses; they sharpen as noise goes."
+        )
+        button = gr.Button("Show the denoising steps", elem_id="image-frames-button")
+        state = gr.State([], time_to_live=SESSION_TTL)
+        with gr.Column(visible=False, elem_id="image-frames-box") as box:
+            view = gr.Image(
+                label="Denoising (plays by itself; drag the slider to stop at one step)",
+                type="filepath", interactive=False, elem_id="image-frame", height=330,
+            )  # fmt: skip
+            with gr.Row(equal_height=True):
+                slider = gr.Slider(
+                    1, 2, value=1, step=1, label="Step", interactive=False,
+                    elem_id="image-frame-slider", scale=4,
+                )  # fmt: skip
+                play = gr.Button("▶ Play", size="sm", elem_id="image-play", scale=1)
+            gallery = gr.Gallery(
+                label="Every step", columns=4, height=260, elem_id="image-frames-gallery",
+                object_fit="contain", interactive=False,
+            )  # fmt: skip
+            gif = gr.File(label="Animated GIF", elem_id="image-gif")
+    return DenoisingSection(button, state, box, view, slider, play, gif, gallery)
+
+
 def build(registry: Registry) -> PresetBar:
     choices = registry.choices("text-to-image")
-    gr.Markdown(INTRO, elem_classes=["image-intro"])
-    demos = preset_bar("image", IMAGE_PRESETS)
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=2, min_width=320):
+    with gr.Row(equal_height=False, elem_classes=["tab-layout"]):
+        with gr.Column(scale=2, min_width=320, elem_classes=["tab-controls"]):
+            gr.Markdown(INTRO, elem_classes=["image-intro", "tab-intro"])
+            demos = preset_bar("image", IMAGE_PRESETS)
             model = gr.Dropdown(
                 choices=choices,
                 value=registry.default("text-to-image") if choices else None,
@@ -61,6 +103,7 @@ def build(registry: Registry) -> PresetBar:
                 value="a red cat on a white background",
                 placeholder="e.g. a yellow triangle on a black background (empty: unconditional)",
                 max_length=500,
+                elem_id="image-prompt",
             )
             negative = gr.Textbox(
                 label="Negative prompt",
@@ -82,7 +125,7 @@ def build(registry: Registry) -> PresetBar:
                 batch = gr.Slider(1, MAX_BATCH, value=4, step=1, label="Images")
             generate_button = gr.Button("Generate", variant="primary", elem_id="image-generate")
             gr.Examples(EXAMPLES, inputs=[prompt, negative, batch], label="Try these")
-        with gr.Column(scale=3, min_width=320):
+        with gr.Column(scale=3, min_width=320, elem_classes=["tab-results"]):
             output = gr.Image(
                 label="Generated images", type="pil", format="png", interactive=False,
                 elem_id="image-output", height=420,
@@ -93,30 +136,14 @@ def build(registry: Registry) -> PresetBar:
                     "Export picture (PNG) and settings (JSON)", size="sm", elem_id="image-export"
                 )
                 export_files = exports.files_box("image-export-files")
-
-    with gr.Accordion("Denoising, step by step", open=True, elem_classes=["image-steps"]):
-        gr.Markdown(
-            "Left: the noisy image the model is given at that step. Right: the clean image it "
-            "predicts from it. Early predictions are blurry guesses; they sharpen as noise goes."
-        )
-        frames_button = gr.Button("Show the denoising steps", elem_id="image-frames-button")
-        frames_state = gr.State([], time_to_live=SESSION_TTL)  # paths into Gradio's cache
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3):
-                frame_view = gr.Image(
-                    label="Step", type="pil", interactive=False, elem_id="image-frame",
-                    height=330,
-                )  # fmt: skip
-                frame_slider = gr.Slider(
-                    1, 2, value=1, step=1, label="Step", interactive=False,
-                    elem_id="image-frame-slider",
-                )  # fmt: skip
-            with gr.Column(scale=2):
-                gif = gr.File(label="Animated GIF", elem_id="image-gif")
-        frames_gallery = gr.Gallery(
-            label="Every step", columns=6, height=260, elem_id="image-frames-gallery",
-            object_fit="contain", interactive=False,
-        )  # fmt: skip
+            steps_view = denoising_section()
+            frames_button, frames_state, frames_box = (
+                steps_view.button,
+                steps_view.state,
+                steps_view.box,
+            )
+            frame_view, frame_slider, play = steps_view.view, steps_view.slider, steps_view.play
+            gif, frames_gallery = steps_view.gif, steps_view.gallery
 
     with gr.Accordion(
         "Same noise, two prompts", open=False, elem_classes=["image-compare", EXPERT]
@@ -177,11 +204,12 @@ def build(registry: Registry) -> PresetBar:
         "image) as a gallery, plus an animated GIF.",
     ).success(
         _frames_loaded,
-        inputs=frames_gallery,
-        outputs=[frames_state, frame_slider, frame_view],
+        inputs=[frames_gallery, gif],
+        outputs=[frames_state, frame_slider, frame_view, frames_box],
         api_visibility="private",
     )
-    frame_slider.change(
+    play.click(_play, gif, frame_view, api_visibility="private", queue=False)
+    frame_slider.input(
         _show_frame,
         inputs=[frames_state, frame_slider],
         outputs=frame_view,
@@ -216,20 +244,28 @@ def build(registry: Registry) -> PresetBar:
              "outputs": [output, summary], **heavy()},
             {"fn": user_errors(run_frames), "inputs": settings, "outputs": [frames_gallery, gif],
              **heavy()},
-            {"fn": _frames_loaded, "inputs": frames_gallery,
-             "outputs": [frames_state, frame_slider, frame_view]},
+            {"fn": _frames_loaded, "inputs": [frames_gallery, gif],
+             "outputs": [frames_state, frame_slider, frame_view, frames_box]},
         ],
     )  # fmt: skip
     return demos
 
 
-def _frames_loaded(gallery: list[Any] | None) -> tuple[list[str], dict[str, Any], Any]:
-    """Keep the frame files for scrubbing, size the slider to them, show the first one."""
+def _frames_loaded(
+    gallery: list[Any] | None, gif: Any
+) -> tuple[list[str], dict[str, Any], Any, dict[str, Any]]:
+    """Keep the frame files for scrubbing, size the slider to them, and play the animation."""
     paths = [_path_of(item) for item in gallery or []]
     if not paths:
-        return [], gr.Slider(interactive=False), None
+        return [], gr.Slider(interactive=False), None, gr.Column(visible=False)
     slider = gr.Slider(minimum=1, maximum=len(paths), value=1, step=1, interactive=True)
-    return paths, slider, paths[0]
+    return paths, slider, _play(gif), gr.Column(visible=True)
+
+
+def _play(gif: Any) -> str | None:
+    """The animated GIF in the step view (a browser plays a GIF by itself, in a loop)."""
+    path = _path_of(gif) if gif else ""
+    return path if path and Path(path).is_file() else None
 
 
 def _show_frame(paths: list[str], index: Any) -> str | None:

@@ -15,8 +15,16 @@ from typing import Any
 from PIL import Image
 
 from components import exports
-from models.diffusion import GenerationResult, ImageRequest, generate, same_noise_pair
+from components.safe_text import inline_code
+from models.diffusion import (
+    GenerationResult,
+    ImageRequest,
+    OwnDiffusionModel,
+    generate,
+    same_noise_pair,
+)
 from models.errors import InvalidInputError
+from models.image_data import unseen_words
 from models.image_frames import animated_gif, frame_pair, grid, upscale
 from models.registry import Registry
 from models.scratch import new_folder
@@ -44,13 +52,25 @@ def _model(registry: Registry, name: Any) -> Any:
     return registry.load(name, kind="text-to-image")
 
 
-def _summary(request: ImageRequest, result: GenerationResult, seconds: float) -> str:
+def _summary(
+    request: ImageRequest, result: GenerationResult, seconds: float, own_model: bool = False
+) -> str:
     count = f"{len(result.images)} image{'s' if len(result.images) != 1 else ''}"
     facts = (
         f"{count} · {request.steps} {request.scheduler} steps · guidance {request.guidance:g} · "
         f"seed {request.seed} · {seconds:.2f} s"
     )
-    return f"{UNCONDITIONAL_NOTE}\n\n{facts}" if result.unconditional else facts
+    if result.unconditional:
+        return f"{UNCONDITIONAL_NOTE}\n\n{facts}"
+    unseen = unseen_words(request.prompt) if own_model else []
+    if unseen:
+        listed = ", ".join(inline_code(word, 30) for word in unseen[:8])
+        facts += (
+            f"\n\n⚠️ Our model never saw these words in training: {listed}. It only knows cats, "
+            "circles, squares and triangles in red, green, blue or yellow on white, black or "
+            "grey, so it draws from the words it knows; use those words to steer it."
+        )
+    return facts
 
 
 def generate_images(
@@ -70,7 +90,9 @@ def generate_images(
     model = _model(registry, model_name)
     started = time.perf_counter()
     result = generate(model, request, on_step=_report(progress, "Denoising"))
-    return grid(result.images), _summary(request, result, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    own = isinstance(model, OwnDiffusionModel)
+    return grid(result.images), _summary(request, result, seconds, own)
 
 
 def denoising_frames(
@@ -95,7 +117,7 @@ def denoising_frames(
     pictures = [
         (
             frame_pair(frame.noisy, frame.predicted_clean, f"step {frame.step}/{total}"),
-            f"step {frame.step} of {total} (t = {frame.timestep:.0f})",
+            f"{frame.step}/{total} · t={frame.timestep:.0f}",
         )
         for frame in result.frames
     ]

@@ -28,6 +28,7 @@ from components.text_handlers import (
     MAX_SHOWN,
     apply_preset,
     generate_text,
+    matching_preset,
     session_adapter,
     show_alternatives,
     stop_generation,
@@ -37,7 +38,9 @@ from models.finetune import TrainedAdapter
 from models.registry import Registry
 from models.text_generation import (
     MAX_NEW_TOKENS,
+    MAX_PROMPT_CHARS,
     MAX_REPETITION_PENALTY,
+    MAX_SEED,
     MAX_TEMPERATURE,
     MAX_TOP_K,
     PRESETS,
@@ -45,6 +48,18 @@ from models.text_generation import (
 from models.zerogpu import gpu, on_zerogpu
 
 DEFAULT_PROMPT = "Explain in two sentences why the sky is blue."
+INTRO = (
+    "A language model writes one token at a time: it gives every token in its vocabulary a "
+    "probability, and a **sampler** (temperature, top-k, top-p) picks one. Generate text, "
+    "then click any token to see what else the model considered."
+)
+# What a 135M model can and cannot do, next to everything it writes.
+CAVEAT = (
+    "The default model is small (135M parameters): it writes fluent English and follows short "
+    "instructions, but it often gets facts and arithmetic wrong and writes poorly in other "
+    "languages. Check what it says; a colour shows how sure it was, not whether it is right."
+)
+PICK_HINT = "Select a token in the coloured text to see its alternatives."
 EXPLORER_PROMPT = "The capital of France is"
 
 
@@ -62,17 +77,15 @@ class TextTab:
 def build(registry: Registry, finetune_session: gr.State | None = None) -> TextTab:
     """The tab's UI and events; ``finetune_session`` is the Fine-tune tab's per-session state,
     read when "Use my fine-tuned model" is ticked."""
-    gr.Markdown(
-        "A language model writes one token at a time: it gives every token in its vocabulary a "
-        "probability, and a **sampler** (temperature, top-k, top-p) picks one. Generate text, "
-        "then click any token to see what else the model considered."
-    )
-    demos = preset_bar("text", TEXT_PRESETS)
     balanced = PRESETS["balanced"]
     control = gr.State({})  # this session's stop event
     records = gr.State([])  # this session's per-token probabilities
-    with gr.Row():
-        with gr.Column(scale=2, min_width=280):
+    # Controls on the left, results on the right from the top of the tab: a demo's result is on
+    # the first screen, also on a 1280×720 projector in presenter mode.
+    with gr.Row(elem_classes=["tab-layout"]):
+        with gr.Column(scale=2, min_width=300, elem_classes=["tab-controls"]):
+            gr.Markdown(INTRO, elem_classes=["tab-intro"])
+            demos = preset_bar("text", TEXT_PRESETS)
             model = gr.Dropdown(
                 choices=registry.choices("causal-lm"),
                 value=registry.default("causal-lm") if registry.names("causal-lm") else None,
@@ -89,7 +102,9 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
                 False, label="Use my fine-tuned model (train one in the Fine-tune tab)",
                 elem_id="text-use-tuned",
             )  # fmt: skip
-            preset = gr.Radio(list(PRESETS), value="balanced", label="Preset")
+            preset = gr.Radio(
+                list(PRESETS), value="balanced", label="Sampler preset", elem_id="text-preset"
+            )
             temperature = gr.Slider(
                 0, MAX_TEMPERATURE, balanced.temperature, step=0.05,
                 label="Temperature (0 = greedy)",
@@ -107,79 +122,71 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
             )
             seed = gr.Number(
                 -1, precision=0, label="Seed (-1 = random; the seed used is shown)",
-                minimum=-1, maximum=2**32 - 1, elem_id="text-seed", elem_classes=[EXPERT],
+                minimum=-1, maximum=MAX_SEED, elem_id="text-seed", elem_classes=[EXPERT],
             )  # fmt: skip
-        with gr.Column(scale=5):
+        with gr.Column(scale=3, min_width=320, elem_classes=["tab-results"]):
             prompt = gr.Textbox(
-                DEFAULT_PROMPT, lines=3, label="Prompt", elem_id="text-prompt", max_length=20_000
+                DEFAULT_PROMPT, lines=2, max_lines=8, label="Prompt", elem_id="text-prompt",
+                max_length=MAX_PROMPT_CHARS,
+            )  # fmt: skip
+            with gr.Row():
+                generate_button = gr.Button("Generate", variant="primary", elem_id="text-generate")
+                stop = gr.Button("Stop", variant="stop", elem_id="text-stop")
+            output = gr.Textbox(
+                lines=2, max_lines=12, label="Output (streams as it is written)",
+                elem_id="text-output", interactive=False,
+            )  # fmt: skip
+            status = gr.Markdown(elem_id="text-status")
+            tokens = gr.HighlightedText(
+                label="Why this token? Click one for its alternatives",
+                color_map=text_view.COLOR_MAP, show_legend=True, show_inline_category=False,
+                combine_adjacent=False, elem_id="text-tokens",
+            )  # fmt: skip
+            gr.Markdown(CAVEAT, elem_classes=["caveat"], elem_id="text-caveat")
+            picked = gr.Markdown(PICK_HINT, elem_id="text-picked")
+            with gr.Row():
+                alt_chart = gr.Plot(label="Alternatives", scale=3, elem_id="text-alt-chart")
+                alt_table = gr.Dataframe(
+                    headers=text_view.TABLE_HEADERS, label="Alternatives",
+                    interactive=False, elem_id="text-alternatives", scale=2,
+                    column_widths=text_view.TABLE_WIDTHS,
+                )  # fmt: skip
+            with gr.Row(equal_height=True):
+                send_to_attention = gr.Button(
+                    "See the attention behind this text →", size="sm",
+                    elem_id="text-send-attention",
+                )  # fmt: skip
+            text_export.export_row(
+                records, prompt, {"model": model, "chat": chat, "fast": fast,
+                                  "temperature": temperature, "top_k": top_k,
+                                  "top_p": top_p, "max_new_tokens": max_new,
+                                  "repetition_penalty": repetition, "seed": seed},
+                status,
+            )  # fmt: skip
+    with gr.Accordion(
+        "Next-token explorer: the distribution before and after the sampler",
+        elem_id="text-explorer",
+    ):
+        gr.Markdown(
+            "The model's distribution over the **next** token after the prompt "
+            "(chat mode off by default here: the raw continuation), before and after "
+            "the sampler settings on the left. Lower temperature sharpens it; top-k "
+            "and top-p cut its tail."
+        )
+        with gr.Row():
+            explorer_chat = gr.Checkbox(False, label="Chat mode")
+            shown = gr.Slider(5, MAX_SHOWN, 15, step=1, label="Tokens shown")
+            explore = gr.Button("Show next-token distribution", variant="primary")
+        summary = gr.Markdown(elem_id="text-explorer-summary")
+        with gr.Row():
+            dist_chart = gr.Plot(
+                label="Next-token distribution", scale=3, elem_id="text-explorer-chart"
             )
-            with gr.Column():
-                with gr.Column():
-                    with gr.Row():
-                        generate_button = gr.Button(
-                            "Generate", variant="primary", elem_id="text-generate"
-                        )
-                        stop = gr.Button("Stop", variant="stop", elem_id="text-stop")
-                    output = gr.Textbox(
-                        lines=6, label="Output (streams as it is written)",
-                        elem_id="text-output", interactive=False,
-                    )  # fmt: skip
-                    status = gr.Markdown(elem_id="text-status")
-                    send_to_attention = gr.Button(
-                        "See the attention behind this text →", size="sm",
-                        elem_id="text-send-attention",
-                    )  # fmt: skip
-                    gr.Markdown(
-                        "### Why this token?\nEach token coloured by the probability the "
-                        "full-precision model gave it. **Click a token** to see the alternatives."
-                    )
-                    tokens = gr.HighlightedText(
-                        label="Output tokens", color_map=text_view.COLOR_MAP, show_legend=True,
-                        show_inline_category=False, combine_adjacent=False,
-                        elem_id="text-tokens",
-                    )  # fmt: skip
-                    picked = gr.Markdown(
-                        "Select a token in the coloured text to see its alternatives.",
-                        elem_id="text-picked",
-                    )
-                    with gr.Row():
-                        alt_chart = gr.Plot(label="Alternatives", scale=3, elem_id="text-alt-chart")
-                        alt_table = gr.Dataframe(
-                            headers=text_view.TABLE_HEADERS, label="Alternatives",
-                            interactive=False, elem_id="text-alternatives", scale=2,
-                            column_widths=text_view.TABLE_WIDTHS,
-                        )  # fmt: skip
-                    text_export.export_row(
-                        records, prompt, {"model": model, "chat": chat, "fast": fast,
-                                          "temperature": temperature, "top_k": top_k,
-                                          "top_p": top_p, "max_new_tokens": max_new,
-                                          "repetition_penalty": repetition, "seed": seed},
-                        status,
-                    )  # fmt: skip
-                with gr.Accordion(
-                    "Next-token explorer: the distribution before and after the sampler",
-                    elem_id="text-explorer",
-                ):
-                    gr.Markdown(
-                        "The model's distribution over the **next** token after the prompt "
-                        "(chat mode off by default here: the raw continuation), before and after "
-                        "the sampler settings on the left. Lower temperature sharpens it; top-k "
-                        "and top-p cut its tail."
-                    )
-                    with gr.Row():
-                        explorer_chat = gr.Checkbox(False, label="Chat mode")
-                        shown = gr.Slider(5, MAX_SHOWN, 15, step=1, label="Tokens shown")
-                        explore = gr.Button("Show next-token distribution", variant="primary")
-                    summary = gr.Markdown(elem_id="text-explorer-summary")
-                    with gr.Row():
-                        dist_chart = gr.Plot(
-                            label="Next-token distribution", scale=3, elem_id="text-explorer-chart"
-                        )
-                        dist_table = gr.Dataframe(
-                            headers=text_view.TABLE_HEADERS, label="Top tokens",
-                            interactive=False, elem_id="text-explorer-table", scale=2,
-                            column_widths=text_view.TABLE_WIDTHS,
-                        )  # fmt: skip
+            dist_table = gr.Dataframe(
+                headers=text_view.TABLE_HEADERS, label="Top tokens",
+                interactive=False, elem_id="text-explorer-table", scale=2,
+                column_widths=text_view.TABLE_WIDTHS,
+            )  # fmt: skip
 
     settings = [temperature, top_k, top_p, max_new, repetition, seed]
 
@@ -218,7 +225,7 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
     gen_inputs = [model, prompt, chat, fast, *settings, use_tuned, control, *tuned_input]
     gen_outputs = [output, status, tokens, records]
     generate_button.click(
-        lambda: ("Select a token in the coloured text to see its alternatives.", None, []),
+        lambda: (PICK_HINT, None, []),
         outputs=[picked, alt_chart, alt_table],
         api_visibility="private",
         queue=False,
@@ -229,9 +236,10 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
     tokens.select(
         show_alternatives, [records], [picked, alt_chart, alt_table], api_visibility="private"
     )
-    preset.change(
-        apply_preset, [preset], [temperature, top_k, top_p, repetition], api_visibility="private"
-    )
+    sampler = [temperature, top_k, top_p, repetition]
+    preset.input(apply_preset, [preset], sampler, api_visibility="private", queue=False)
+    for slider in sampler:  # moving a slider by hand: the radio names the preset it now matches
+        slider.input(matching_preset, sampler, preset, api_visibility="private", queue=False)
 
     @user_errors
     @gpu
@@ -268,10 +276,15 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
             refresh_explorer, [summary, *explore_inputs], explore_outputs,
             api_visibility="private", trigger_mode="always_last", **heavy(),
         )  # fmt: skip
+
     # One-click demos: fill the controls, then generate exactly as the Generate button does.
+    def apply_demo(slug: str) -> tuple[Any, ...]:
+        values = apply_text(slug)
+        return (*values, matching_preset(*values[2:6]))
+
     demos.wire(
-        apply_text,
-        [prompt, chat, temperature, top_k, top_p, repetition, max_new, seed],
+        apply_demo,
+        [prompt, chat, temperature, top_k, top_p, repetition, max_new, seed, preset],
         then=[{"fn": on_generate, "inputs": gen_inputs, "outputs": gen_outputs, **heavy()}],
     )
     return TextTab(

@@ -15,6 +15,7 @@ from typing import Any
 import gradio as gr
 
 from components import text_view
+from components.eta import time_left
 from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
 from models.fast_decode import FastDecoder
@@ -83,7 +84,8 @@ def generate_text(
     run = None
     for run in generate(lm, prompt, settings, chat=bool(chat), fast=fast, stop=stop):
         if not run.finished:
-            yield run.text, "Generating… " + text_view.status_line(run, fast), None, []
+            left = time_left(len(run.tokens), settings.max_new_tokens, run.seconds)
+            yield run.text, "Generating… " + text_view.status_line(run, fast, left=left), None, []
     assert run is not None
     status = text_view.status_line(run, fast)
     if not run.tokens:
@@ -187,6 +189,29 @@ def token_probabilities(
     return text_view.distribution_summary(distribution), chart, table
 
 
-def apply_preset(name: str) -> tuple[float, int, float, float]:
-    preset = PRESETS.get(name, PRESETS["balanced"])
+def apply_preset(name: str | None) -> tuple[Any, ...]:
+    """The sampler values of a named preset (nothing changes for an unknown name)."""
+    preset = PRESETS.get(name or "")
+    if preset is None:
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
     return preset.temperature, preset.top_k, preset.top_p, preset.repetition_penalty
+
+
+def matching_preset(
+    temperature: float, top_k: int, top_p: float, repetition_penalty: float
+) -> str | None:
+    """The sampler preset these values are (None when they match none: the radio then shows no
+    choice, rather than a preset the sliders no longer follow)."""
+    values = (temperature, top_k, top_p, repetition_penalty)
+    for name, preset in PRESETS.items():
+        wanted = (preset.temperature, preset.top_k, preset.top_p, preset.repetition_penalty)
+        if all(_close(a, b) for a, b in zip(values, wanted, strict=True)):
+            return name
+    return None
+
+
+def _close(value: Any, wanted: float) -> bool:
+    try:
+        return abs(float(value) - wanted) < 1e-6
+    except (TypeError, ValueError):
+        return False

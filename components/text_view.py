@@ -103,8 +103,9 @@ def bar_chart(rows: list[tuple[str, float, float]], title: str) -> go.Figure:
     return figure
 
 
-def status_line(run: Generation, fast: bool, path: str | None = None) -> str:
-    """One line about a run; ``path`` names the decoder when it is neither of the usual two."""
+def status_line(run: Generation, fast: bool, path: str | None = None, left: str = "") -> str:
+    """One line about a run; ``path`` names the decoder when it is neither of the usual two;
+    ``left`` is a time-left estimate (components/eta.py) for a run still going."""
     path = path or ("int8 fast path" if fast else "fp32 path")
     parts = [
         f"seed **{run.seed}**",
@@ -114,7 +115,7 @@ def status_line(run: Generation, fast: bool, path: str | None = None) -> str:
     ]
     if run.finished:
         parts.append(f"ended: {run.stop_reason}")
-    text = " · ".join(parts)
+    text = " · ".join(parts) + left
     return text + (f"\n\n⚠️ {run.notice}" if run.notice else "")
 
 

@@ -14,6 +14,8 @@ HEAD_SCORES = {
     "previous token": "mean attention from each token to the token just before it",
     "first token": "mean attention to the first token (an 'attention sink' many heads park on)",
     "self": "mean attention from each token to itself",
+    "induction": "mean attention from a repeated token to the token that followed its earlier "
+    "copy (how a model continues a pattern it has seen)",
 }
 
 
@@ -25,9 +27,31 @@ def row_entropy(attentions: np.ndarray) -> np.ndarray:
     return -terms.sum(axis=-1)
 
 
-def head_scores(attentions: np.ndarray, score: str) -> np.ndarray:
-    """One number per (layer, head), [layers, heads], for a score named in HEAD_SCORES."""
+def induction_pairs(token_ids: tuple[int, ...] | list[int]) -> list[tuple[int, int]]:
+    """(query, key) pairs an induction head attends along: each position whose token occurred
+    before points at the position right after that token's latest earlier occurrence."""
+    last_seen: dict[int, int] = {}
+    pairs = []
+    for position, token in enumerate(token_ids):
+        earlier = last_seen.get(token)
+        if earlier is not None and earlier + 1 < position:
+            pairs.append((position, earlier + 1))
+        last_seen[token] = position
+    return pairs
+
+
+def head_scores(
+    attentions: np.ndarray, score: str, token_ids: tuple[int, ...] | list[int] = ()
+) -> np.ndarray:
+    """One number per (layer, head), [layers, heads], for a score named in HEAD_SCORES
+    (``token_ids`` are needed by the induction score only)."""
     seq = attentions.shape[-1]
+    if score == "induction":
+        pairs = induction_pairs(token_ids)
+        if not pairs:
+            return np.zeros(attentions.shape[:2])
+        queries, keys = (np.array(side) for side in zip(*pairs, strict=True))
+        return attentions[..., queries, keys].mean(axis=-1)
     if score == "entropy":
         return row_entropy(attentions).mean(axis=-1)
     if score == "previous token":

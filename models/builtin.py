@@ -81,6 +81,7 @@ def external_spec(kind: ModelKind, ref: str) -> ModelSpec:
         resolve_source=resolver,
         load=LOADERS[kind],
         label=Path(ref).name if is_path else ref,
+        hub_only=None if is_path else ref,
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -160,3 +161,23 @@ def make_dataset(count: int, seed: int = 0) -> tuple[np.ndarray, list[str], list
         captions.append(caption(attrs, rng))
         attributes.append(attrs)
     return images, captions, attributes
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.lower())
+
+
+def training_vocabulary() -> frozenset[str]:
+    """Every word any training caption can contain (templates, synonyms, colours)."""
+    words = {w for template in TRAIN_TEMPLATES for w in _words(template.format(
+        colour="", shape="", background=""))}  # fmt: skip
+    for phrases in (*SHAPE_WORDS.values(), *BACKGROUND_WORDS.values(), tuple(COLOURS)):
+        words.update(w for phrase in phrases for w in _words(phrase))
+    return frozenset(words)
+
+
+def unseen_words(prompt: str) -> list[str]:
+    """The words of ``prompt`` that no training caption contains, in order, once each: the
+    model has no idea what they mean (it still draws something, from the words it knows)."""
+    known = training_vocabulary()
+    return list(dict.fromkeys(w for w in _words(prompt) if w not in known))

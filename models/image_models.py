@@ -65,6 +65,7 @@ def hub_pipeline_spec(hub_id: str, label: str = "") -> ModelSpec:
         description="diffusers text-to-image pipeline from the Hugging Face hub.",
         resolve_source=partial(resolve, hub_id),
         load=load_hub_text_to_image,
+        hub_only=hub_id,
     )
 
 

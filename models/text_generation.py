@@ -38,7 +38,7 @@ MAX_TEMPERATURE = 2.0
 MAX_REPETITION_PENALTY = 2.0
 MAX_SEED = 2**32 - 1
 MAX_PROMPT_CHARS = 20_000  # refused beyond this: it could never fit the window anyway
-MAX_PROMPT_TOKENS = 1024  # longer prompts keep their end; a CPU-friendly window for everyone
+MAX_PROMPT_TOKENS = 1024  # longer prompts keep their start; a CPU-friendly window for everyone
 ALTERNATIVES = 10
 
 
@@ -93,7 +93,11 @@ class PreparedPrompt:
 
 
 def prepare_prompt(lm: CausalLM, prompt: Any, chat: bool, max_new_tokens: int) -> PreparedPrompt:
-    """Token ids for a prompt (wrapped in the chat template in chat mode), cut to fit."""
+    """Token ids for a prompt (wrapped in the chat template in chat mode), cut to fit.
+
+    A prompt too long for the window keeps its **start**, where people put the instruction
+    ("Summarise this: …"); the cut is made in the user's text, so the chat template around it
+    (and the assistant turn the model answers in) stays whole."""
     if not isinstance(prompt, str) or not prompt.strip():
         raise InvalidInputError("The prompt is empty: type some text for the model to continue.")
     if len(prompt) > MAX_PROMPT_CHARS:
@@ -103,26 +107,35 @@ def prepare_prompt(lm: CausalLM, prompt: Any, chat: bool, max_new_tokens: int) -
         )
     notices = []
     tokenizer = lm.tokenizer
-    if chat and lm.has_chat_template:
-        text = tokenizer.apply_chat_template(
-            [{"role": "user", "content": prompt}], add_generation_prompt=True, tokenize=False
-        )
-        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-    else:
-        if chat:
-            notices.append("This model has no chat template, so the prompt was used as plain text.")
-        ids = tokenizer(prompt)["input_ids"]
+    templated = chat and lm.has_chat_template
+    if chat and not templated:
+        notices.append("This model has no chat template, so the prompt was used as plain text.")
     window = getattr(lm.model.config, "max_position_embeddings", None) or 2048
     budget = min(MAX_PROMPT_TOKENS, window - max_new_tokens)
     if budget < 1:
         raise InvalidInputError(f"Ask for at most {window - 1} new tokens with this model.")
+    ids = _prompt_ids(tokenizer, prompt, templated)
     if len(ids) > budget:
+        overhead = len(_prompt_ids(tokenizer, "", templated)) if templated else 0
+        own = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        keep = max(1, budget - overhead - (len(ids) - overhead - len(own)))
+        kept = tokenizer.decode(own[:keep], skip_special_tokens=True)
+        ids = _prompt_ids(tokenizer, kept, templated)[:budget]
         notices.append(
-            f"The prompt is {len(ids):,} tokens long; only its last {budget:,} were used "
-            f"(the limit here is {budget:,} so that prompt plus output fit)."
+            f"The prompt is {len(own):,} tokens long; only its first {keep:,} were used (the "
+            f"limit here is {budget:,} tokens so that prompt and output fit): shorten it or put "
+            "what matters first."
         )
-        ids = ids[-budget:]
     return PreparedPrompt(ids=ids, notice=" ".join(notices))
+
+
+def _prompt_ids(tokenizer: Any, text: str, templated: bool) -> list[int]:
+    if templated:
+        wrapped = tokenizer.apply_chat_template(
+            [{"role": "user", "content": text}], add_generation_prompt=True, tokenize=False
+        )
+        return tokenizer(wrapped, add_special_tokens=False)["input_ids"]
+    return tokenizer(text)["input_ids"]
 
 
 class IncrementalText:

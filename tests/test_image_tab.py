@@ -37,7 +37,7 @@ def test_denoising_frames_one_picture_per_step_plus_final_and_a_gif(real_registr
     )
     assert len(pictures) == 7 + 1
     assert [caption for _, caption in pictures][-1] == "final image"
-    assert pictures[0][1].startswith("step 1 of 7")
+    assert pictures[0][1].startswith("1/7 · t=")  # short: a gallery caption is one line
     with Image.open(gif_path) as gif:
         assert gif.format == "GIF" and gif.n_frames == 8
         assert gif.size == pictures[0][0].size

@@ -138,7 +138,8 @@ def test_too_long_prompts_are_cut_with_a_notice_or_refused(lm) -> None:
     words = "the cat sat on the mat " * 400  # 2400 tokens
     prepared = prepare_prompt(lm, words, chat=False, max_new_tokens=10)
     assert len(prepared.ids) == min(MAX_PROMPT_TOKENS, 64 - 10)  # tiny model: 64-token window
-    assert "only its last 54 were used" in prepared.notice
+    assert "only its first 54 were used" in prepared.notice
+    assert prepared.ids[:6] == lm.tokenizer("the cat sat on the mat")["input_ids"][:6]
     with pytest.raises(InvalidInputError, match="characters"):
         prepare_prompt(lm, "x" * 20_001, chat=False, max_new_tokens=10)
     with pytest.raises(InvalidInputError, match="at most 63 new tokens"):
