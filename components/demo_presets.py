@@ -110,8 +110,9 @@ FINETUNE_PRESETS = (
     TabPreset(
         "pirate",
         "Teach it pirate speak",
-        "about a minute of training on 80 examples: the same base model, asked the same held-out "
-        "questions with the same seed, now answers like a pirate. Watch the loss fall.",
+        "80 examples, about two minutes on a 2-core CPU (the status counts down): the same base "
+        "model, asked the same held-out questions with the same seed, now answers like a pirate. "
+        "Watch the loss fall.",
     ),
     TabPreset(
         "haiku",

@@ -1,5 +1,5 @@
 """Fine-tune tab: transfer learning you can watch. Pick or upload examples, train a LoRA adapter on
-the language model for about a minute, then compare base and fine-tuned answers side by side.
+the language model for a minute or two, then compare base and fine-tuned answers side by side.
 
 Layout and event wiring only: the handlers (plain functions) are in components/finetune_handlers.py.
 API: ``/inspect_data``, ``/finetune`` (streams progress), ``/compare_models``, ``/finetune_drift``,
@@ -46,8 +46,8 @@ CAVEAT = (
 EXPLANATION = """\
 **Transfer learning**: the language model already knows English from pre-training on billions of
 words. Fine-tuning keeps all of that and trains a tiny add-on (a *LoRA adapter*, well under 1% of
-the weights) on a few dozen examples, so the model picks up a new style or skill in about a
-minute. The original weights never change: every comparison below runs the same base model with
+the weights) on a few dozen examples, so the model picks up a new style or skill in a minute
+or two. The original weights never change: every comparison below runs the same base model with
 and without the adapter, on the same prompts with the same seed.
 """
 

@@ -287,7 +287,7 @@ def run_finetune(
         return
     session.loss_after = bench.held_out_loss(session.split.held_out, item, settings.max_seq_len)
     yield (
-        "Comparing base and fine-tuned answers on held-out prompts…",
+        "Comparing base and fine-tuned answers on 4 held-out prompts (about 20 s)…",
         loss_figure(losses, item.steps),
         results_markdown(session),
         [],

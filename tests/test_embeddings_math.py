@@ -189,7 +189,7 @@ def test_too_few_points_for_umap_fall_back_to_pca_and_say_so() -> None:
 
 def test_n_neighbors_larger_than_the_set_is_lowered() -> None:
     result = project(blobs(per_group=4), ProjectionParams("UMAP", n_neighbors=50))
-    assert result.method == "UMAP" and "n_neighbors lowered to 11" in result.notes[0]
+    assert result.method == "UMAP" and "n_neighbors lowered to 3 for 12" in result.notes[0]
 
 
 def test_three_points_are_enough_for_every_method() -> None:
