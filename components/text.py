@@ -145,10 +145,10 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
             gr.Markdown(CAVEAT, elem_classes=["caveat"], elem_id="text-caveat")
             picked = gr.Markdown(PICK_HINT, elem_id="text-picked")
             with gr.Row():
-                alt_chart = gr.Plot(label="Alternatives", scale=3, elem_id="text-alt-chart")
+                alt_chart = gr.Plot(label="Alternatives", scale=1, elem_id="text-alt-chart")
                 alt_table = gr.Dataframe(
                     headers=text_view.TABLE_HEADERS, label="Alternatives",
-                    interactive=False, elem_id="text-alternatives", scale=2,
+                    interactive=False, elem_id="text-alternatives", scale=1,
                     column_widths=text_view.TABLE_WIDTHS,
                 )  # fmt: skip
             with gr.Row(equal_height=True):

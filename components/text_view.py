@@ -29,7 +29,7 @@ BUCKETS = [
 ]
 COLOR_MAP = {label: colour for _, label, colour in BUCKETS}
 TABLE_HEADERS = ["token", "model", "sampler"]  # probability: raw, then after the sampler
-TABLE_WIDTHS = ["48%", "26%", "26%"]
+TABLE_WIDTHS = ["44%", "28%", "28%"]
 
 
 def probability_bucket(probability: float) -> str:
@@ -66,9 +66,13 @@ def highlighted(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def percent(probability: float) -> str:
-    if probability >= 0.001 or probability == 0:
+    """One format for every probability shown: "12.3%", "0.082%" (two significant digits
+    below 0.1%), "< 0.01%" for what no reader could tell from zero, and "0.0%"."""
+    if probability >= 0.001:
         return f"{probability:.1%}"
-    return f"{probability:.2e}"
+    if probability >= 0.0001:
+        return f"{probability * 100:.2g}%"
+    return "0.0%" if probability <= 0 else "< 0.01%"
 
 
 def alternatives_table(record: dict[str, Any]) -> list[list[str]]:

@@ -301,3 +301,11 @@ def test_the_tab_is_built_with_its_two_public_endpoints(registry) -> None:
     demo = build_app(registry)
     public = {dep.api_name for dep in demo.fns.values() if dep.api_visibility == "public"}
     assert {"generate_text", "token_probabilities"} <= public
+
+
+def test_probabilities_are_shown_in_one_format() -> None:
+    from components.text_view import percent
+
+    shown = [percent(p) for p in (0.123, 0.001, 0.00082, 0.0001, 0.0000987, 0.0)]
+    assert shown == ["12.3%", "0.1%", "0.082%", "0.01%", "< 0.01%", "0.0%"]
+    assert all(s.endswith("%") for s in shown)
