@@ -58,6 +58,14 @@ def test_guided_mix_is_exact_and_guidance_off_below_one(model) -> None:
     assert any("turns guidance off" in note for note in low.notes)
 
 
+def test_hub_runs_take_apart_at_most_ten_steps_spread_over_the_run(model) -> None:
+    spread = guidance_parts(model, request(steps=30, scheduler="DDIM"))
+    steps = [step.step for step in spread.steps]
+    assert len(steps) == 10 and steps[0] == 1 and steps[-1] == 30
+    with pytest.raises(InvalidInputError, match="at most 10 steps"):
+        guidance_parts(model, request(steps=30), at_steps=list(range(1, 12)))
+
+
 def test_recorded_predictions_equal_the_pipeline_modules_called_by_hand(model) -> None:
     pipe = model.pipeline
     first = guidance_parts(model, request(), at_steps=[1]).steps[0]

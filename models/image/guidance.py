@@ -14,7 +14,8 @@ largest value (``difference_scale``, given beside it) so that a faint difference
 (at most ``MAX_GRID_SIDE`` each). On our model the rows of one column run as one batch, each
 image with its own scale and its own per-step noise seeded alike; a cell then matches the plain
 image for its settings to within float rounding (batched convolutions round differently), not
-bit for bit. Hub pipelines run one plain generation per cell.
+bit for bit. Hub pipelines run one plain generation per cell, and take apart at most
+``MAX_HUB_PART_STEPS`` steps (models/image/hub_steering.py says what each costs).
 
 Not here: drawing the UI, or hub-pipeline internals (models/image/hub_steering.py).
 """
@@ -35,6 +36,9 @@ from models.image_frames import upscale
 from models.validation import bounded_number, whole_number
 
 MAX_GRID_SIDE = 5  # at most 5 guidance values x 5 step counts: 25 images, ~15 s on 2 CPU cores
+# On hub pipelines each step taken apart costs an extra UNet call and three VAE decodes
+# (seconds each at 512x512 on a CPU): at most this many, spread over the run by default.
+MAX_HUB_PART_STEPS = 10
 DEFAULT_GRID_GUIDANCE = (1.0, 2.0, 4.0, 8.0)  # rows: none, mild, the usual, too much
 DEFAULT_GRID_STEPS = (5, 10, 15, 25)  # columns, up to the Image tab's default of 25 steps
 PART_NAMES = ("unconditional", "with the prompt", "difference", "guided mix")
@@ -119,14 +123,24 @@ def guidance_parts(
     on_step: StepCallback | None = None,
 ) -> GuidanceBreakdown:
     """The unconditional, prompt, difference and guided pictures at ``at_steps`` (1-based step
-    numbers, a list or "1, 5, 10"; None = every step) of one image made with ``request``."""
+    numbers, a list or "1, 5, 10"; None = every step, or on hub pipelines ``MAX_HUB_PART_STEPS``
+    of them evenly spread) of one image made with ``request``."""
     from models.hub_diffusion import HubPipelineModel
 
     request = replace(request, batch=1)
+    if not isinstance(model, HubPipelineModel):
+        chosen = set(checked_steps_to_show(at_steps, request.steps))
+        return _own_parts(model, request, chosen, on_step)
+    if at_steps is None or (isinstance(at_steps, str) and not at_steps.strip()):
+        spread = np.linspace(1, request.steps, min(request.steps, MAX_HUB_PART_STEPS))
+        at_steps = sorted({round(float(step)) for step in spread})
     chosen = set(checked_steps_to_show(at_steps, request.steps))
-    if isinstance(model, HubPipelineModel):
-        return _hub_parts(model, request, chosen, on_step)
-    return _own_parts(model, request, chosen, on_step)
+    if len(chosen) > MAX_HUB_PART_STEPS:
+        raise InvalidInputError(
+            f"On hub pipelines take apart at most {MAX_HUB_PART_STEPS} steps (each costs an "
+            "extra UNet call and three VAE decodes); pick fewer, e.g. '1, 2, 4'."
+        )
+    return _hub_parts(model, request, chosen, on_step)
 
 
 def _own_parts(
