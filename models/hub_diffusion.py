@@ -62,20 +62,11 @@ def generate_with_pipeline(
     on_step: StepCallback | None = None,
     keep_frames: bool = False,
 ) -> GenerationResult:
-    import numpy as np
     import torch
 
-    from models.diffusion import Frame, GenerationResult, make_scheduler, to_uint8
+    from models.diffusion import Frame, GenerationResult, to_uint8
 
-    shared = model.pipeline
-    scheduler = make_scheduler(request.scheduler, dict(shared.scheduler.config))
-    # A pipeline object of our own for this call: same (read-only) modules, own scheduler.
-    extra = {}
-    if "requires_safety_checker" in inspect.signature(type(shared).__init__).parameters:
-        # Keep the loaded pipeline's choice (else diffusers warns on every call).
-        extra["requires_safety_checker"] = bool(shared.config.get("requires_safety_checker", True))
-    pipeline = type(shared)(**{**shared.components, "scheduler": scheduler}, **extra)
-    pipeline.set_progress_bar_config(disable=True)
+    pipeline = per_call_pipeline(model, request.scheduler)
     generator = torch.Generator(device="cpu").manual_seed(request.seed)
     frames: list[Frame] = []
 
@@ -99,7 +90,27 @@ def generate_with_pipeline(
         output_type="np",
         callback_on_step_end=step_end,
     )
-    images = [
-        np.asarray(image * 255).round().clip(0, 255).astype(np.uint8) for image in output.images
-    ]
-    return GenerationResult(images, frames, unconditional=not request.prompt)
+    return GenerationResult(pipeline_images(output.images), frames, not request.prompt)
+
+
+def per_call_pipeline(model: HubPipelineModel, scheduler_name: str) -> Any:
+    """A pipeline object of our own for one call: the same (read-only) modules, its own
+    scheduler of kind ``scheduler_name``."""
+    from models.diffusion import make_scheduler
+
+    shared = model.pipeline
+    scheduler = make_scheduler(scheduler_name, dict(shared.scheduler.config))
+    extra = {}
+    if "requires_safety_checker" in inspect.signature(type(shared).__init__).parameters:
+        # Keep the loaded pipeline's choice (else diffusers warns on every call).
+        extra["requires_safety_checker"] = bool(shared.config.get("requires_safety_checker", True))
+    pipeline = type(shared)(**{**shared.components, "scheduler": scheduler}, **extra)
+    pipeline.set_progress_bar_config(disable=True)
+    return pipeline
+
+
+def pipeline_images(images: Any) -> list[Any]:
+    """A pipeline's ``output_type="np"`` images (floats in [0, 1]) as uint8 H x W x 3 arrays."""
+    import numpy as np
+
+    return [np.asarray(image * 255).round().clip(0, 255).astype(np.uint8) for image in images]
