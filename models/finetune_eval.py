@@ -126,3 +126,22 @@ def turning_point(points: list[Point]) -> int | None:
         return None
     best = min(range(len(trained)), key=lambda i: (trained[i][1], i))
     return trained[best][0] if best < len(trained) - 1 else None
+
+
+def held_out_report(points: list[Point], kept_step: int, steps: int, stopped: str = "") -> str:
+    """What the live curve says, for the results panel: the loss before training, its lowest
+    point, where it ended, and which step's weights the adapter holds (``TrainedAdapter``
+    fields: ``held_out``, ``kept_step``, ``steps``, ``stopped``)."""
+    if not points:
+        return ""
+    best_step, best = min(points[1:] or points, key=lambda point: point[1])
+    end_step, end = points[-1]
+    text = f"Held-out loss {points[0][1]:.3f} before training, lowest {best:.3f} "
+    text += f"at step {best_step}"
+    if end_step != best_step:
+        text += f", {end:.3f} at step {end_step}"
+    if kept_step == steps:
+        text += f"; the adapter is the last step's ({steps})."
+    else:
+        text += f"; the adapter kept is step {kept_step}'s, not the last step's ({steps})."
+    return f"{text} Training {stopped}." if stopped.startswith("stopped early") else text

@@ -16,7 +16,7 @@ from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
 from models.finetune import LoraBench, TrainSettings
 from models.finetune_data import Example, Split
-from models.finetune_eval import turning_point
+from models.finetune_eval import held_out_report, turning_point
 from models.finetune_export import zip_adapter
 from models.finetune_import import check_fits, read_adapter_zip
 from models.finetune_overfit import OverfitRecipe, overfit_demo
@@ -296,3 +296,17 @@ def test_too_many_prompts_to_compare_are_refused_not_dropped() -> None:
     ]
     with pytest.raises(InvalidInputError, match=r"at most 12 prompts .* you gave 20: split"):
         clean_prompts([f"q{i}" for i in range(20)])
+
+
+def test_the_held_out_report_names_the_kept_step() -> None:
+    curve = [(0, 3.0), (2, 2.0), (4, 1.5), (6, 1.8)]
+    assert held_out_report(curve, 4, 6, "stopped early at step 6: held-out ...") == (
+        "Held-out loss 3.000 before training, lowest 1.500 at step 4, 1.800 at step 6; the "
+        "adapter kept is step 4's, not the last step's (6). Training stopped early at step 6: "
+        "held-out ...."
+    )
+    assert held_out_report(curve[:3], 4, 4, "cancelled") == (
+        "Held-out loss 3.000 before training, lowest 1.500 at step 4; the adapter is the last "
+        "step's (4)."
+    )
+    assert held_out_report([], 0, 0) == ""
