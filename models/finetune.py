@@ -101,6 +101,7 @@ class TrainedAdapter:
     seconds: float = 0.0
     stopped: str = ""  # why training ended early ("cancelled", "time cap", early stop), or ""
     held_out: list[Point] = field(default_factory=list)  # (step, held-out loss), from step 0
+    held_out_examples: int = 0  # how many held-out examples the curve is measured on
     kept_step: int = 0  # the step whose weights ``state_dict`` holds (the best one, or the last)
     eval_seconds: float = 0.0  # part of ``seconds`` spent on held-out evaluations
     notes: list[str] = field(default_factory=list)  # e.g. examples left out, where it came from

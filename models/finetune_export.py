@@ -48,6 +48,7 @@ def history(adapter: TrainedAdapter) -> dict:
         "kept_step": adapter.kept_step,
         "losses": adapter.losses,
         "held_out": [[step, loss] for step, loss in adapter.held_out],
+        "held_out_examples": adapter.held_out_examples,
     }
 
 

@@ -5,8 +5,9 @@ trained one does (tuned generation, before/after comparisons, the drift view, ex
 A zip comes from anyone on a shared server, so it is read as hostile:
 - never unpacked to disk and never unpickled: the JSON is parsed, the weights are read with
   safetensors from memory; ``.bin``/``.pt``/``.pkl`` members are refused with the reason;
-- bounded: the zip's size, the number of members, each member's declared and actual size
-  (a zip bomb stops at the cap), the config's size;
+- bounded: the zip's size, its table of contents (checked before Python's zipfile parses it,
+  so a zip listing a million tiny entries costs nothing), the number of members, each member's
+  declared and actual size (a zip bomb stops at the cap), the config's size;
 - names checked: no absolute paths, ``..``, backslashes, drive letters, links or encryption; only
   the files an adapter has, at the top or in one folder;
 - the config must be LoRA for a causal LM on a base model this server's registry holds, with
@@ -24,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import stat
+import struct
 import zipfile
 from collections.abc import Collection
 from dataclasses import fields
@@ -38,6 +40,7 @@ MAX_ZIP_BYTES = 50_000_000  # the server's upload limit (components/serving.py m
 MAX_WEIGHTS_BYTES = 64_000_000  # rank 64 on the top 24 of SmolLM2's 30 layers still fits
 MAX_TEXT_BYTES = 256_000  # adapter_config.json, training.json, README.md
 MAX_MEMBERS = 8
+MAX_DIRECTORY_BYTES = 64_000  # the zip's table of contents: a few hundred bytes for an adapter
 WEIGHTS = "adapter_model.safetensors"
 CONFIG = "adapter_config.json"
 HISTORY = "training.json"
@@ -72,6 +75,7 @@ def read_adapter_zip(path: str | Path, known_models: Collection[str]) -> Trained
             f"The file is {size / 1e6:.0f} MB; an adapter zip may be at most "
             f"{MAX_ZIP_BYTES / 1e6:.0f} MB: train with a lower rank or fewer layers."
         )
+    check_directory(path)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
@@ -85,6 +89,27 @@ def read_adapter_zip(path: str | Path, known_models: Collection[str]) -> Trained
         if HISTORY in members:
             restore_history(adapter, read_member(archive, members[HISTORY], MAX_TEXT_BYTES))
     return adapter
+
+
+def check_directory(path: Path) -> None:
+    """Refuse a zip whose table of contents is too large to be an adapter's, reading only its
+    end record (the last 64 KB at most), before anything parses the table itself."""
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 65_557))  # the end record (22 bytes) + the longest comment
+        tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        raise InvalidInputError(f"The file is not a zip archive: {FIX}.")
+    if at >= 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":  # a ZIP64 locator: sizes elsewhere
+        raise InvalidInputError(f"The zip uses ZIP64, which no adapter needs: {FIX}.")
+    entries, directory_bytes = struct.unpack("<HL", tail[at + 10 : at + 16])
+    if entries > MAX_MEMBERS + 1 or directory_bytes > MAX_DIRECTORY_BYTES:
+        raise InvalidInputError(
+            f"The zip lists {entries} entries in {directory_bytes:,} bytes; an adapter has at "
+            f"most {MAX_MEMBERS} files: {FIX}."
+        )
 
 
 def checked_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
@@ -291,11 +316,15 @@ def restore_history(adapter: TrainedAdapter, data: bytes) -> None:
         held_out = [(int(s), float(v)) for s, v in raw.get("held_out", [])][:10_000]
         steps, kept = int(raw.get("steps", len(losses))), int(raw.get("kept_step", len(losses)))
         seconds, stopped = float(raw.get("seconds", 0.0)), str(raw.get("stopped", ""))[:200]
+        examples = int(raw.get("held_out_examples", 0))
         numbers = [*losses, *(v for _, v in held_out), seconds]
         if not all(math.isfinite(x) for x in numbers) or not 0 <= kept <= steps <= 100_000:
+            raise ValueError("out of range")
+        if not 0 <= examples <= 10_000:
             raise ValueError("out of range")
     except (UnicodeDecodeError, ValueError, TypeError, AttributeError, RecursionError):
         adapter.notes.append(f"{HISTORY} was unreadable: the weights came back, their history not.")
         return
     adapter.losses, adapter.held_out, adapter.steps = losses, held_out, steps
     adapter.kept_step, adapter.seconds, adapter.stopped = kept, seconds, stopped
+    adapter.held_out_examples = examples

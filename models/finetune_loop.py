@@ -24,7 +24,7 @@ from models.finetune import (
     encode_batches,
 )
 from models.finetune_data import Example
-from models.finetune_eval import EVAL_BATCH, HeldOutEvaluator, HeldOutTracker
+from models.finetune_eval import EVAL_BATCH, HeldOutEvaluator, HeldOutTracker, live_subset
 from models.frozen_prefix import FrozenPrefixCache
 
 
@@ -77,7 +77,9 @@ def train_loop(
     evaluator = None
     if tracker.every:
         eval_settings = replace(settings, batch_size=EVAL_BATCH)
-        eval_batches = encode_batches(tokenizer, held_out or [], eval_settings)
+        measured = live_subset(held_out or [])
+        eval_batches = encode_batches(tokenizer, measured, eval_settings)
+        result.held_out_examples = len(measured)
         evaluator = HeldOutEvaluator(frozen.forward, model, eval_batches)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=settings.learning_rate, weight_decay=0.0)

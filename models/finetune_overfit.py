@@ -34,11 +34,13 @@ from models.finetune_data import Example, Split, load_builtin, split_examples
 from models.finetune_eval import turning_point
 from models.validation import whole_number
 
-ASSETS = next(  # the repository's assets/, found from here however deep this file sits
-    folder / "assets" / "finetune"
-    for folder in Path(__file__).resolve().parents
-    if (folder / "assets" / "finetune").is_dir()
-)
+
+def assets_folder() -> Path:
+    """The repository's assets/finetune/, found from here however deep this file sits."""
+    for folder in Path(__file__).resolve().parents:
+        if (folder / "assets" / "finetune").is_dir():
+            return folder / "assets" / "finetune"
+    raise FileNotFoundError("assets/finetune/ is missing next to the models/ folder")
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,6 @@ def overfit_demo(
     """Run the recipe (on ``split`` if given, else on the recipe's built-in set) and find the
     turning point of its held-out curve."""
     if split is None:
-        split = overfit_split(load_builtin(ASSETS / recipe.data_file).examples, recipe)
+        split = overfit_split(load_builtin(assets_folder() / recipe.data_file).examples, recipe)
     run = bench.train(split.train, recipe.settings, on_step, cancel, max_seconds, split.held_out)
     return OverfitResult(run, turning_point(run.held_out), len(split.train), len(split.held_out))

@@ -15,11 +15,17 @@ import torch
 from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
 from models.finetune import LoraBench, TrainSettings
-from models.finetune_data import Example, Split
-from models.finetune_eval import held_out_report, turning_point
+from models.finetune_data import Example, Split, load_builtin
+from models.finetune_eval import held_out_report, live_subset, turning_point
 from models.finetune_export import zip_adapter
 from models.finetune_import import check_fits, read_adapter_zip
-from models.finetune_overfit import OverfitRecipe, overfit_demo
+from models.finetune_overfit import (
+    OVERFIT_RECIPE,
+    OverfitRecipe,
+    assets_folder,
+    overfit_demo,
+    overfit_split,
+)
 from models.finetune_transfer import PRETRAINED, SCRATCH, scratch_config, transfer_demo
 from tests.tiny_models import save_tiny_causal_lm
 
@@ -106,6 +112,16 @@ def test_live_held_out_loss_is_the_saved_adapters_loss(tiny_lm: CausalLM, tmp_pa
     with bench.adapted(loaded) as tuned:
         by_hand = reference_held_out_loss(tuned, bench.tokenizer, HELD_OUT, 16)
     assert math.isclose(by_hand, best_loss, abs_tol=1e-5)
+
+
+def test_the_live_curve_uses_the_first_ten_held_out_examples(tiny_lm: CausalLM) -> None:
+    bench = LoraBench(tiny_lm)
+    many = [*HELD_OUT, *TRAIN, *HELD_OUT]  # 12
+    adapter = bench.train(TRAIN, replace(LIVE, epochs=2, eval_every=4), held_out=many)
+    assert live_subset(many) == many[:10] and adapter.held_out_examples == 10
+    base = bench.held_out_loss(many[:10], None, 16)
+    assert math.isclose(adapter.held_out[0][1], base, abs_tol=1e-5)
+    assert not math.isclose(bench.held_out_loss(many, None, 16), base, abs_tol=1e-3)
 
 
 def test_no_held_out_examples_means_no_evaluation(tiny_lm: CausalLM) -> None:
@@ -309,4 +325,19 @@ def test_the_held_out_report_names_the_kept_step() -> None:
         "Held-out loss 3.000 before training, lowest 1.500 at step 4; the adapter is the last "
         "step's (4)."
     )
+    assert held_out_report(curve[:2], 2, 2, examples=10).startswith(
+        "Held-out loss on 10 held-out examples 3.000 before training, lowest 2.000 at step 2;"
+    )
     assert held_out_report([], 0, 0) == ""
+
+
+def test_the_overfitting_recipe_takes_disjoint_slices_of_its_built_in_set() -> None:
+    examples = load_builtin(assets_folder() / OVERFIT_RECIPE.data_file).examples
+    split = overfit_split(examples)
+    assert len(split.train) == 8 and len(split.held_out) == 8
+    assert not set(split.train) & set(split.held_out)
+    assert set(split.train) | set(split.held_out) <= set(examples)
+    assert overfit_split(examples) == split  # the same slice every time
+    too_many = OverfitRecipe(OVERFIT_RECIPE.data_file, 100, 8, OVERFIT_RECIPE.settings)
+    with pytest.raises(InvalidInputError, match="train_examples must be a number from 1 to 32"):
+        overfit_split(examples, too_many)

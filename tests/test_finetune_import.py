@@ -181,7 +181,9 @@ def test_links_duplicates_and_non_zips_are_refused(registry: Registry, tmp_path:
     assert "not a zip archive" in refusal(registry, tmp_path / "text.zip")
     assert "No adapter file" in refusal(registry, tmp_path / "missing.zip")
     many = {f"README{i}.md": "" for i in range(12)}
-    assert "entries" in refusal(registry, write_zip(tmp_path / "many.zip", many))
+    assert "lists 12 entries" in refusal(registry, write_zip(tmp_path / "many.zip", many))
+    crowded = {f"x{i}": "" for i in range(20_000)}  # refused from its end record alone
+    assert "lists 20000 entries" in refusal(registry, write_zip(tmp_path / "crowd.zip", crowded))
 
 
 def test_a_zip_bomb_stops_at_the_cap(registry: Registry, exported, tmp_path: Path) -> None:
