@@ -9,19 +9,19 @@ units, nats per answer token), and answer the same prompts greedily:
 (b) from scratch: a freshly initialised model of the same architecture, every weight trained.
 
 Why and how (b) is shrunk: trained in full, the 30-layer, 576-wide SmolLM2 would need a backward
-pass through all 135M weights per step, several times the cost of the LoRA arm on 2 CPU cores,
-and would still learn nothing sensible from 80 examples. So (b) keeps what makes it the same
-kind of model and the same task (model type, tokenizer and its 49,152-token vocabulary, head size
-64, grouped-query attention with 3 query heads per key/value head, SiLU MLP, RMSNorm, rotary
-positions, tied input/output embeddings) and shrinks only depth and width: 4 layers instead of
-30, hidden size 192 instead of 576 (3 heads of 64 instead of 9, 1 key/value head instead of 3),
-MLP width 512 instead of 1,536 (the same 8/3 ratio). That is about 11M weights, 9.4M of them the
+pass through all 135M weights per step, several times the cost of the LoRA arm on 2 CPU cores
+(LoRA's backward stops at the top 12 layers and updates 1M numbers). So (b) keeps what makes it the
+same kind of model and the same task (model type, tokenizer and its 49,152-token vocabulary, head
+size 64, grouped-query attention with 3 query heads per key/value head, SiLU MLP, RMSNorm, rotary
+positions, tied input/output embeddings) and shrinks only depth and width: 4 layers instead of 30,
+hidden size 192 instead of 576 (3 heads of 64 instead of 9, 1 key/value head instead of 3), MLP
+width 512 instead of 1,536 (the same 8/3 ratio). That is about 11M weights, 9.4M of them the
 embedding table (which the vocabulary fixes). A step costs about a quarter of a LoRA step (0.46 s
 against 1.8 s measured here), so both arms take about 75 s together. Whether a full-size fresh
 model would learn more from 80 examples is not measured here (it would not fit the budget); what
 the demo shows is what 30 steps of training from nothing give, next to 30 steps that start from
-pre-training. (b) gets a learning rate suited to training from scratch
-(``SCRATCH_LEARNING_RATE``) rather than LoRA's; everything else is the same settings.
+pre-training. (b) gets a learning rate suited to training from scratch (``SCRATCH_LEARNING_RATE``)
+rather than LoRA's; everything else is the same settings.
 
 Not here: the optimiser loop (models/finetune_loop.py), drawing the curves (the UI's).
 """
