@@ -49,7 +49,7 @@ from models.finetune_loop import train_loop
 
 SCRATCH_LAYERS = 4
 SCRATCH_HIDDEN = 192
-SCRATCH_LEARNING_RATE = 3e-3  # AdamW on a small fresh transformer; LoRA's 2e-3 is for adapters
+SCRATCH_LEARNING_RATE = 3e-3  # tried on pirate: held-out 10.9 -> 5.0; 1e-2 ends at 5.7, all commas
 SUPPORTED = {"llama", "mistral", "qwen2"}  # configs whose size fields are the ones set below
 ANSWER_TOKENS = 40
 PRETRAINED, SCRATCH = "pretrained + LoRA", "from scratch"
