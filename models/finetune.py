@@ -11,6 +11,11 @@ How it stays safe on a shared server:
   twice as fast on a CPU as adapting every layer, and enough to learn a style. After the first
   epoch the frozen layers below are not run again (models/frozen_prefix.py).
 
+Given held-out examples, a run measures their loss every ``eval_every`` steps (cheaply: see
+models/finetune_eval.py), can stop early when it stops improving, and keeps the weights of the
+best step. The loop itself is models/finetune_loop.py; it trains a whole model too
+(models/finetune_transfer.py).
+
 Parsing uploads lives in models/finetune_data.py; generation for comparisons in
 models/finetune_compare.py.
 """
@@ -19,17 +24,22 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import math
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
 from models.finetune_data import Example
-from models.frozen_prefix import FrozenPrefixCache
+from models.finetune_eval import (
+    EVAL_BATCH,
+    EVAL_EVERY,
+    MAX_PATIENCE,
+    Point,
+    token_loss_sums,
+)
 from models.validation import bounded_number, whole_number
 
 TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -50,6 +60,9 @@ class TrainSettings:
     batch_size: int = 8
     lora_layers: int = 12
     seed: int = 0
+    eval_every: int = EVAL_EVERY  # held-out loss every this many steps (0 = off) when given any
+    patience: int | None = None  # early stop after this many evaluations without a new best
+    keep_best: bool = True  # end with the weights of the evaluated step with the lowest loss
 
     LIMITS = {  # noqa: RUF012 - a class-level table, not a dataclass field
         "epochs": (1, 10),
@@ -60,6 +73,7 @@ class TrainSettings:
         "batch_size": (1, 32),
         "lora_layers": (1, 64),
         "seed": (0, 2**31 - 1),
+        "eval_every": (0, 100),
     }
 
     def validated(self) -> TrainSettings:
@@ -68,7 +82,11 @@ class TrainSettings:
         for name, (low, high) in self.LIMITS.items():
             check = bounded_number if name == "learning_rate" else whole_number
             values[name] = check(name, getattr(self, name), low, high)
-        return TrainSettings(**values)
+        if self.patience is not None:  # None = no early stop; 0 would stop before it starts
+            values["patience"] = whole_number("patience", self.patience, 1, MAX_PATIENCE)
+        if not isinstance(self.keep_best, bool):
+            raise InvalidInputError("keep_best must be true or false.")
+        return replace(self, **values)
 
 
 @dataclass
@@ -81,7 +99,12 @@ class TrainedAdapter:
     losses: list[float] = field(default_factory=list)
     steps: int = 0
     seconds: float = 0.0
-    stopped: str = ""  # why training ended early ("cancelled", "time cap"), or ""
+    stopped: str = ""  # why training ended early ("cancelled", "time cap", early stop), or ""
+    held_out: list[Point] = field(default_factory=list)  # (step, held-out loss), from step 0
+    held_out_examples: int = 0  # how many held-out examples the curve is measured on
+    kept_step: int = 0  # the step whose weights ``state_dict`` holds (the best one, or the last)
+    eval_seconds: float = 0.0  # part of ``seconds`` spent on held-out evaluations
+    notes: list[str] = field(default_factory=list)  # e.g. examples left out, where it came from
 
 
 class BenchWaitCancelled(Exception):
@@ -95,6 +118,8 @@ class TrainProgress:
     epoch: int
     loss: float
     seconds: float
+    held_out: tuple[Point, ...] = ()  # the held-out curve so far (step 0 = before training)
+    best_step: int | None = None  # the evaluated step with the lowest held-out loss so far
 
 
 class AdapterLedger:
@@ -166,11 +191,15 @@ def batch_order(count: int, seed: int) -> list[int]:
 def encode_batches(
     tokenizer: Any, examples: list[Example], settings: TrainSettings
 ) -> list[tuple[Any, Any, Any]]:
-    """The batches in length order: the same batches every epoch, only their order changes."""
+    """The batches in length order: the same batches every epoch, only their order changes.
+    Examples whose answer is cut off entirely by ``max_seq_len`` are left out; when that leaves
+    none, InvalidInputError says how many tokens the prompts need."""
     import torch
 
     encoded = [encode_example(tokenizer, e, settings.max_seq_len) for e in examples]
     encoded = [pair for pair in encoded if any(label != -100 for label in pair[1])]
+    if not encoded:
+        raise no_room_error(tokenizer, examples, settings.max_seq_len)
     encoded.sort(key=lambda pair: len(pair[0]))
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     batches = []
@@ -188,6 +217,18 @@ def encode_batches(
     return batches
 
 
+def no_room_error(tokenizer: Any, examples: list[Example], max_seq_len: int) -> InvalidInputError:
+    """The sentence for a token limit that leaves no example any answer token to learn from."""
+    if not examples:
+        return InvalidInputError("There are no examples: upload or pick a data set.")
+    prompts = [encode_example(tokenizer, e, 10_000)[1].count(-100) for e in examples]
+    return InvalidInputError(
+        f"At {max_seq_len} tokens per example nothing is left to learn: the prompt and its chat "
+        f"template alone take {min(prompts)} tokens or more. Raise max tokens per example "
+        f"(max_seq_len) to at least {min(prompts) + 8}."
+    )
+
+
 class LoraBench:
     """A private copy of one base model on which LoRA adapters are trained and run, one call at a
     time. Build one per base model per process (``bench_for``)."""
@@ -201,6 +242,7 @@ class LoraBench:
         self.lock = threading.Lock()
         self.num_layers = int(self.model.config.num_hidden_layers)
         self.reuse_frozen_layers = True  # see models/frozen_prefix.py; off only to compare
+        self._base_losses: dict[tuple[int, tuple[Example, ...]], float] = {}
 
     def lora_config(self, settings: TrainSettings) -> Any:
         from peft import LoraConfig
@@ -253,11 +295,15 @@ class LoraBench:
         on_step: Callable[[TrainProgress], None] | None = None,
         cancel: threading.Event | None = None,
         max_seconds: float = MAX_WALL_SECONDS,
+        held_out: list[Example] | None = None,
     ) -> TrainedAdapter:
         """Train a fresh adapter on ``examples``; stops at max_steps, on ``cancel`` (within one
-        step) or at the wall-time cap, and returns what it learned so far."""
+        step), at the wall-time cap or (with ``held_out`` and a patience) early, and returns what
+        it learned: the best evaluated step's weights when held-out examples are given."""
         import torch
         from peft import get_peft_model, get_peft_model_state_dict
+
+        from models.finetune_loop import train_loop  # here: that module imports this one
 
         settings = settings.validated()
         if not examples:
@@ -267,13 +313,23 @@ class LoraBench:
             config = self.lora_config(settings)
             peft_model = get_peft_model(self.model, config)
             try:
-                adapter = self._train_loop(
-                    peft_model, examples, settings, on_step, cancel, max_seconds
+                adapter = train_loop(
+                    peft_model,
+                    self.tokenizer,
+                    examples,
+                    settings,
+                    weights=lambda: get_peft_model_state_dict(peft_model),
+                    first_trained_layer=self.num_layers - settings.lora_layers,
+                    reuse_frozen_layers=self.reuse_frozen_layers,
+                    held_out=held_out,
+                    on_step=on_step,
+                    cancel=cancel,
+                    max_seconds=max_seconds,
                 )
-                state = get_peft_model_state_dict(peft_model)
-                adapter.state_dict = {k: v.detach().clone() for k, v in state.items()}
+                adapter.base_model = self.name
                 adapter.config = config.to_dict()
                 adapter.config.pop("peft_type", None)
+                adapter.config.pop("base_model_name_or_path", None)  # a path; base_model names it
                 adapter.config["target_modules"] = sorted(adapter.config["target_modules"])
                 return adapter
             finally:
@@ -281,80 +337,31 @@ class LoraBench:
                 for parameter in self.model.parameters():
                     parameter.requires_grad_(False)
 
-    def _train_loop(self, peft_model, examples, settings, on_step, cancel, max_seconds):
-        import torch
-
-        trainable = [p for p in peft_model.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(trainable, lr=settings.learning_rate, weight_decay=0.0)
-        batches_per_epoch = math.ceil(len(examples) / settings.batch_size)
-        total = min(settings.max_steps, batches_per_epoch * settings.epochs)
-        adapter = TrainedAdapter({}, {}, self.name)
-        started = time.perf_counter()
-        batches = encode_batches(self.tokenizer, examples, settings)
-        frozen = FrozenPrefixCache(
-            peft_model, self.num_layers - settings.lora_layers, enabled=self.reuse_frozen_layers
-        )
-        peft_model.train()
-        step = 0
-        for epoch in range(settings.epochs):
-            for index in batch_order(len(batches), settings.seed + epoch):
-                ids, mask, labels = batches[index]
-                if step >= total:
-                    break
-                if cancel is not None and cancel.is_set():
-                    adapter.stopped = "cancelled"
-                    break
-                if time.perf_counter() - started > max_seconds:
-                    adapter.stopped = f"stopped at the {max_seconds:.0f} s time cap"
-                    break
-                # warm-up then linear decay: stable on tiny data sets at a high LoRA rate
-                scale = min(1.0, (step + 1) / 4) * (1 - step / max(total, 1)) + 0.05
-                for group in optimizer.param_groups:
-                    group["lr"] = settings.learning_rate * scale
-                loss = frozen.loss(index, ids, mask, labels).loss
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-                optimizer.step()
-                optimizer.zero_grad(set_to_none=True)
-                step += 1
-                adapter.losses.append(float(loss.detach()))
-                if on_step is not None:
-                    on_step(
-                        TrainProgress(
-                            step,
-                            total,
-                            epoch + 1,
-                            adapter.losses[-1],
-                            time.perf_counter() - started,
-                        )
-                    )
-            if adapter.stopped or step >= total:
-                break
-        peft_model.eval()
-        adapter.steps, adapter.seconds = step, time.perf_counter() - started
-        return adapter
-
     def held_out_loss(
         self, examples: list[Example], adapter: TrainedAdapter | None, max_seq_len: int = 96
     ) -> float:
         """Mean per-token loss on the response tokens of ``examples``."""
         import torch
 
-        settings = TrainSettings(max_seq_len=max_seq_len, batch_size=8)
+        settings = TrainSettings(max_seq_len=max_seq_len, batch_size=EVAL_BATCH)
         total_loss, total_tokens = 0.0, 0
         with self.adapted(adapter) as model, torch.no_grad():
             for ids, mask, labels in make_batches(self.tokenizer, examples, settings, 0):
-                logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1]
-                targets = labels[:, 1:]
-                losses = torch.nn.functional.cross_entropy(
-                    logits.reshape(-1, logits.shape[-1]),
-                    targets.reshape(-1),
-                    ignore_index=-100,
-                    reduction="sum",
-                )
-                total_loss += float(losses)
-                total_tokens += int((targets != -100).sum())
-        return total_loss / max(total_tokens, 1)
+                logits = model(input_ids=ids, attention_mask=mask).logits
+                batch_loss, batch_tokens = token_loss_sums(logits, labels)
+                total_loss, total_tokens = total_loss + batch_loss, total_tokens + batch_tokens
+        return total_loss / total_tokens  # encode_batches refuses a set with no answer tokens
+
+    def base_loss(self, examples: list[Example], max_seq_len: int) -> float:
+        """The base model's held-out loss, remembered per token limit and example set: a later
+        run with another limit or another split measures again, never reuses a stale figure."""
+        key = (int(max_seq_len), tuple(examples))
+        if key not in self._base_losses:
+            loss = self.held_out_loss(examples, None, max_seq_len)
+            if len(self._base_losses) >= 32:  # a few data sets x token limits; bounded anyway
+                self._base_losses.pop(next(iter(self._base_losses)))
+            self._base_losses[key] = loss
+        return self._base_losses[key]
 
 
 ADAPTERS = AdapterLedger()  # server-wide count of adapters that sessions hold

@@ -91,7 +91,12 @@ def clean_prompts(prompts: list[str]) -> list[str]:
         raise InvalidInputError(
             f"Prompts are limited to {MAX_PROMPT_CHARS} characters; one has {len(too_long[0])}."
         )
-    return cleaned[:MAX_PROMPTS]
+    if len(cleaned) > MAX_PROMPTS:  # never drop prompts silently (issue 16, item 5)
+        raise InvalidInputError(
+            f"Compare at most {MAX_PROMPTS} prompts at a time (one per line); you gave "
+            f"{len(cleaned)}: split them into several runs."
+        )
+    return cleaned
 
 
 def compare(
