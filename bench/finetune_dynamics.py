@@ -5,9 +5,9 @@
    off, on, on, off so a machine that drifts favours neither. The held-out examples are the
    pirate set's usual split (20; the live curve measures the first ``LIVE_HELD_OUT``); they are
    among the 100 trained on here, which changes the loss values, not the time;
-2. the overfitting demo (models/finetune_overfit.py): its time (goal: about 60 s) and the turning
+2. the overfitting demo (models/finetune/overfit.py): its time (goal: about 60 s) and the turning
    point of its held-out curve;
-3. from scratch vs pretrained (models/finetune_transfer.py) on the pirate set: both arms' times
+3. from scratch vs pretrained (models/finetune/transfer.py) on the pirate set: both arms' times
    (goal: <= 120 s together), held-out losses and greedy answers side by side.
 
 Run: ``.venv/bin/python bench/finetune_dynamics.py [eval] [overfit] [transfer]`` (default: all)
@@ -25,11 +25,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from models.builtin import SMOLLM2, default_registry
-from models.finetune import LoraBench, TrainSettings
-from models.finetune_data import load_builtin, split_examples
-from models.finetune_eval import EVAL_EVERY, live_subset
-from models.finetune_overfit import overfit_demo
-from models.finetune_transfer import transfer_demo
+from models.finetune.data import load_builtin, split_examples
+from models.finetune.evaluation import EVAL_EVERY, live_subset
+from models.finetune.overfit import overfit_demo
+from models.finetune.training import LoraBench, TrainSettings
+from models.finetune.transfer import transfer_demo
 
 DATA = Path(__file__).resolve().parent.parent / "assets" / "finetune" / "pirate.jsonl"
 

@@ -23,11 +23,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import torch
 
-from models import sentence_sets
 from models.builtin import MINILM, default_registry
-from models.diffusion import ImageRequest, generate
-from models.embedding_cache import EmbeddingCache, encode
+from models.embeddings import sentence_sets
+from models.embeddings.cache import EmbeddingCache, encode
 from models.embeddings.classifier import fit_classifier
+from models.image.catalog import OWN_MODEL
+from models.image.diffusion import generate
 from models.image.forward_noise import DEFAULT_TIMESTEPS, forward_noise
 from models.image.guidance import (
     DEFAULT_GRID_GUIDANCE,
@@ -36,7 +37,7 @@ from models.image.guidance import (
     guidance_parts,
 )
 from models.image.prompt_switch import DEFAULT_SWITCH_POINTS, prompt_switch, switch_strip
-from models.image_models import OWN_MODEL
+from models.image.request import ImageRequest
 
 PROMPT = "a red cat on a white background"
 REPEATS = 3

@@ -1,6 +1,6 @@
 """Attention tab: which tokens each token looks at, per layer and head, in a decoder and an encoder.
 
-The model runs once per text (models/attention.py); the result lives in the session's
+The model runs once per text (models/attention/extraction.py); the result lives in the session's
 ``gr.State``, so moving between layers, heads and views only redraws (components/attention_views.py
 turns the stored weights into figures). ``build`` returns AttentionTab, whose ``wire_send`` lets
 another tab send its text here with one click.
@@ -21,15 +21,15 @@ from components.attention_presets import PRESETS, preset_by_slug, tab_presets
 from components.concurrency import SESSION_TTL, heavy
 from components.errors import user_errors
 from components.presenter import EXPERT, PresetBar, preset_bar
-from models import attention_stats as stats
-from models.attention import (
+from models.attention import stats
+from models.attention.cache import AttentionCache
+from models.attention.extraction import (
     TOKEN_CAP,
     AttentionResult,
     attention_model_choices,
     check_text,
     extract_attention,
 )
-from models.attention_cache import AttentionCache
 from models.errors import InvalidInputError
 from models.registry import Registry
 from models.zerogpu import gpu

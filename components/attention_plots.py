@@ -2,10 +2,10 @@
 the layer x head overview, and token focus. Figures only: no model math (models/attention*.py)
 and no gradio wiring (components/attention.py).
 
-Token axes are categorical, one category per position: callers pass unique labels (repeated
-tokens carry their position, 'the·7'; see models.attention.unique_labels), so a token that occurs
-twice stays two rows. Hover boxes read the labels off the axes, which keeps a 128-token figure
-small (no per-cell label arrays to send to the browser).
+Token axes are categorical, one category per position: callers pass unique labels (repeated tokens
+carry their position, 'the·7'; see models.attention.extraction.unique_labels), so a token that
+occurs twice stays two rows. Hover boxes read the labels off the axes, which keeps a 128-token
+figure small (no per-cell label arrays to send to the browser).
 """
 
 from __future__ import annotations

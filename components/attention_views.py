@@ -15,8 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from components import attention_plots as plots
-from models import attention_stats as stats
-from models.attention import TOKEN_CAP, AttentionResult, unique_labels
+from models.attention import stats
+from models.attention.extraction import TOKEN_CAP, AttentionResult, unique_labels
 from models.errors import InvalidInputError
 from models.scratch import new_folder
 

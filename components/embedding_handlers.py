@@ -15,10 +15,9 @@ from typing import Any
 import numpy as np
 
 from components.embedding_plots import map_figure, write_csv, write_html, write_json
-from models import sentence_sets
-from models.embedding_cache import SHARED_CACHE, EmbeddingCache
-from models.errors import InvalidInputError
-from models.projection import (
+from models.embeddings import sentence_sets
+from models.embeddings.cache import SHARED_CACHE, EmbeddingCache
+from models.embeddings.projection import (
     METHODS,
     Projection,
     ProjectionParams,
@@ -28,6 +27,7 @@ from models.projection import (
     project,
     validate,
 )
+from models.errors import InvalidInputError
 from models.registry import Registry
 
 SOURCES = ("Example set", "Text box", "Upload a file")

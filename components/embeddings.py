@@ -30,8 +30,8 @@ from components.embedding_handlers import (
 )
 from components.errors import user_errors
 from components.presenter import EXPERT, PresetBar, preset_bar
-from models import sentence_sets
-from models.projection import METHODS, METRICS
+from models.embeddings import sentence_sets
+from models.embeddings.projection import METHODS, METRICS
 from models.registry import Registry
 from models.zerogpu import gpu
 

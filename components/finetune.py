@@ -32,8 +32,8 @@ from components.finetune_handlers import (
     text_tab_prompt,
 )
 from components.presenter import EXPERT, PresetBar, preset_bar
-from models.finetune import MAX_WALL_SECONDS, TrainSettings
-from models.finetune_data import MAX_EXAMPLES, MAX_FILE_BYTES
+from models.finetune.data import MAX_EXAMPLES, MAX_FILE_BYTES
+from models.finetune.training import MAX_WALL_SECONDS, TrainSettings
 from models.registry import Registry
 from models.zerogpu import gpu, on_zerogpu
 

@@ -1,9 +1,9 @@
 """Handlers of the Fine-tune tab: plain functions from widget values to results, testable
 without a browser. The tab's layout and event wiring are in components/finetune.py.
 
-Parsing is in models/finetune_data.py, training in models/finetune.py, comparisons in
-models/finetune_compare.py, the drift view in models/finetune_drift.py, export in
-models/finetune_export.py.
+Parsing is in models/finetune/data.py, training in models/finetune/training.py, comparisons in
+models/finetune/compare.py, the drift view in models/finetune/drift.py, export in
+models/finetune/export.py.
 """
 
 from __future__ import annotations
@@ -23,17 +23,8 @@ import plotly.graph_objects as go
 from components.eta import time_left
 from components.finetune_plots import drift_figure, drift_summary, loss_figure
 from models.errors import InvalidInputError
-from models.finetune import (
-    ADAPTERS,
-    LoraBench,
-    TrainedAdapter,
-    TrainProgress,
-    TrainSettings,
-    bench_for,
-    token_length_summary,
-)
-from models.finetune_compare import CompareSettings, compare
-from models.finetune_data import (
+from models.finetune.compare import CompareSettings, compare
+from models.finetune.data import (
     MAX_EXAMPLES,
     MAX_FILE_BYTES,
     ParsedData,
@@ -42,8 +33,17 @@ from models.finetune_data import (
     parse_file,
     split_examples,
 )
-from models.finetune_drift import measure_drift
-from models.finetune_export import zip_adapter
+from models.finetune.drift import measure_drift
+from models.finetune.export import zip_adapter
+from models.finetune.training import (
+    ADAPTERS,
+    LoraBench,
+    TrainedAdapter,
+    TrainProgress,
+    TrainSettings,
+    bench_for,
+    token_length_summary,
+)
 from models.registry import Registry
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "finetune"

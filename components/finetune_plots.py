@@ -1,6 +1,6 @@
 """Plotly figures and summaries for the Fine-tune tab: the loss curve and the drift map.
 
-Formatting only: the numbers come from models/finetune.py and models/finetune_drift.py.
+Formatting only: the numbers come from models/finetune/training.py and models/finetune/drift.py.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import html
 
 import plotly.graph_objects as go
 
-from models.finetune_drift import Drift
+from models.finetune.drift import Drift
 
 GROUP_COLOURS = {"prompt": "#2563eb", "answer": "#ea580c"}
 

@@ -6,7 +6,7 @@ image it predicts at every step, with a slider and an animated GIF), and two pro
 from the same starting noise.
 
 API: ``/generate_image`` (grid image + summary) and ``/denoising_frames`` (gallery of steps + GIF).
-Handlers live in components/image_handlers.py; the math in models/diffusion.py.
+Handlers live in components/image_handlers.py; the math in models/image/diffusion.py.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from components.concurrency import SESSION_TTL, heavy
 from components.demo_presets import IMAGE_PRESETS, apply_image
 from components.errors import user_errors
 from components.presenter import EXPERT, PresetBar, preset_bar
-from models.diffusion import MAX_BATCH, MAX_GUIDANCE, MAX_SEED, MAX_STEPS, SCHEDULER_NAMES
+from models.image.request import MAX_BATCH, MAX_GUIDANCE, MAX_SEED, MAX_STEPS
+from models.image.schedulers import SCHEDULER_NAMES
 from models.registry import Registry
 from models.zerogpu import gpu
 

@@ -1,7 +1,7 @@
 """The Image tab's event handlers: plain functions, testable without a browser.
 
 Each validates its raw inputs (``ImageRequest.checked``), asks the registry for the model, runs
-models/diffusion.py and returns what the components show. Errors a user can fix arrive as
+models/image/diffusion.py and returns what the components show. Errors a user can fix arrive as
 ``InvalidInputError``/``ModelUnavailableError``; ``user_errors`` (in components/image.py) turns
 them into messages.
 """
@@ -16,16 +16,11 @@ from PIL import Image
 
 from components import exports
 from components.safe_text import inline_code
-from models.diffusion import (
-    GenerationResult,
-    ImageRequest,
-    OwnDiffusionModel,
-    generate,
-    same_noise_pair,
-)
 from models.errors import InvalidInputError
-from models.image_data import unseen_words
-from models.image_frames import animated_gif, frame_pair, grid, upscale
+from models.image.data import unseen_words
+from models.image.diffusion import OwnDiffusionModel, generate, same_noise_pair
+from models.image.frames import animated_gif, frame_pair, grid, upscale
+from models.image.request import GenerationResult, ImageRequest
 from models.registry import Registry
 from models.scratch import new_folder
 

@@ -5,7 +5,7 @@
   each one, and selecting a token shows the alternatives at that position.
 - Next-token explorer: the distribution over the next token before and after the sampler.
 - "Use my fine-tuned model": the same generation with the LoRA adapter this session trained in
-  the Fine-tune tab (models/tuned_generation.py); everyone else keeps the base model.
+  the Fine-tune tab (models/finetune/tuned_generation.py); everyone else keeps the base model.
 
 API: ``/generate_text`` (streams) and ``/token_probabilities``. Layout and wiring only: the
 handlers (plain functions) are in components/text_handlers.py.
@@ -34,9 +34,9 @@ from components.text_handlers import (
     stop_generation,
     token_probabilities,
 )
-from models.finetune import TrainedAdapter
+from models.finetune.training import TrainedAdapter
 from models.registry import Registry
-from models.text_generation import (
+from models.text.generation import (
     MAX_NEW_TOKENS,
     MAX_PROMPT_CHARS,
     MAX_REPETITION_PENALTY,

@@ -1,9 +1,9 @@
 """Handlers of the Text tab: plain functions from widget values to results, testable without a
 browser. The tab's layout and event wiring are in components/text.py.
 
-Model math is in models/text_generation.py, models/next_token.py, models/fast_decode.py and,
-for this session's fine-tuned model, models/tuned_generation.py. Presentation helpers are in
-components/text_view.py.
+Model math is in models/text/generation.py, models/text/sampler.py, models/text/fast_decode.py and,
+for this session's fine-tuned model, models/finetune/tuned_generation.py. Presentation helpers are
+in components/text_view.py.
 """
 
 from __future__ import annotations
@@ -16,19 +16,19 @@ import gradio as gr
 
 from components import text_view
 from components.eta import time_left
-from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
-from models.fast_decode import FastDecoder
-from models.finetune import MAX_WALL_SECONDS, TrainedAdapter
+from models.finetune.training import MAX_WALL_SECONDS, TrainedAdapter
+from models.finetune.tuned_generation import generate_tuned
 from models.registry import Registry
-from models.text_generation import (
+from models.text.causal_lm import CausalLM
+from models.text.fast_decode import FastDecoder
+from models.text.generation import (
     PRESETS,
     SamplingSettings,
     generate,
     next_token_distribution,
     score_tokens,
 )
-from models.tuned_generation import generate_tuned
 from models.validation import whole_number
 
 MAX_SHOWN = 50

@@ -11,13 +11,13 @@ from typing import Any
 import plotly.graph_objects as go
 import torch
 
-from models.next_token import entropy_bits, kept_count, top_alternatives
-from models.text_generation import (
+from models.text.generation import (
     Generation,
     NextTokenDistribution,
     ScoredToken,
     visible_token,
 )
+from models.text.sampler import entropy_bits, kept_count, top_alternatives
 
 # (lower bound, label, colour): the model's probability for the token it wrote.
 BUCKETS = [

@@ -20,20 +20,21 @@ log = logging.getLogger("playground")
 
 
 def build_fast_decoder(registry: Registry) -> None:
-    from models.fast_decode import FastDecoder
+    from models.text.fast_decode import FastDecoder
 
     lm = registry.load(registry.default("causal-lm"), kind="causal-lm")
     FastDecoder.for_model(lm.model, lm.tokenizer, quantize=True)
 
 
 def compile_projection() -> None:
-    from models import projection
+    from models.embeddings import projection
 
     projection.warm_up()
 
 
 def draw_one_image(registry: Registry) -> None:
-    from models.diffusion import ImageRequest, generate
+    from models.image.diffusion import generate
+    from models.image.request import ImageRequest
 
     name = registry.default_or_none("text-to-image")
     if name is None or registry.needs_hub(name):

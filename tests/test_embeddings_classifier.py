@@ -11,10 +11,10 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from models import sentence_sets
 from models.builtin import MINILM
-from models.embedding_cache import EmbeddingCache
 from models.embeddings import classifier as clf
+from models.embeddings import sentence_sets
+from models.embeddings.cache import EmbeddingCache
 from models.errors import InvalidInputError
 
 

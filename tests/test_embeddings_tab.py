@@ -17,7 +17,7 @@ from components.embeddings import (
     project_embeddings,
 )
 from components.errors import user_errors
-from models.embedding_cache import EmbeddingCache
+from models.embeddings.cache import EmbeddingCache
 from models.errors import InvalidInputError
 from models.registry import Registry
 

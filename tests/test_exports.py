@@ -19,8 +19,8 @@ from components.embedding_handlers import MapState, export_files
 from components.finetune_report import export_run
 from components.image_handlers import export_image
 from components.text_export import export_text, token_page, token_picture
+from models.embeddings.projection import Projection, ProjectionParams
 from models.errors import InvalidInputError
-from models.projection import Projection, ProjectionParams
 
 RECORDS = [
     {"piece": "The", "token": "The", "probability": 0.95, "sampler_probability": 1.0,

@@ -12,21 +12,21 @@ from pathlib import Path
 import pytest
 import torch
 
-from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
-from models.finetune import LoraBench, TrainSettings
-from models.finetune_data import Example, Split, load_builtin
-from models.finetune_eval import held_out_report, live_subset, turning_point
-from models.finetune_export import zip_adapter
-from models.finetune_import import check_fits, read_adapter_zip
-from models.finetune_overfit import (
+from models.finetune.adapter_import import check_fits, read_adapter_zip
+from models.finetune.data import Example, Split, load_builtin
+from models.finetune.evaluation import held_out_report, live_subset, turning_point
+from models.finetune.export import zip_adapter
+from models.finetune.overfit import (
     OVERFIT_RECIPE,
     OverfitRecipe,
     assets_folder,
     overfit_demo,
     overfit_split,
 )
-from models.finetune_transfer import PRETRAINED, SCRATCH, scratch_config, transfer_demo
+from models.finetune.training import LoraBench, TrainSettings
+from models.finetune.transfer import PRETRAINED, SCRATCH, scratch_config, transfer_demo
+from models.text.causal_lm import CausalLM
 from tests.tiny_models import save_tiny_causal_lm
 
 TRAIN = [
@@ -305,7 +305,7 @@ def test_base_loss_is_remembered_per_token_limit_and_split(tiny_lm: CausalLM) ->
 
 def test_too_many_prompts_to_compare_are_refused_not_dropped() -> None:
     """Issue 16, item 5: 20 prompts used to come back as 12 answers without a word."""
-    from models.finetune_compare import MAX_PROMPTS, clean_prompts
+    from models.finetune.compare import MAX_PROMPTS, clean_prompts
 
     assert clean_prompts([f"q{i}" for i in range(MAX_PROMPTS)] + ["", "  "]) == [
         f"q{i}" for i in range(MAX_PROMPTS)

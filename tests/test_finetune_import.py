@@ -13,18 +13,18 @@ from pathlib import Path
 import pytest
 import torch
 
-from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
-from models.finetune import TrainSettings, bench_for
-from models.finetune_compare import CompareSettings, compare
-from models.finetune_data import Example
-from models.finetune_drift import measure_drift
-from models.finetune_export import zip_adapter
-from models.finetune_import import MAX_WEIGHTS_BYTES, load_adapter
+from models.finetune.adapter_import import MAX_WEIGHTS_BYTES, load_adapter
+from models.finetune.compare import CompareSettings, compare
+from models.finetune.data import Example
+from models.finetune.drift import measure_drift
+from models.finetune.export import zip_adapter
+from models.finetune.training import TrainSettings, bench_for
+from models.finetune.tuned_generation import generate_tuned
 from models.registry import LoadedModel, ModelSpec, Registry
 from models.sources import ModelSource
-from models.text_generation import SamplingSettings
-from models.tuned_generation import generate_tuned
+from models.text.causal_lm import CausalLM
+from models.text.generation import SamplingSettings
 from tests.tiny_models import save_tiny_causal_lm
 
 EXAMPLES = [
@@ -194,7 +194,7 @@ def test_a_zip_bomb_stops_at_the_cap(registry: Registry, exported, tmp_path: Pat
 
 
 def test_the_zip_size_is_capped(registry: Registry, exported, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr("models.finetune_import.MAX_ZIP_BYTES", 1000)
+    monkeypatch.setattr("models.finetune.adapter_import.MAX_ZIP_BYTES", 1000)
     assert "may be at most" in refusal(registry, exported[1])
 
 

@@ -20,7 +20,7 @@ from components.finetune_handlers import (
     show_drift,
 )
 from models.errors import InvalidInputError
-from models.finetune import ADAPTERS
+from models.finetune.training import ADAPTERS
 from models.registry import LoadedModel, ModelSpec, Registry
 from models.sources import ModelSource
 from tests.tiny_models import save_tiny_causal_lm
@@ -32,7 +32,7 @@ LINES = ["the cat,sat on the mat", "a dog,ran in the park", "hello,world", "the 
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Registry:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from models.causal_lm import CausalLM
+    from models.text.causal_lm import CausalLM
 
     folder = save_tiny_causal_lm(tmp_path_factory.mktemp("tiny") / "lm", seed=5)
 

@@ -115,7 +115,7 @@ def test_a_frame_deleted_from_the_cache_shows_nothing(tmp_path) -> None:
 def test_adapter_slots_of_vanished_sessions_lapse() -> None:
     """Gradio evicts sessions past its cap without calling release: slots must not leak."""
     from models.errors import InvalidInputError
-    from models.finetune import ADAPTERS, AdapterLedger
+    from models.finetune.training import ADAPTERS, AdapterLedger
 
     assert ADAPTERS.max_age == 3 * 3600  # the Fine-tune tab's session time_to_live
     ledger = AdapterLedger(limit=1, max_age=10)

@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 import torch
 
-from models import image_data
-from models.diffusion import ImageRequest, generate, make_scheduler, starting_noise, to_uint8
 from models.errors import InvalidInputError
+from models.image import data as image_data
+from models.image.catalog import OWN_MODEL
+from models.image.checker import load_or_train_checker, predict
+from models.image.diffusion import generate, starting_noise
 from models.image.forward_noise import MAX_NOISE_LEVELS, forward_noise, noising_sheet
 from models.image.guidance import (
     MAX_GRID_SIDE,
@@ -23,9 +25,9 @@ from models.image.guidance import (
     parts_sheet,
 )
 from models.image.prompt_switch import MAX_STRIP, prompt_switch, switch_strip
-from models.image_checker import load_or_train_checker, predict
-from models.image_models import OWN_MODEL
-from models.tiny_diffusion import ASSET_DIR, PromptEmbedding, unet_forward
+from models.image.request import ImageRequest, to_uint8
+from models.image.schedulers import make_scheduler
+from models.image.tiny_model import ASSET_DIR, PromptEmbedding, unet_forward
 
 CAT = "a red cat on a white background"
 CIRCLE = "a red circle on a black background"

@@ -12,12 +12,14 @@ import pytest
 import torch
 
 from models.builtin import default_registry
-from models.diffusion import ImageRequest, generate, make_scheduler
 from models.errors import InvalidInputError
-from models.hub_diffusion import HubPipelineModel
+from models.image.diffusion import generate
 from models.image.forward_noise import forward_noise
 from models.image.guidance import guidance_grid, guidance_parts
+from models.image.hub_pipeline import HubPipelineModel
 from models.image.prompt_switch import prompt_switch
+from models.image.request import ImageRequest
+from models.image.schedulers import make_scheduler
 from tests.tiny_sd_pipeline import save_tiny_sd_pipeline
 
 

@@ -10,8 +10,8 @@ from PIL import Image
 
 from components import image_handlers as handlers
 from components.errors import user_errors
-from models.image_frames import DISPLAY_SIZE
-from models.image_models import OWN_MODEL, SD_TURBO
+from models.image.catalog import OWN_MODEL, SD_TURBO
+from models.image.frames import DISPLAY_SIZE
 
 
 def test_generate_returns_an_upscaled_grid_and_a_summary(real_registry) -> None:

@@ -13,10 +13,10 @@ from components import demo_presets as demos
 from components.attention_presets import PRESETS as ATTENTION_PRESETS
 from components.attention_presets import preset_by_slug, tab_presets
 from components.presenter import TAB_IDS, DeepLink, parse_deep_link, scene_query
-from models.diffusion import ImageRequest
+from models.embeddings.projection import validate
 from models.errors import InvalidInputError
-from models.projection import validate
-from models.text_generation import SamplingSettings
+from models.image.request import ImageRequest
+from models.text.generation import SamplingSettings
 from tests.test_app import fake_registry
 
 KNOWN = {
@@ -97,7 +97,7 @@ def test_image_presets_are_valid_requests() -> None:
 
 
 def test_embedding_presets_use_known_sets_and_valid_projections() -> None:
-    from models.sentence_sets import example_names
+    from models.embeddings.sentence_sets import example_names
 
     assert [p.slug for p in demos.EMBEDDING_PRESETS] == list(demos.EMBEDDING_VALUES)
     for preset in demos.EMBEDDING_PRESETS:

@@ -23,20 +23,20 @@ from components.text_handlers import (
 )
 from models.builtin import external_spec
 from models.errors import InvalidInputError
-from models.fast_decode import FastDecoder
-from models.next_token import (
-    apply_repetition_penalty,
-    entropy_bits,
-    kept_count,
-    sampler_probabilities,
-)
 from models.registry import Registry
-from models.text_generation import (
+from models.text.fast_decode import FastDecoder
+from models.text.generation import (
     MAX_PROMPT_TOKENS,
     SamplingSettings,
     generate,
     prepare_prompt,
     score_tokens,
+)
+from models.text.sampler import (
+    apply_repetition_penalty,
+    entropy_bits,
+    kept_count,
+    sampler_probabilities,
 )
 from tests.tiny_models import save_tiny_causal_lm
 

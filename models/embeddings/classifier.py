@@ -1,12 +1,12 @@
 """A predictive model next to the generative ones: logistic regression on sentence embeddings.
 
-For a labelled set (a built-in one from models/sentence_sets.py, or an upload with a label
-column), ``fit_classifier`` holds out a stratified share of the sentences (fixed seed), fits
-scikit-learn's ``LogisticRegression`` on the embeddings of the rest and reports held-out
-accuracy, a confusion matrix and, for every point, its prediction and whether it was right (to
-colour the map). ``classify`` then names the class of a new sentence, with probabilities.
+For a labelled set (a built-in one from models/embeddings/sentence_sets.py, or an upload with a
+label column), ``fit_classifier`` holds out a stratified share of the sentences (fixed seed), fits
+scikit-learn's ``LogisticRegression`` on the embeddings of the rest and reports held-out accuracy, a
+confusion matrix and, for every point, its prediction and whether it was right (to colour the map).
+``classify`` then names the class of a new sentence, with probabilities.
 
-The embeddings are the ones the map already holds (models/embedding_cache.py caches them by
+The embeddings are the ones the map already holds (models/embeddings/cache.py caches them by
 model and sentence), so nothing is embedded twice; ``fit_on_set`` embeds through that cache
 when called on its own.
 
@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from models.embedding_cache import SHARED_CACHE, EmbeddingCache
+from models.embeddings.cache import SHARED_CACHE, EmbeddingCache
+from models.embeddings.sentence_sets import SentenceSet
 from models.errors import InvalidInputError
-from models.sentence_sets import SentenceSet
 from models.validation import bounded_number, whole_number
 
 TEST_FRACTION = 0.25  # share of each class held out for the accuracy (stratified)
@@ -36,7 +36,7 @@ SPLIT_SEED = 0
 # Words in groups 91/96/95%, Sentiment 90/90/90%.
 REGULARISATION_C = 10.0
 MAX_ITER = 2000
-NO_LABEL = "(no label)"  # what models/sentence_sets.py writes for an empty label cell
+NO_LABEL = "(no label)"  # what models/embeddings/sentence_sets.py writes for an empty label cell
 MAX_SENTENCE_CHARS = 1_000
 IDEA = (
     "A predictive model maps an input to one label out of a fixed set (here: which group a "

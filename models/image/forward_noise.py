@@ -3,7 +3,7 @@ was trained with, beside the model's guess of the clean image from there (one mo
 
 Training teaches exactly this: take a clean image x0, pick t, mix in noise as
 x_t = sqrt(a_bar(t)) x0 + sqrt(1 - a_bar(t)) eps, and ask the model to undo it. The image is
-drawn by models/image_data.py (the same drawing code as the training data, any of the 48
+drawn by models/image/data.py (the same drawing code as the training data, any of the 48
 combinations; the 4 held-out pairs were never in training). The noising is the scheduler's
 ``add_noise`` on ``alphas_cumprod`` of ``DDPMScheduler.from_config(<the model's config>)``:
 for our model the cosine schedule of scripts/train_image_model.py. The guess is conditioned on
@@ -14,7 +14,7 @@ eps for every t, so a strip of timesteps shows one noise growing.
 On hub pipelines the image is resized to the pipeline's resolution and noised in its latent
 space (the VAE's latent mean), then both are decoded (models/image/hub_steering.py); the hub
 model never saw such images, so its guesses show its own idea of them.
-Not here: the UI, or sampling (models/diffusion.py).
+Not here: the UI, or sampling (models/image/diffusion.py).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from models import image_data
-from models.diffusion import MAX_SEED, _text, to_uint8
 from models.errors import InvalidInputError
+from models.image import data as image_data
 from models.image.guidance import checked_list
+from models.image.request import MAX_SEED, checked_text, to_uint8
 from models.validation import whole_number
 
 MAX_NOISE_LEVELS = 10  # timesteps in one call: one batched model call, well under a second
@@ -90,7 +90,7 @@ def forward_noise(
 ) -> ForwardNoising:
     """The drawn image noised to each of ``timesteps`` (a list, a number or "0, 500, 999"; at
     most ``MAX_NOISE_LEVELS``), and the model's clean guess at each, from one model call."""
-    from models.hub_diffusion import HubPipelineModel
+    from models.image.hub_pipeline import HubPipelineModel
 
     if isinstance(model, HubPipelineModel):
         from models.image.hub_steering import require_text_unet
@@ -99,7 +99,7 @@ def forward_noise(
     attrs = checked_attributes(shape, colour, background)
     image_seed = whole_number("The image seed", image_seed, 0, MAX_SEED)
     noise_seed = whole_number("The noise seed", noise_seed, 0, MAX_SEED)
-    text = image_data.canonical_prompt(attrs) if prompt is None else _text(prompt, "prompt")
+    text = image_data.canonical_prompt(attrs) if prompt is None else checked_text(prompt, "prompt")
     last = _train_timesteps(model) - 1
     ts = checked_list(timesteps, "Timesteps t", 0, last, whole=True, cap=MAX_NOISE_LEVELS)
     ts = [int(t) for t in ts]
@@ -110,7 +110,7 @@ def forward_noise(
 
 
 def _train_timesteps(model: Any) -> int:
-    from models.hub_diffusion import HubPipelineModel
+    from models.image.hub_pipeline import HubPipelineModel
 
     if isinstance(model, HubPipelineModel):
         return int(model.pipeline.scheduler.config.num_train_timesteps)
@@ -129,7 +129,7 @@ def _own(
     from diffusers import DDPMScheduler
 
     from models.image.steered_loop import predicted_clean
-    from models.tiny_diffusion import PromptEmbedding, unet_forward
+    from models.image.tiny_model import PromptEmbedding, unet_forward
 
     schedule = DDPMScheduler.from_config(model.scheduler_config)  # the training schedule
     clean = torch.from_numpy(image).permute(2, 0, 1)[None].float().div(127.5).sub(1.0)

@@ -30,9 +30,10 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-from models.diffusion import MAX_GUIDANCE, MAX_STEPS, ImageRequest, StepCallback, generate, to_uint8
 from models.errors import InvalidInputError
-from models.image_frames import upscale
+from models.image.diffusion import generate
+from models.image.frames import upscale
+from models.image.request import MAX_GUIDANCE, MAX_STEPS, ImageRequest, StepCallback, to_uint8
 from models.validation import bounded_number, whole_number
 
 MAX_GRID_SIDE = 5  # at most 5 guidance values x 5 step counts: 25 images, ~15 s on 2 CPU cores
@@ -125,7 +126,7 @@ def guidance_parts(
     """The unconditional, prompt, difference and guided pictures at ``at_steps`` (1-based step
     numbers, a list or "1, 5, 10"; None = every step, or on hub pipelines ``MAX_HUB_PART_STEPS``
     of them evenly spread) of one image made with ``request``."""
-    from models.hub_diffusion import HubPipelineModel
+    from models.image.hub_pipeline import HubPipelineModel
 
     request = replace(request, batch=1)
     if not isinstance(model, HubPipelineModel):
@@ -245,7 +246,7 @@ def guidance_grid(
     """Images for every (guidance, steps) pair from ``request``'s prompt, seed and scheduler.
     ``guidance_values`` and ``step_values`` are lists or comma-separated text, each at most
     ``MAX_GRID_SIDE`` long."""
-    from models.hub_diffusion import HubPipelineModel
+    from models.image.hub_pipeline import HubPipelineModel
 
     scales = checked_list(
         guidance_values, "Guidance values", 0.0, MAX_GUIDANCE, whole=False, cap=MAX_GRID_SIDE

@@ -2,7 +2,7 @@
 taken apart, a prompt change mid-way, and forward noising in the pipeline's latent space.
 
 The pipeline itself still runs every image (a per-call copy with its own scheduler, as in
-models/hub_diffusion.py), so a view's final image is exactly what /generate_image gives:
+models/image/hub_pipeline.py), so a view's final image is exactly what /generate_image gives:
 - guidance parts: the starting noise is drawn here from the seed exactly as the pipeline would
   draw it and handed in, and at each chosen step the UNet is run once more on that step's input
   (unconditional and prompt halves); the pictures are those predictions turned into clean
@@ -27,9 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from models.diffusion import ImageRequest, StepCallback, make_scheduler
 from models.errors import InvalidInputError
-from models.hub_diffusion import HubPipelineModel, per_call_pipeline, pipeline_images
+from models.image.hub_pipeline import HubPipelineModel, per_call_pipeline, pipeline_images
+from models.image.request import ImageRequest, StepCallback
+from models.image.schedulers import make_scheduler
 from models.image.steered_loop import predicted_clean
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from models.diffusion import ImageRequest, StepCallback, _text, to_uint8
 from models.image.guidance import checked_list
+from models.image.request import ImageRequest, StepCallback, checked_text, to_uint8
 from models.validation import whole_number
 
 MAX_STRIP = 8  # switch points in one strip: 8 runs, ~8 s at 25 steps on 2 CPU cores
@@ -52,9 +52,9 @@ def prompt_switch(
     on_step: StepCallback | None = None,
 ) -> SwitchResult:
     """``request.prompt`` for the first ``switch_at`` steps, then ``second_prompt``."""
-    from models.hub_diffusion import HubPipelineModel
+    from models.image.hub_pipeline import HubPipelineModel
 
-    second = _text(second_prompt, "second prompt")
+    second = checked_text(second_prompt, "second prompt")
     k = checked_switch_step(switch_at, request.steps)
     if isinstance(model, HubPipelineModel):
         from models.image.hub_steering import hub_prompt_switch

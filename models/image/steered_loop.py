@@ -2,10 +2,10 @@
 a batch may have its own guidance scale, and an observer may look at the unconditional and
 prompt-conditioned predictions at chosen steps.
 
-With no hook in use it does exactly what ``models.diffusion.generate`` does for our model (same
-scheduler, same prompt encoding, same order of operations), so its images are bit-for-bit the
-plain ones; tests/test_image_steering.py checks that. The guidance view, the prompt switch and
-the guidance x steps grid (models/image/guidance.py, models/image/prompt_switch.py) run on it.
+With no hook in use it does exactly what ``models.image.diffusion.generate`` does for our model
+(same scheduler, same prompt encoding, same order of operations), so its images are bit-for-bit the
+plain ones; tests/test_image_steering.py checks that. The guidance view, the prompt switch and the
+guidance x steps grid (models/image/guidance.py, models/image/prompt_switch.py) run on it.
 
 Not here: hub pipelines (models/image/hub_steering.py) or turning predictions into pictures.
 """
@@ -16,13 +16,9 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from models.diffusion import (
-    ImageRequest,
-    OwnDiffusionModel,
-    StepCallback,
-    make_scheduler,
-    starting_noise,
-)
+from models.image.diffusion import OwnDiffusionModel, starting_noise
+from models.image.request import ImageRequest, StepCallback
+from models.image.schedulers import make_scheduler
 
 
 @dataclass(frozen=True)
@@ -58,7 +54,7 @@ def encode_conditioning(
     model: OwnDiffusionModel, prompt: str, negative_prompt: str, batch: int, guided: bool
 ) -> Conditioning:
     """The prompt pair encoded as the plain loop encodes it (one call, so the padding matches)."""
-    from models.tiny_diffusion import PromptEmbedding
+    from models.image.tiny_model import PromptEmbedding
 
     texts = [prompt] + ([negative_prompt] if guided else [])
     embeddings = model.encode(texts)
@@ -89,7 +85,7 @@ def denoise(
     """
     import torch
 
-    from models.tiny_diffusion import unet_forward
+    from models.image.tiny_model import unet_forward
 
     batch = request.batch if scales is None else len(scales)
     scheduler = make_scheduler(request.scheduler, model.scheduler_config)
@@ -153,7 +149,7 @@ def observed_conditioning(
     plain = encode_conditioning(model, prompt, negative_prompt, batch, guided)
     if guided:
         return plain
-    from models.tiny_diffusion import PromptEmbedding
+    from models.image.tiny_model import PromptEmbedding
 
     alone = model.encode([negative_prompt])
     uncond = PromptEmbedding(alone.tokens, alone.mask, alone.pooled)

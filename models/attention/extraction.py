@@ -12,7 +12,7 @@ model gets its own eager twin, built once per process: a deep copy of the module
 config set to eager attention. transformers collects ``output_attentions`` through a context
 variable, so concurrent calls on the twin do not mix their outputs.
 
-Statistics over the weights (entropy, rollout, ...) live in models/attention_stats.py; plots and
+Statistics over the weights (entropy, rollout, ...) live in models/attention/stats.py; plots and
 UI in components/attention*.py.
 """
 

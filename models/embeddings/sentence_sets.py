@@ -17,7 +17,7 @@ from pathlib import Path
 
 from models.errors import InvalidInputError
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "embeddings"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "embeddings"
 MAX_SENTENCES = 10_000
 MAX_CHARS = 1_000  # per sentence; MiniLM reads at most 256 tokens (~1,000 characters) anyway
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # 10,000 lines of 500 characters fit comfortably

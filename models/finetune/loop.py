@@ -1,10 +1,10 @@
 """The optimiser loop shared by LoRA fine-tuning (``LoraBench.train``) and full training of a small
-fresh model (models/finetune_transfer.py): AdamW over whatever parameters require gradients, a
+fresh model (models/finetune/transfer.py): AdamW over whatever parameters require gradients, a
 short warm-up then linear decay, gradient clipping, a stop on cancel / time cap / early stop, and
-live held-out evaluation that keeps the best step's weights (models/finetune_eval.py).
+live held-out evaluation that keeps the best step's weights (models/finetune/evaluation.py).
 
 It knows nothing about LoRA: the caller says which weights to keep (``weights``) and below which
-layer the model is frozen (``first_trained_layer``, for models/frozen_prefix.py).
+layer the model is frozen (``first_trained_layer``, for models/finetune/frozen_prefix.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from models.finetune import (
+from models.finetune.data import Example
+from models.finetune.evaluation import EVAL_BATCH, HeldOutEvaluator, HeldOutTracker, live_subset
+from models.finetune.frozen_prefix import FrozenPrefixCache
+from models.finetune.training import (
     MAX_WALL_SECONDS,
     TrainedAdapter,
     TrainProgress,
@@ -23,9 +26,6 @@ from models.finetune import (
     batch_order,
     encode_batches,
 )
-from models.finetune_data import Example
-from models.finetune_eval import EVAL_BATCH, HeldOutEvaluator, HeldOutTracker, live_subset
-from models.frozen_prefix import FrozenPrefixCache
 
 
 def lr_scale(step: int, total: int) -> float:

@@ -1,15 +1,16 @@
 """Text generation with a session's fine-tuned adapter: the Text tab's "use my fine-tuned model".
 
 The shared registry model stays the base model for everyone. A tuned generation borrows the
-process's ``LoraBench`` (models/finetune.py), applies the session's LoRA adapter for the length of
-one generation, and decodes with the exact fp32 forward and a KV cache. It cannot use the Text
-tab's int8 fast path: that path reads the base weights directly and would silently drop the
+process's ``LoraBench`` (models/finetune/training.py), applies the session's LoRA adapter for the
+length of one generation, and decodes with the exact fp32 forward and a KV cache. It cannot use the
+Text tab's int8 fast path: that path reads the base weights directly and would silently drop the
 adapter. The token probabilities shown afterwards come from the tuned model too.
 
 The bench is one model copy that training and tuned generations take in turns, so the work runs
 in a thread that waits (cancellably) while another user trains; the stream says it is waiting.
 
-Not here: sampling and the decode loop (models/text_generation.py), training (models/finetune.py).
+Not here: sampling and the decode loop (models/text/generation.py), training
+(models/finetune/training.py).
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from models.causal_lm import CausalLM
-from models.fast_decode import CachedForwardDecoder
-from models.finetune import BenchWaitCancelled, TrainedAdapter, bench_for
-from models.text_generation import Generation, SamplingSettings, ScoredToken, generate, score_tokens
+from models.finetune.training import BenchWaitCancelled, TrainedAdapter, bench_for
+from models.text.causal_lm import CausalLM
+from models.text.fast_decode import CachedForwardDecoder
+from models.text.generation import Generation, SamplingSettings, ScoredToken, generate, score_tokens
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ the demo shows is what 30 steps of training from nothing give, next to 30 steps 
 pre-training. (b) gets a learning rate suited to training from scratch (``SCRATCH_LEARNING_RATE``)
 rather than LoRA's; everything else is the same settings.
 
-Not here: the optimiser loop (models/finetune_loop.py), drawing the curves (the UI's).
+Not here: the optimiser loop (models/finetune/loop.py), drawing the curves (the UI's).
 """
 
 from __future__ import annotations
@@ -36,16 +36,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from models.errors import InvalidInputError
-from models.finetune import (
+from models.finetune.compare import CompareSettings, clean_prompts, sample_reply
+from models.finetune.data import Split
+from models.finetune.loop import train_loop
+from models.finetune.training import (
     MAX_WALL_SECONDS,
     LoraBench,
     TrainedAdapter,
     TrainProgress,
     TrainSettings,
 )
-from models.finetune_compare import CompareSettings, clean_prompts, sample_reply
-from models.finetune_data import Split
-from models.finetune_loop import train_loop
 
 SCRATCH_LAYERS = 4
 SCRATCH_HIDDEN = 192

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.errors import InvalidInputError
-from models.finetune import LoraBench, TrainedAdapter
+from models.finetune.training import LoraBench, TrainedAdapter
 from models.validation import bounded_number, whole_number
 
 MAX_PROMPTS = 12

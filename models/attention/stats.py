@@ -1,7 +1,7 @@
 """Numbers computed from extracted attention weights ([layers, heads, seq, seq] float32 arrays):
 per-head summaries for the layer x head overview, head averages, attention rollout, token focus.
 
-Pure numpy on arrays from models/attention.py; nothing here runs a model or draws a plot.
+Pure numpy on arrays from models/attention/extraction.py; nothing here runs a model or draws a plot.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ GPU keeps its own weights.
 Quality is measured, not assumed: bench/text_decode.py reports perplexity fast vs fp32 and
 tests/test_text_fast_decode.py bounds the probability difference against the fp32 model.
 
-Not here: sampling (models/next_token.py) or the generation loop (models/text_generation.py).
+Not here: sampling (models/text/sampler.py) or the generation loop (models/text/generation.py).
 """
 
 from __future__ import annotations

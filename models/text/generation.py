@@ -1,12 +1,12 @@
 """Text generation for the Text tab: checked sampling settings, prompt preparation, a seeded
 streaming decode loop with a stop event, and per-token probabilities with their alternatives.
 
-Generation runs on the fast decode path (models/fast_decode.py: int8 matmuls, hand-written KV
+Generation runs on the fast decode path (models/text/fast_decode.py: int8 matmuls, hand-written KV
 cache loop). The probabilities *shown* for a finished text come from one pass of the full-precision
 registry model over prompt + output (``score_tokens``), so the colours and alternatives are the
 model's own numbers, not the int8 approximation. The next-token explorer also uses fp32.
 
-Not here: the sampler math (models/next_token.py) and anything about the UI.
+Not here: the sampler math (models/text/sampler.py) and anything about the UI.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from typing import Any
 
 import torch
 
-from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
-from models.fast_decode import DECODE_THREADS, FastDecoder, intra_op_threads
-from models.next_token import (
+from models.text.causal_lm import CausalLM
+from models.text.fast_decode import DECODE_THREADS, FastDecoder, intra_op_threads
+from models.text.sampler import (
     Alternative,
     apply_repetition_penalty,
     sample,

@@ -1,7 +1,7 @@
 """Export a session's LoRA adapter in peft's own format (adapter_config.json +
 adapter_model.safetensors), zipped, so ``PeftModel.from_pretrained(base, folder)`` loads it
-anywhere. Only safetensors is written; nothing is pickled. ``training.json`` beside them keeps
-the run's history (losses, held-out curve, kept step), which models/finetune_import.py restores
+anywhere. Only safetensors is written; nothing is pickled. ``training.json`` beside them keeps the
+run's history (losses, held-out curve, kept step), which models/finetune/adapter_import.py restores
 when the zip is brought back."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from models.finetune import LoraBench, TrainedAdapter
+from models.finetune.training import LoraBench, TrainedAdapter
 from models.scratch import new_folder
 
 

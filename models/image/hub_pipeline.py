@@ -6,7 +6,7 @@ and never mutated), reports progress through ``callback_on_step_end``, and can r
 latents at every step for the denoising view. The predicted clean image per step is not exposed
 by diffusers pipelines, so hub frames carry only the noisy image.
 
-Our own model's sampling loop is in models/diffusion.py.
+Our own model's sampling loop is in models/image/diffusion.py.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from models.registry import LoadedModel, count_parameters
 from models.sources import ModelSource, explain_hub_failure
 
 if TYPE_CHECKING:
-    from models.diffusion import GenerationResult, ImageRequest, StepCallback
+    from models.image.request import GenerationResult, ImageRequest, StepCallback
 
 
 @dataclass
@@ -64,7 +64,7 @@ def generate_with_pipeline(
 ) -> GenerationResult:
     import torch
 
-    from models.diffusion import Frame, GenerationResult, to_uint8
+    from models.image.request import Frame, GenerationResult, to_uint8
 
     pipeline = per_call_pipeline(model, request.scheduler)
     generator = torch.Generator(device="cpu").manual_seed(request.seed)
@@ -96,7 +96,7 @@ def generate_with_pipeline(
 def per_call_pipeline(model: HubPipelineModel, scheduler_name: str) -> Any:
     """A pipeline object of our own for one call: the same (read-only) modules, its own
     scheduler of kind ``scheduler_name``."""
-    from models.diffusion import make_scheduler
+    from models.image.schedulers import make_scheduler
 
     shared = model.pipeline
     scheduler = make_scheduler(scheduler_name, dict(shared.scheduler.config))

@@ -7,7 +7,7 @@ Formats:
 - TXT: one example per block, blocks separated by a blank line.
 
 The limits below are hard: uploads come from anyone on a shared server. This module knows nothing
-about tokenizers or training (see models/finetune.py).
+about tokenizers or training (see models/finetune/training.py).
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ Each sentence becomes one vector per model: the mean over its tokens of the lang
 hidden layer, centred on the base model's mean vector over all the sentences, then scaled to unit
 length. Centring matters: raw hidden states of a language model share one large common direction
 (any two different sentences have a cosine of about 0.8 for SmolLM2), which would make every
-sentence look unchanged; after centring, two different sentences average about 0 and a sentence
-the fine-tune did not touch stays at 1. The base and tuned vectors of all sentences are mapped
-together (UMAP through models/projection.py, PCA for very few sentences), so one picture shows how
+sentence look unchanged; after centring, two different sentences average about 0 and a sentence the
+fine-tune did not touch stays at 1. The base and tuned vectors of all sentences are mapped together
+(UMAP through models/embeddings/projection.py, PCA for very few sentences), so one picture shows how
 far fine-tuning moved each sentence and in which direction. The numbers reported beside it are
 cosine similarities in the model's full hidden space (576 dimensions for the default model), not
 distances read off the map, which a 2-D projection distorts.
@@ -14,7 +14,7 @@ distances read off the map, which a 2-D projection distorts.
 The sentences are the held-out examples: their prompts and their answers, so a presenter can
 show that the answers, written in the new style, moved more than the questions.
 
-Not here: training (models/finetune.py), drawing the map (components/finetune_plots.py).
+Not here: training (models/finetune/training.py), drawing the map (components/finetune_plots.py).
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from models.embeddings.projection import ProjectionParams, project
 from models.errors import InvalidInputError
-from models.finetune import LoraBench, TrainedAdapter
-from models.finetune_data import Example
-from models.projection import ProjectionParams, project
+from models.finetune.data import Example
+from models.finetune.training import LoraBench, TrainedAdapter
 
 MAX_SENTENCES = 40  # 80 points on the map; about 2 s of forward passes on a laptop CPU
 MAX_TOKENS = 96

@@ -1,7 +1,7 @@
 """An independent checker for our image model: a small CNN that names the shape, colour and
 background of a 32x32 image.
 
-It is trained only on *real* drawn images (models/image_data.py), all 48 attribute combinations,
+It is trained only on *real* drawn images (models/image/data.py), all 48 attribute combinations,
 never on generated ones, so it judges the generator from the outside: the eval script
 (scripts/eval_image_model.py) counts how often its reading of a generated image agrees with the
 prompt. Weights are cached next to the model as ``checker.safetensors``.
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from models.image_data import BACKGROUNDS, COLOURS, SHAPES, Attributes, all_attributes, draw
+from models.image.data import BACKGROUNDS, COLOURS, SHAPES, Attributes, all_attributes, draw
 
 CHECKER_FILE = "checker.safetensors"
 HEADS = {"shape": list(SHAPES), "colour": list(COLOURS), "background": list(BACKGROUNDS)}

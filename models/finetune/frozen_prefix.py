@@ -1,8 +1,8 @@
 """Train only the top of the network: run its frozen bottom once per batch, not once per epoch.
 
-LoRA goes on the top ``lora_layers`` decoder layers only (models/finetune.py). The layers below
-are frozen and get the same input every epoch, so what they output for a batch never changes. The
-first time a batch is seen, the full model runs and the hidden state entering the first trained
+LoRA goes on the top ``lora_layers`` decoder layers only (models/finetune/training.py). The layers
+below are frozen and get the same input every epoch, so what they output for a batch never changes.
+The first time a batch is seen, the full model runs and the hidden state entering the first trained
 layer is kept; in later epochs only the trained layers run, fed that hidden state as
 ``inputs_embeds`` (for a Llama-style model the embedding lookup is the only thing between
 ``inputs_embeds`` and the first layer, so the result is the same number for number).
@@ -11,11 +11,11 @@ With the default 12 of 30 layers trained, epochs 2 and 3 skip 18 of 30 layer for
 hidden state per batch, at most 300 examples x 256 tokens x 576 floats (about 180 MB) for the
 default model at the hard caps, about 20 MB at the defaults, freed after the run.
 
-Models of another architecture (or with every layer trained) simply run in full each time. The
-same cache serves the live held-out evaluation (models/finetune_eval.py): held-out batches never
+Models of another architecture (or with every layer trained) simply run in full each time. The same
+cache serves the live held-out evaluation (models/finetune/evaluation.py): held-out batches never
 change either, so their frozen-layer output is kept the same way, under keys of their own.
 
-Not here: the optimiser loop and the LoRA set-up (models/finetune.py).
+Not here: the optimiser loop and the LoRA set-up (models/finetune/training.py).
 """
 
 from __future__ import annotations

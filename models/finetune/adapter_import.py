@@ -1,4 +1,4 @@
-"""Bring back an adapter: read a LoRA adapter zip exported earlier (models/finetune_export.py, or
+"""Bring back an adapter: read a LoRA adapter zip exported earlier (models/finetune/export.py, or
 any peft adapter saved with safetensors) into a ``TrainedAdapter`` that works wherever a freshly
 trained one does (tuned generation, before/after comparisons, the drift view, export again).
 
@@ -17,7 +17,7 @@ A zip comes from anyone on a shared server, so it is read as hostile:
 The adapter's history (losses, held-out curve, kept step) comes back from ``training.json`` when
 the zip has one; a missing or unreadable one only costs the history.
 
-Not here: writing the zip (models/finetune_export.py), the session slot (the handler's).
+Not here: writing the zip (models/finetune/export.py), the session slot (the handler's).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from models.errors import InvalidInputError
-from models.finetune import TARGET_MODULES, LoraBench, TrainedAdapter, bench_for
+from models.finetune.training import TARGET_MODULES, LoraBench, TrainedAdapter, bench_for
 from models.registry import Registry
 
 MAX_ZIP_BYTES = 50_000_000  # the server's upload limit (components/serving.py max_file_size)

@@ -21,8 +21,8 @@ matrices start with B = 0, so the adapter changes nothing yet. It starts the cur
 The best step is chosen among evaluations after step 0: an adapter that never beats the base
 model is still an adapter the user asked for, and the curve shows that it did not help.
 
-Not here: the optimiser loop (models/finetune.py), the overfitting recipe
-(models/finetune_overfit.py).
+Not here: the optimiser loop (models/finetune/training.py), the overfitting recipe
+(models/finetune/overfit.py).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.finetune_data import Example
+from models.finetune.data import Example
 
 EVAL_EVERY = 5  # steps between held-out evaluations: 9 in a 39-step run, including step 0
 EVAL_BATCH = 8  # held-out examples per forward pass, the same as LoraBench.held_out_loss
@@ -62,8 +62,8 @@ def token_loss_sums(logits: Any, labels: Any) -> tuple[float, int]:
 class HeldOutEvaluator:
     """Held-out loss of the model being trained, through its frozen-prefix cache.
 
-    ``forward(key, ids, mask)`` is the cache's forward (models/frozen_prefix.py); held-out keys
-    are ``("held-out", i)`` so they never collide with the training batches' keys."""
+    ``forward(key, ids, mask)`` is the cache's forward (models/finetune/frozen_prefix.py); held-out
+    keys are ``("held-out", i)`` so they never collide with the training batches' keys."""
 
     def __init__(self, forward: Any, model: Any, batches: list[tuple[Any, Any, Any]]) -> None:
         self.forward = forward

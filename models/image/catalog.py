@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import partial
 
 from models.errors import ModelUnavailableError
-from models.hub_diffusion import load_hub_text_to_image
+from models.image.hub_pipeline import load_hub_text_to_image
 from models.registry import LoadedModel, ModelSpec, Registry, count_parameters
 from models.sources import ModelSource, resolve
 
@@ -19,7 +19,7 @@ SD_TURBO = "stabilityai/sd-turbo"
 
 
 def own_model_source() -> ModelSource:
-    from models.tiny_diffusion import ASSET_DIR, WEIGHTS_FILE
+    from models.image.tiny_model import ASSET_DIR, WEIGHTS_FILE
 
     if not (ASSET_DIR / WEIGHTS_FILE).is_file():
         raise ModelUnavailableError(
@@ -32,8 +32,8 @@ def own_model_source() -> ModelSource:
 def load_own_model(source: ModelSource, registry: Registry, embedder_name: str) -> LoadedModel:
     from pathlib import Path
 
-    from models.diffusion import OwnDiffusionModel
-    from models.tiny_diffusion import load_unet
+    from models.image.diffusion import OwnDiffusionModel
+    from models.image.tiny_model import load_unet
 
     unet, meta = load_unet(Path(source.location))
     model = OwnDiffusionModel(

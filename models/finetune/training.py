@@ -9,15 +9,15 @@ How it stays safe on a shared server:
 - Base weights are frozen; only the low-rank matrices train. LoRA goes on the attention and MLP
   projections of the top ``lora_layers`` layers only, so back-propagation stops there: about
   twice as fast on a CPU as adapting every layer, and enough to learn a style. After the first
-  epoch the frozen layers below are not run again (models/frozen_prefix.py).
+  epoch the frozen layers below are not run again (models/finetune/frozen_prefix.py).
 
 Given held-out examples, a run measures their loss every ``eval_every`` steps (cheaply: see
-models/finetune_eval.py), can stop early when it stops improving, and keeps the weights of the
-best step. The loop itself is models/finetune_loop.py; it trains a whole model too
-(models/finetune_transfer.py).
+models/finetune/evaluation.py), can stop early when it stops improving, and keeps the weights of the
+best step. The loop itself is models/finetune/loop.py; it trains a whole model too
+(models/finetune/transfer.py).
 
-Parsing uploads lives in models/finetune_data.py; generation for comparisons in
-models/finetune_compare.py.
+Parsing uploads lives in models/finetune/data.py; generation for comparisons in
+models/finetune/compare.py.
 """
 
 from __future__ import annotations
@@ -30,16 +30,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
-from models.finetune_data import Example
-from models.finetune_eval import (
+from models.finetune.data import Example
+from models.finetune.evaluation import (
     EVAL_BATCH,
     EVAL_EVERY,
     MAX_PATIENCE,
     Point,
     token_loss_sums,
 )
+from models.text.causal_lm import CausalLM
 from models.validation import bounded_number, whole_number
 
 TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -241,7 +241,7 @@ class LoraBench:
             parameter.requires_grad_(False)
         self.lock = threading.Lock()
         self.num_layers = int(self.model.config.num_hidden_layers)
-        self.reuse_frozen_layers = True  # see models/frozen_prefix.py; off only to compare
+        self.reuse_frozen_layers = True  # see models/finetune/frozen_prefix.py; off only to compare
         self._base_losses: dict[tuple[int, tuple[Example, ...]], float] = {}
 
     def lora_config(self, settings: TrainSettings) -> Any:
@@ -303,7 +303,7 @@ class LoraBench:
         import torch
         from peft import get_peft_model, get_peft_model_state_dict
 
-        from models.finetune_loop import train_loop  # here: that module imports this one
+        from models.finetune.loop import train_loop  # here: that module imports this one
 
         settings = settings.validated()
         if not examples:

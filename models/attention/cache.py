@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from models.attention import AttentionResult
+from models.attention.extraction import AttentionResult
 
 CACHE_SIZE = 4
 

@@ -12,8 +12,8 @@ with the other 8 (pirate speak, one style throughout, takes far longer to overfi
 learning rate (1e-2) turns already at step 4, too soon to see the fall; a lower one (1e-3)
 needs 40 steps for the same picture.
 
-Not here: the loop and the held-out measurement (models/finetune_loop.py,
-models/finetune_eval.py).
+Not here: the loop and the held-out measurement (models/finetune/loop.py,
+models/finetune/evaluation.py).
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.finetune import (
+from models.finetune.data import Example, Split, load_builtin, split_examples
+from models.finetune.evaluation import turning_point
+from models.finetune.training import (
     MAX_WALL_SECONDS,
     LoraBench,
     TrainedAdapter,
     TrainProgress,
     TrainSettings,
 )
-from models.finetune_data import Example, Split, load_builtin, split_examples
-from models.finetune_eval import turning_point
 from models.validation import whole_number
 
 

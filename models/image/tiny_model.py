@@ -8,7 +8,7 @@ the noise in an image. The prompt reaches it two ways, both from the registry's 
 - the per-token embeddings feed cross-attention at 8x8 (which word says what about the object).
 
 The empty prompt "" is the unconditional input used by classifier-free guidance (training drops
-10% of captions to it). Sampling lives in models/diffusion.py, training in
+10% of captions to it). Sampling lives in models/image/diffusion.py, training in
 scripts/train_image_model.py; this module only defines and stores the model.
 """
 
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import torch
 
-ASSET_DIR = Path(__file__).resolve().parent.parent / "assets" / "image_model"
+ASSET_DIR = Path(__file__).resolve().parents[2] / "assets" / "image_model"
 WEIGHTS_FILE = "unet.safetensors"
 CONFIG_FILE = "config.json"
 MAX_TOKENS = 24  # prompts are cut here; training captions are at most ~15 tokens

@@ -1,0 +1,1 @@
+"""Text generation with a causal language model: loading, sampling, decoding and scoring."""
