@@ -28,7 +28,7 @@ import click
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from components import attention_views as views
+from components.attention import handlers as views
 from models.attention.extraction import TOKEN_CAP, _backbone, eager_twin, extract_attention
 from models.builtin import default_registry
 

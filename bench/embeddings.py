@@ -150,7 +150,7 @@ def run_naive(small: int, large: int) -> dict[str, float]:
 
 
 def run_ours(small: int, large: int) -> dict[str, float]:
-    from components.embeddings import project_embeddings
+    from components.embeddings.tab import project_embeddings
     from models.builtin import default_registry
     from models.embeddings.projection import warm_up
 

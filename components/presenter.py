@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 import gradio as gr
 
 from components.safe_text import inline_code
+from models.errors import InvalidInputError
 
 TAB_IDS = ("start", "text", "image", "embeddings", "attention", "finetune", "models")
 VIEWS = ("Simple", "Expert")
@@ -130,6 +131,13 @@ def _first(value: Any) -> str:
     if isinstance(value, list | tuple):
         value = value[0] if value else ""
     return str(value).strip().lower() if value is not None else ""
+
+
+def preset_values(table: Mapping[str, tuple[Any, ...]], slug: str) -> tuple[Any, ...]:
+    """The control values of demo ``slug`` in a tab's table, or a sentence naming the demos."""
+    if slug not in table:
+        raise InvalidInputError(f"Unknown preset '{slug}'. Presets here: {', '.join(table)}.")
+    return table[slug]
 
 
 def parse_deep_link(params: Mapping[str, Any], presets: Mapping[str, Sequence[str]]) -> DeepLink:

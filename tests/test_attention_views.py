@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from components import attention_views as views
-from components.attention_presets import PRESETS, preset_by_name
+from components.attention import handlers as views
+from components.attention.presets import PRESETS, preset_by_name
 from models.attention import stats
 from models.attention.cache import AttentionCache
 from models.attention.extraction import AttentionResult, extract_attention

@@ -10,7 +10,7 @@ import gradio as gr
 import pytest
 
 from app import build_app
-from components.embeddings import (
+from components.embeddings.tab import (
     MapState,
     export_html,
     nearest_neighbors,

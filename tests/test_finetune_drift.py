@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from components.finetune_plots import drift_figure, drift_summary
+from components.finetune.plots import drift_figure, drift_summary
 from models.errors import InvalidInputError
 from models.finetune.data import Example
 from models.finetune.drift import MAX_SENTENCES, drift_sentences, measure_drift

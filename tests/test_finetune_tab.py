@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.finetune_handlers import (
+from components.finetune.handlers import (
     UPLOAD,
     TuneSession,
     cancel_training,

@@ -103,7 +103,7 @@ def test_model_and_user_text_is_never_raw_html() -> None:
 
 
 def test_a_frame_deleted_from_the_cache_shows_nothing(tmp_path) -> None:
-    from components.image import _show_frame
+    from components.image.tab import _show_frame
 
     kept = tmp_path / "step-1.png"
     kept.write_bytes(b"png")

@@ -8,8 +8,8 @@ import gradio as gr
 import pytest
 from PIL import Image
 
-from components import image_handlers as handlers
 from components.errors import user_errors
+from components.image import handlers
 from models.image.catalog import OWN_MODEL, SD_TURBO
 from models.image.frames import DISPLAY_SIZE
 

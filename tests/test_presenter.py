@@ -9,10 +9,13 @@ import gradio as gr
 import pytest
 
 from app import build_app
-from components import demo_presets as demos
-from components.attention_presets import PRESETS as ATTENTION_PRESETS
-from components.attention_presets import preset_by_slug, tab_presets
+from components.attention.presets import PRESETS as ATTENTION_PRESETS
+from components.attention.presets import preset_by_slug, tab_presets
+from components.embeddings import presets as embedding_demos
+from components.finetune import presets as finetune_demos
+from components.image import presets as image_demos
 from components.presenter import TAB_IDS, DeepLink, parse_deep_link, scene_query
+from components.text import presets as text_demos
 from models.embeddings.projection import validate
 from models.errors import InvalidInputError
 from models.image.request import ImageRequest
@@ -81,9 +84,9 @@ def test_scene_links_round_trip() -> None:
 
 
 def test_text_presets_are_valid_sampling_settings() -> None:
-    assert [p.slug for p in demos.TEXT_PRESETS] == list(demos.TEXT_VALUES)
-    for preset in demos.TEXT_PRESETS:
-        prompt, chat, temperature, top_k, top_p, penalty, max_new, seed = demos.apply_text(
+    assert [p.slug for p in text_demos.TEXT_PRESETS] == list(text_demos.TEXT_VALUES)
+    for preset in text_demos.TEXT_PRESETS:
+        prompt, chat, temperature, top_k, top_p, penalty, max_new, seed = text_demos.apply_text(
             preset.slug
         )
         assert prompt.strip() and isinstance(chat, bool)
@@ -91,17 +94,19 @@ def test_text_presets_are_valid_sampling_settings() -> None:
 
 
 def test_image_presets_are_valid_requests() -> None:
-    assert [p.slug for p in demos.IMAGE_PRESETS] == list(demos.IMAGE_VALUES)
-    for preset in demos.IMAGE_PRESETS:
-        ImageRequest.checked(*demos.apply_image(preset.slug))
+    assert [p.slug for p in image_demos.IMAGE_PRESETS] == list(image_demos.IMAGE_VALUES)
+    for preset in image_demos.IMAGE_PRESETS:
+        ImageRequest.checked(*image_demos.apply_image(preset.slug))
 
 
 def test_embedding_presets_use_known_sets_and_valid_projections() -> None:
     from models.embeddings.sentence_sets import example_names
 
-    assert [p.slug for p in demos.EMBEDDING_PRESETS] == list(demos.EMBEDDING_VALUES)
-    for preset in demos.EMBEDDING_PRESETS:
-        source, example, method, dimensions, compare_with, query = demos.apply_embeddings(
+    assert [p.slug for p in embedding_demos.EMBEDDING_PRESETS] == list(
+        embedding_demos.EMBEDDING_VALUES
+    )
+    for preset in embedding_demos.EMBEDDING_PRESETS:
+        source, example, method, dimensions, compare_with, query = embedding_demos.apply_embeddings(
             preset.slug
         )
         assert source == "Example set" and example in example_names()
@@ -110,10 +115,10 @@ def test_embedding_presets_use_known_sets_and_valid_projections() -> None:
 
 
 def test_finetune_presets_use_the_built_in_sets() -> None:
-    from components.finetune import BUILTIN_SETS
+    from components.finetune.tab import BUILTIN_SETS
 
-    for preset in demos.FINETUNE_PRESETS:
-        data_set, epochs, max_steps, prompts = demos.apply_finetune(preset.slug)
+    for preset in finetune_demos.FINETUNE_PRESETS:
+        data_set, epochs, max_steps, prompts = finetune_demos.apply_finetune(preset.slug)
         assert data_set in BUILTIN_SETS and 1 <= epochs <= 10 and 1 <= max_steps <= 500
         assert len(prompts.splitlines()) >= 2
 
@@ -129,7 +134,7 @@ def test_attention_presets_have_unique_slugs() -> None:
 
 def test_unknown_preset_slugs_are_refused_with_the_list() -> None:
     with pytest.raises(InvalidInputError, match="Presets here: sure, story, too-hot"):
-        demos.apply_text("nope")
+        text_demos.apply_text("nope")
 
 
 def test_the_app_has_the_presenter_bar_and_every_tabs_demo_buttons() -> None:
@@ -138,10 +143,10 @@ def test_the_app_has_the_presenter_bar_and_every_tabs_demo_buttons() -> None:
     assert {"view-toggle", "presenter-mode", "copy-scene-link", "scene-link"} <= ids
     assert {t.id for t in demo.blocks.values() if isinstance(t, gr.Tab)} == set(TAB_IDS)
     for tab, presets in (
-        ("text", demos.TEXT_PRESETS),
-        ("image", demos.IMAGE_PRESETS),
-        ("embeddings", demos.EMBEDDING_PRESETS),
-        ("finetune", demos.FINETUNE_PRESETS),
+        ("text", text_demos.TEXT_PRESETS),
+        ("image", image_demos.IMAGE_PRESETS),
+        ("embeddings", embedding_demos.EMBEDDING_PRESETS),
+        ("finetune", finetune_demos.FINETUNE_PRESETS),
     ):
         assert {f"{tab}-preset-{p.slug}" for p in presets} <= ids, tab
     # Expert-only controls are marked on every model tab (the CSS hides them in simple view).

@@ -13,9 +13,9 @@ import gradio as gr
 import pytest
 import torch
 
-from components import text_view
 from components.errors import user_errors
-from components.text_handlers import (
+from components.text import plots as text_view
+from components.text.handlers import (
     generate_text,
     show_alternatives,
     stop_generation,
@@ -304,7 +304,7 @@ def test_the_tab_is_built_with_its_two_public_endpoints(registry) -> None:
 
 
 def test_probabilities_are_shown_in_one_format() -> None:
-    from components.text_view import percent
+    from components.text.plots import percent
 
     shown = [percent(p) for p in (0.123, 0.001, 0.00082, 0.0001, 0.0000987, 0.0)]
     assert shown == ["12.3%", "0.1%", "0.082%", "0.01%", "< 0.01%", "0.0%"]

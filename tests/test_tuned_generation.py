@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from components.errors import user_errors
-from components.text_handlers import generate_text, session_adapter
+from components.text.handlers import generate_text, session_adapter
 from models.errors import InvalidInputError
 from models.finetune.training import bench_for
 from models.finetune.tuned_generation import generate_tuned

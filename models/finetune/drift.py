@@ -14,7 +14,7 @@ distances read off the map, which a 2-D projection distorts.
 The sentences are the held-out examples: their prompts and their answers, so a presenter can
 show that the answers, written in the new style, moved more than the questions.
 
-Not here: training (models/finetune/training.py), drawing the map (components/finetune_plots.py).
+Not here: training (models/finetune/training.py), drawing the map (components/finetune/plots.py).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ Concurrency: diffusers schedulers keep per-call state (step index, solver histor
 builds its own scheduler from the model's config; the UNet is only read. Randomness comes from a
 per-call ``torch.Generator`` seeded by the request, so a seed always gives the same images.
 
-Not here: drawing the UI (components/image.py) or turning frames into grids and GIFs
+Not here: drawing the UI (components/image/tab.py) or turning frames into grids and GIFs
 (models/image/frames.py).
 """
 

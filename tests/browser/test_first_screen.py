@@ -14,8 +14,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from components.attention_presets import PRESETS as ATTENTION_PRESETS
-from components.demo_presets import EMBEDDING_PRESETS, IMAGE_PRESETS, TEXT_PRESETS
+from components.attention.presets import PRESETS as ATTENTION_PRESETS
+from components.embeddings.presets import EMBEDDING_PRESETS
+from components.image.presets import IMAGE_PRESETS
+from components.text.presets import TEXT_PRESETS
 from tests.browser.conftest import assert_no_errors, log_position, log_since
 
 TABS = ["Start here", "Text", "Image", "Embeddings", "Attention", "Fine-tune", "Models"]

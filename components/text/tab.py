@@ -8,7 +8,7 @@
   the Fine-tune tab (models/finetune/tuned_generation.py); everyone else keeps the base model.
 
 API: ``/generate_text`` (streams) and ``/token_probabilities``. Layout and wiring only: the
-handlers (plain functions) are in components/text_handlers.py.
+handlers (plain functions) are in components/text/handlers.py.
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from typing import Any
 
 import gradio as gr
 
-from components import text_export, text_view
 from components.concurrency import heavy
-from components.demo_presets import TEXT_PRESETS, apply_text
 from components.errors import user_errors
 from components.presenter import EXPERT, PresetBar, preset_bar
-from components.text_handlers import (
+from components.text import exports, plots
+from components.text.handlers import (
     MAX_SHOWN,
     apply_preset,
     generate_text,
@@ -34,6 +33,7 @@ from components.text_handlers import (
     stop_generation,
     token_probabilities,
 )
+from components.text.presets import TEXT_PRESETS, apply_text
 from models.finetune.training import TrainedAdapter
 from models.registry import Registry
 from models.text.generation import (
@@ -139,7 +139,7 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
             status = gr.Markdown(elem_id="text-status")
             tokens = gr.HighlightedText(
                 label="Why this token? Click one for its alternatives",
-                color_map=text_view.COLOR_MAP, show_legend=True, show_inline_category=False,
+                color_map=plots.COLOR_MAP, show_legend=True, show_inline_category=False,
                 combine_adjacent=False, elem_id="text-tokens",
             )  # fmt: skip
             gr.Markdown(CAVEAT, elem_classes=["caveat"], elem_id="text-caveat")
@@ -147,16 +147,16 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
             with gr.Row():
                 alt_chart = gr.Plot(label="Alternatives", scale=1, elem_id="text-alt-chart")
                 alt_table = gr.Dataframe(
-                    headers=text_view.TABLE_HEADERS, label="Alternatives",
+                    headers=plots.TABLE_HEADERS, label="Alternatives",
                     interactive=False, elem_id="text-alternatives", scale=1,
-                    column_widths=text_view.TABLE_WIDTHS,
+                    column_widths=plots.TABLE_WIDTHS,
                 )  # fmt: skip
             with gr.Row(equal_height=True):
                 send_to_attention = gr.Button(
                     "See the attention behind this text →", size="sm",
                     elem_id="text-send-attention",
                 )  # fmt: skip
-            text_export.export_row(
+            exports.export_row(
                 records, prompt, {"model": model, "chat": chat, "fast": fast,
                                   "temperature": temperature, "top_k": top_k,
                                   "top_p": top_p, "max_new_tokens": max_new,
@@ -183,9 +183,9 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
                 label="Next-token distribution", scale=3, elem_id="text-explorer-chart"
             )
             dist_table = gr.Dataframe(
-                headers=text_view.TABLE_HEADERS, label="Top tokens",
+                headers=plots.TABLE_HEADERS, label="Top tokens",
                 interactive=False, elem_id="text-explorer-table", scale=2,
-                column_widths=text_view.TABLE_WIDTHS,
+                column_widths=plots.TABLE_WIDTHS,
             )  # fmt: skip
 
     settings = [temperature, top_k, top_p, max_new, repetition, seed]

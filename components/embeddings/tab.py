@@ -6,7 +6,7 @@ API: ``/project_embeddings`` makes a map (plot, comparison plot, summary, CSV of
 ``/nearest_neighbors`` finds the sentences closest to a query on the caller's last map (a
 ``gradio_client.Client`` keeps its session, so call both through the same client).
 
-Handlers are plain functions in components/embedding_handlers.py (re-exported here);
+Handlers are plain functions in components/embeddings/handlers.py (re-exported here);
 ``build`` only lays out the UI and wires them.
 """
 
@@ -16,8 +16,7 @@ import gradio as gr
 
 from components import exports
 from components.concurrency import SESSION_TTL, heavy
-from components.demo_presets import EMBEDDING_PRESETS, apply_embeddings
-from components.embedding_handlers import (
+from components.embeddings.handlers import (
     COMPARE_NONE,
     MAX_K,
     NEIGHBOUR_COLUMNS,
@@ -28,6 +27,7 @@ from components.embedding_handlers import (
     nearest_neighbors,
     project_embeddings,
 )
+from components.embeddings.presets import EMBEDDING_PRESETS, apply_embeddings
 from components.errors import user_errors
 from components.presenter import EXPERT, PresetBar, preset_bar
 from models.embeddings import sentence_sets

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from components import exports
 from components.errors import user_errors
-from components.text_view import BUCKETS, percent, probability_bucket
+from components.text.plots import BUCKETS, percent, probability_bucket
 from models.errors import InvalidInputError
 
 WIDTH, MARGIN, FONT_SIZE, LINE_GAP = 1600, 40, 30, 14

@@ -1,7 +1,7 @@
 """Text tab presentation helpers: probability colours, token records, charts and tables.
 
-Plain functions from model results to what the components show (no model math, no gradio
-objects), so they are testable without a browser. The Text tab's wiring is in components/text.py.
+Plain functions from model results to what the components show (no model math, no gradio objects),
+so they are testable without a browser. The Text tab's wiring is in components/text/tab.py.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Handlers of the Text tab: plain functions from widget values to results, testable without a
-browser. The tab's layout and event wiring are in components/text.py.
+browser. The tab's layout and event wiring are in components/text/tab.py.
 
 Model math is in models/text/generation.py, models/text/sampler.py, models/text/fast_decode.py and,
 for this session's fine-tuned model, models/finetune/tuned_generation.py. Presentation helpers are
-in components/text_view.py.
+in components/text/plots.py.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 import gradio as gr
 
-from components import text_view
 from components.eta import time_left
+from components.text import plots
 from models.errors import InvalidInputError
 from models.finetune.training import MAX_WALL_SECONDS, TrainedAdapter
 from models.finetune.tuned_generation import generate_tuned
@@ -85,15 +85,15 @@ def generate_text(
     for run in generate(lm, prompt, settings, chat=bool(chat), fast=fast, stop=stop):
         if not run.finished:
             left = time_left(len(run.tokens), settings.max_new_tokens, run.seconds)
-            yield run.text, "Generating… " + text_view.status_line(run, fast, left=left), None, []
+            yield run.text, "Generating… " + plots.status_line(run, fast, left=left), None, []
     assert run is not None
-    status = text_view.status_line(run, fast)
+    status = plots.status_line(run, fast)
     if not run.tokens:
         yield run.text, status + "\n\nThe model ended its answer at once.", [], []
         return
     yield run.text, status + "\n\nScoring tokens with the full-precision model…", None, []
-    records = text_view.token_records(score_tokens(lm, run, settings), lm.tokenizer)
-    yield run.text, status, text_view.highlighted(records), records
+    records = plots.token_records(score_tokens(lm, run, settings), lm.tokenizer)
+    yield run.text, status, plots.highlighted(records), records
 
 
 TUNED_PATH = "your fine-tuned model: base + LoRA adapter, exact fp32"
@@ -117,7 +117,7 @@ def generate_tuned_text(
             ), None, []  # fmt: skip
         elif update.run is not None:
             run = update.run
-            status = text_view.status_line(run, False, TUNED_PATH)
+            status = plots.status_line(run, False, TUNED_PATH)
             if not run.finished:
                 yield run.text, "Generating… " + status, None, []
             elif not run.tokens:
@@ -125,9 +125,9 @@ def generate_tuned_text(
             else:
                 yield run.text, status + "\n\nScoring tokens with the fine-tuned model…", None, []
         elif update.scored is not None and run is not None:
-            records = text_view.token_records(update.scored, lm.tokenizer)
-            status = text_view.status_line(run, False, TUNED_PATH)
-            yield run.text, status, text_view.highlighted(records), records
+            records = plots.token_records(update.scored, lm.tokenizer)
+            status = plots.status_line(run, False, TUNED_PATH)
+            yield run.text, status, plots.highlighted(records), records
 
 
 def session_adapter(use_tuned: Any, finetune_session: Any) -> TrainedAdapter | None:
@@ -159,11 +159,11 @@ def show_alternatives(
         return "Select a token in the coloured text to see its alternatives.", None, []
     record = records[index]
     rows = [tuple(row) for row in record["alternatives"]]
-    chart = text_view.bar_chart(rows, f"Alternatives for token {index + 1}")  # type: ignore[arg-type]
+    chart = plots.bar_chart(rows, f"Alternatives for token {index + 1}")  # type: ignore[arg-type]
     return (
-        text_view.alternatives_title(record, index),
+        plots.alternatives_title(record, index),
         chart,
-        text_view.alternatives_table(record),
+        plots.alternatives_table(record),
     )
 
 
@@ -183,10 +183,10 @@ def token_probabilities(
     count = whole_number("tokens shown", shown, 1, MAX_SHOWN)
     lm = load_lm(registry, model_name)
     distribution = next_token_distribution(lm, prompt, settings, chat=bool(chat))
-    rows = text_view.distribution_rows(distribution, lm.tokenizer, count)
-    chart = text_view.bar_chart(rows, "Next token: before vs after the sampler")
-    table = [[token, text_view.percent(p), text_view.percent(ps)] for token, p, ps in rows]
-    return text_view.distribution_summary(distribution), chart, table
+    rows = plots.distribution_rows(distribution, lm.tokenizer, count)
+    chart = plots.bar_chart(rows, "Next token: before vs after the sampler")
+    table = [[token, plots.percent(p), plots.percent(ps)] for token, p, ps in rows]
+    return plots.distribution_summary(distribution), chart, table
 
 
 def apply_preset(name: str | None) -> tuple[Any, ...]:

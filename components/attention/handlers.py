@@ -1,6 +1,6 @@
 """Attention tab handlers: plain functions from an extracted AttentionResult (and the user's
 choices) to figures, text and files. No gradio here, so tests call them directly;
-components/attention.py wires them to the page.
+components/attention/tab.py wires them to the page.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from components import attention_plots as plots
+from components.attention import plots
 from models.attention import stats
 from models.attention.extraction import TOKEN_CAP, AttentionResult, unique_labels
 from models.errors import InvalidInputError

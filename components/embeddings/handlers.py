@@ -2,7 +2,8 @@
 
 ``project_embeddings`` embeds (from cache where possible), projects and draws; ``nearest_neighbors``
 searches the user's current map; ``export_files`` writes the map as HTML and JSON. The user's map
-lives in ``MapState`` (a ``gr.State``), never in a module global. Layout: components/embeddings.py.
+lives in ``MapState`` (a ``gr.State``), never in a module global. Layout:
+components/embeddings/tab.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from components.embedding_plots import map_figure, write_csv, write_html, write_json
+from components.embeddings.exports import write_csv, write_html, write_json
+from components.embeddings.plots import map_figure
 from models.embeddings import sentence_sets
 from models.embeddings.cache import SHARED_CACHE, EmbeddingCache
 from models.embeddings.projection import (

@@ -1,4 +1,4 @@
-"""Plotly figures and export files for the Embeddings tab.
+"""Plotly figures for the Embeddings tab (the files it exports are in exports.py).
 
 WebGL everywhere (``Scattergl`` in 2D, ``Scatter3d`` in 3D) so 10,000 points stay smooth; one
 trace per label so the legend can hide and show groups; hover shows the sentence. The query and
@@ -7,17 +7,12 @@ its neighbours are drawn on top. No model math here: coordinates arrive computed
 
 from __future__ import annotations
 
-import csv
 import html
-import json
 import textwrap
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
-
-from models.scratch import new_folder
 
 MAX_LEGEND_LABELS = 24  # more labels than this: the rarest share one "other labels" colour
 PALETTE = (
@@ -177,41 +172,3 @@ def _title_markup(title: str) -> str:
 
 def _xyz(points: np.ndarray) -> dict[str, np.ndarray]:
     return {axis: points[:, n] for n, axis in enumerate("xyz"[: points.shape[1]])}
-
-
-def _export_path(filename: str) -> Path:
-    return new_folder("embeddings") / filename  # pruned by age and count (models/scratch.py)
-
-
-def write_csv(coords: np.ndarray, texts: list[str], labels: list[str], label_kind: str) -> Path:
-    """Coordinates, label and sentence per point; opens in any spreadsheet."""
-    path = _export_path("embedding-map.csv")
-    axes = ["x", "y", "z"][: coords.shape[1]]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([*axes, label_kind, "text"])
-        for point, label, text in zip(coords, labels, texts, strict=True):
-            writer.writerow([*(f"{value:.5f}" for value in point), label, text])
-    return path
-
-
-def write_html(figure: go.Figure) -> Path:
-    """A self-contained page (plotly.js inside), so it opens offline and in a slide deck."""
-    path = _export_path("embedding-map.html")
-    figure.write_html(path, include_plotlyjs=True, full_html=True)
-    return path
-
-
-def write_json(
-    coords: np.ndarray, texts: list[str], labels: list[str], label_kind: str, about: dict
-) -> Path:
-    """The map as data: how it was made (``about``) and every point with its sentence."""
-    path = _export_path("embedding-map.json")
-    axes = "xyz"[: coords.shape[1]]
-    points = [
-        {**{a: round(float(v), 5) for a, v in zip(axes, point, strict=True)}, label_kind: label,
-         "text": text}
-        for point, label, text in zip(coords, labels, texts, strict=True)
-    ]  # fmt: skip
-    path.write_text(json.dumps({**about, "points": points}, ensure_ascii=False, indent=1))
-    return path

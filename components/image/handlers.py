@@ -2,7 +2,7 @@
 
 Each validates its raw inputs (``ImageRequest.checked``), asks the registry for the model, runs
 models/image/diffusion.py and returns what the components show. Errors a user can fix arrive as
-``InvalidInputError``/``ModelUnavailableError``; ``user_errors`` (in components/image.py) turns
+``InvalidInputError``/``ModelUnavailableError``; ``user_errors`` (in components/image/tab.py) turns
 them into messages.
 """
 

@@ -6,7 +6,7 @@ image it predicts at every step, with a slider and an animated GIF), and two pro
 from the same starting noise.
 
 API: ``/generate_image`` (grid image + summary) and ``/denoising_frames`` (gallery of steps + GIF).
-Handlers live in components/image_handlers.py; the math in models/image/diffusion.py.
+Handlers live in components/image/handlers.py; the math in models/image/diffusion.py.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from typing import Any
 import gradio as gr
 
 from components import exports
-from components import image_handlers as handlers
 from components.concurrency import SESSION_TTL, heavy
-from components.demo_presets import IMAGE_PRESETS, apply_image
 from components.errors import user_errors
+from components.image import handlers
+from components.image.presets import IMAGE_PRESETS, apply_image
 from components.presenter import EXPERT, PresetBar, preset_bar
 from models.image.request import MAX_BATCH, MAX_GUIDANCE, MAX_SEED, MAX_STEPS
 from models.image.schedulers import SCHEDULER_NAMES

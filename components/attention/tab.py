@@ -1,9 +1,9 @@
 """Attention tab: which tokens each token looks at, per layer and head, in a decoder and an encoder.
 
 The model runs once per text (models/attention/extraction.py); the result lives in the session's
-``gr.State``, so moving between layers, heads and views only redraws (components/attention_views.py
-turns the stored weights into figures). ``build`` returns AttentionTab, whose ``wire_send`` lets
-another tab send its text here with one click.
+``gr.State``, so moving between layers, heads and views only redraws
+(components/attention/handlers.py turns the stored weights into figures). ``build`` returns
+AttentionTab, whose ``wire_send`` lets another tab send its text here with one click.
 
 API: ``/attention`` (text, model, layer, head) -> that head's matrix and the tokens.
 """
@@ -15,9 +15,9 @@ from typing import Any
 
 import gradio as gr
 
-from components import attention_views as views
 from components import exports
-from components.attention_presets import PRESETS, preset_by_slug, tab_presets
+from components.attention import handlers
+from components.attention.presets import PRESETS, preset_by_slug, tab_presets
 from components.concurrency import SESSION_TTL, heavy
 from components.errors import user_errors
 from components.presenter import EXPERT, PresetBar, preset_bar
@@ -105,13 +105,13 @@ def build(registry: Registry) -> AttentionTab:
         )
         layer_now = min(_whole(layer), result.layers - 1)  # keep the user's head and layer
         head_now = min(_whole(head), result.heads - 1)  # when the new model has them
-        position = views.pick_focus(result, focus_hint or "", focus)
+        position = handlers.pick_focus(result, focus_hint or "", focus)
         return (
             result,
-            views.summary_markdown(result),
+            handlers.summary_markdown(result),
             gr.Slider(maximum=result.layers - 1, value=layer_now),
             gr.Slider(maximum=result.heads - 1, value=head_now),
-            gr.Dropdown(choices=views.focus_choices(result), value=position),
+            gr.Dropdown(choices=handlers.focus_choices(result), value=position),
             "",
         )
 
@@ -131,7 +131,7 @@ def build(registry: Registry) -> AttentionTab:
             )  # fmt: skip
             run = gr.Button("Show attention", variant="primary")
             summary = gr.Markdown("", elem_id="attention-summary")
-            view = gr.Radio(list(views.VIEWS), value=views.VIEWS[0], label="View")
+            view = gr.Radio(list(handlers.VIEWS), value=handlers.VIEWS[0], label="View")
             with gr.Row():
                 layer = gr.Slider(0, 29, value=first.layer, step=1, label="Layer",
                                   elem_id="attention-layer")  # fmt: skip
@@ -157,7 +157,7 @@ def build(registry: Registry) -> AttentionTab:
     with gr.Row():
         focus = gr.Dropdown([], value=None, label="Token", scale=3, elem_id="attention-focus")
         focus_mode = gr.Radio(
-            list(views.FOCUS_MODES), value=views.FOCUS_MODES[1], label="Heads", scale=2,
+            list(handlers.FOCUS_MODES), value=handlers.FOCUS_MODES[1], label="Heads", scale=2,
             elem_classes=[EXPERT],
         )  # fmt: skip
     focus_plot = gr.Plot(label="Token focus", elem_id="attention-focus-plot")
@@ -172,12 +172,12 @@ def build(registry: Registry) -> AttentionTab:
 
     def render_all(result: AttentionResult | None, view_name: str, lay: float, hd: float,
                    score_name: str, position: Any, mode: str) -> tuple:  # fmt: skip
-        over, top = views.overview(result, score_name, lay, hd)
+        over, top = handlers.overview(result, score_name, lay, hd)
         return (
-            views.main_figure(result, view_name, lay, hd),
+            handlers.main_figure(result, view_name, lay, hd),
             over,
             top,
-            views.focus_figure(result, position, mode, hd),
+            handlers.focus_figure(result, position, mode, hd),
         )
 
     extract_kwargs = {
@@ -220,7 +220,7 @@ def build(registry: Registry) -> AttentionTab:
     )
 
     main_only = {
-        "fn": user_errors(lambda r, v, lay, hd: views.main_figure(r, v, lay, hd)),
+        "fn": user_errors(lambda r, v, lay, hd: handlers.main_figure(r, v, lay, hd)),
         "inputs": [result_state, view, layer, head],
         "outputs": main_plot,
         "show_progress": "hidden",
@@ -230,7 +230,7 @@ def build(registry: Registry) -> AttentionTab:
     for slider in (layer, head):
         slider.input(**render_kwargs)  # the overview outlines the head
     score.input(
-        user_errors(views.overview),
+        user_errors(handlers.overview),
         inputs=[result_state, score, layer, head],
         outputs=[overview_plot, top_heads],
         show_progress="hidden",
@@ -238,14 +238,14 @@ def build(registry: Registry) -> AttentionTab:
     )
     for control in (focus, focus_mode):
         control.input(
-            user_errors(views.focus_figure),
+            user_errors(handlers.focus_figure),
             inputs=[result_state, focus, focus_mode, head],
             outputs=focus_plot,
             show_progress="hidden",
             api_visibility="private",
         )
     export.click(
-        user_errors(lambda *args: gr.File(value=views.export_files(*args), visible=True)),
+        user_errors(lambda *args: gr.File(value=handlers.export_files(*args), visible=True)),
         inputs=[result_state, view, layer, head],
         outputs=files,
         api_visibility="private",
@@ -261,7 +261,7 @@ def build(registry: Registry) -> AttentionTab:
         name = model.strip() if model and model.strip() else default_model
         text = check_text(text)
         result = cache.get(name, text, lambda: extract_attention(registry, name, text))
-        return views.api_payload(result, layer, head)
+        return handlers.api_payload(result, layer, head)
 
     gr.api(attention, api_name="attention", **heavy())
     return AttentionTab(

@@ -1,6 +1,6 @@
 """Plotly figures for the Attention tab: one head's heatmap, a layer's heads as small multiples,
 the layer x head overview, and token focus. Figures only: no model math (models/attention*.py)
-and no gradio wiring (components/attention.py).
+and no gradio wiring (components/attention/tab.py).
 
 Token axes are categorical, one category per position: callers pass unique labels (repeated tokens
 carry their position, 'the·7'; see models.attention.extraction.unique_labels), so a token that

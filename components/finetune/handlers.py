@@ -1,5 +1,5 @@
 """Handlers of the Fine-tune tab: plain functions from widget values to results, testable
-without a browser. The tab's layout and event wiring are in components/finetune.py.
+without a browser. The tab's layout and event wiring are in components/finetune/tab.py.
 
 Parsing is in models/finetune/data.py, training in models/finetune/training.py, comparisons in
 models/finetune/compare.py, the drift view in models/finetune/drift.py, export in
@@ -21,7 +21,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from components.eta import time_left
-from components.finetune_plots import drift_figure, drift_summary, loss_figure
+from components.finetune.plots import drift_figure, drift_summary, loss_figure
 from models.errors import InvalidInputError
 from models.finetune.compare import CompareSettings, compare
 from models.finetune.data import (
@@ -46,7 +46,7 @@ from models.finetune.training import (
 )
 from models.registry import Registry
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets" / "finetune"
+ASSETS = Path(__file__).resolve().parents[2] / "assets" / "finetune"
 BUILTIN_SETS = {  # label -> file; the label is what the radio shows
     "Pirate speak": "pirate.jsonl",
     "Haiku": "haiku.jsonl",

@@ -1,7 +1,7 @@
 """Fine-tune tab: transfer learning you can watch. Pick or upload examples, train a LoRA adapter on
 the language model for a minute or two, then compare base and fine-tuned answers side by side.
 
-Layout and event wiring only: the handlers (plain functions) are in components/finetune_handlers.py.
+Layout and event wiring only: the handlers (plain functions) are in components/finetune/handlers.py.
 API: ``/inspect_data``, ``/finetune`` (streams progress), ``/compare_models``, ``/finetune_drift``,
 ``/export_adapter``.
 """
@@ -14,11 +14,10 @@ from typing import Any
 
 import gradio as gr
 
-from components import finetune_report
 from components.concurrency import training
-from components.demo_presets import FINETUNE_PRESETS, apply_finetune
 from components.errors import user_errors
-from components.finetune_handlers import (
+from components.finetune import exports as run_exports
+from components.finetune.handlers import (
     BUILTIN_SETS,
     UPLOAD,
     TuneSession,
@@ -31,6 +30,7 @@ from components.finetune_handlers import (
     show_drift,
     text_tab_prompt,
 )
+from components.finetune.presets import FINETUNE_PRESETS, apply_finetune
 from components.presenter import EXPERT, PresetBar, preset_bar
 from models.finetune.data import MAX_EXAMPLES, MAX_FILE_BYTES
 from models.finetune.training import MAX_WALL_SECONDS, TrainSettings
@@ -164,7 +164,7 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
                 temperature = gr.Slider(0, 2, value=0, step=0.05, label="Temperature (0 = greedy)")
                 seed = gr.Number(value=0, precision=0, label="Seed")
                 max_new = gr.Slider(8, 256, value=48, step=8, label="Max new tokens")
-            finetune_report.export_row(session, table)
+            run_exports.export_row(session, table)
     with gr.Accordion("Drift view: how fine-tuning moved the model's representations", open=False):
         gr.Markdown(
             "The held-out prompts and answers, embedded by the base model and by the fine-tuned "
