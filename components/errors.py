@@ -25,7 +25,8 @@ def to_gradio_error(error: Exception) -> gr.Error:
     if isinstance(error, gr.Error):
         return error
     if isinstance(error, PlaygroundError):
-        return gr.Error(str(error))
+        # The user's to fix, not a server fault: a sentence for them, no traceback in the log.
+        return gr.Error(str(error), print_exception=False)
     log.exception("Unexpected error in a handler", exc_info=error)
     return gr.Error(
         f"Something went wrong on the server ({type(error).__name__}). Try again; if it keeps "

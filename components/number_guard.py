@@ -28,9 +28,9 @@ _MARK = "_playground_number_guard"
 def check_number(value: Any) -> None:
     """Raise ``gr.Error`` unless ``value`` is a finite real number (booleans are not numbers)."""
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise gr.Error(f"Value {value!r} is not a number.")
+        raise gr.Error(f"Value {value!r} is not a number.", print_exception=False)
     if not math.isfinite(value):
-        raise gr.Error(f"Value {value} is not a finite number.")
+        raise gr.Error(f"Value {value} is not a finite number.", print_exception=False)
 
 
 def install() -> None:

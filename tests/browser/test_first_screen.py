@@ -45,9 +45,11 @@ def loaded(page) -> None:
     expect(page.locator("#finetune-summary")).to_contain_text("examples", timeout=120_000)
 
 
-def test_a_plain_load_shows_no_error_on_any_tab_and_logs_no_traceback(page) -> None:
+def test_a_plain_load_shows_no_error_on_any_tab_and_logs_no_traceback(browser, app_url) -> None:
     start = log_position()
-    page.reload()
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(app_url)
     loaded(page)
     for name in TABS:
         tab = page.get_by_role("tab", name=name, exact=True)
@@ -60,6 +62,7 @@ def test_a_plain_load_shows_no_error_on_any_tab_and_logs_no_traceback(page) -> N
     prompt.click()
     prompt.fill("a blue square on white")
     expect(prompt).to_have_value("a blue square on white")
+    context.close()
     assert "Traceback" not in log_since(start)
 
 
