@@ -28,7 +28,8 @@ from models.builtin import SMOLLM2, default_registry
 from models.finetune.data import load_builtin, split_examples
 from models.finetune.evaluation import EVAL_EVERY, live_subset
 from models.finetune.overfit import overfit_demo
-from models.finetune.training import LoraBench, TrainSettings
+from models.finetune.settings import TrainSettings
+from models.finetune.training import LoraBench
 from models.finetune.transfer import transfer_demo
 
 DATA = Path(__file__).resolve().parent.parent / "assets" / "finetune" / "pirate.jsonl"

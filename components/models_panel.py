@@ -10,6 +10,7 @@ import gradio as gr
 
 from components import exports
 from components.errors import user_errors
+from components.presenter import BuiltTab
 from models.registry import ModelStatus, Registry
 
 COLUMNS = ["Model", "Kind", "State", "Source", "From", "Parameters", "Device", "Dtype", "Load time"]
@@ -65,7 +66,7 @@ def still_loading(registry: Registry) -> bool:
     return registry.warming_up or any(s.state == "loading" for s in registry.statuses())
 
 
-def build(registry: Registry) -> None:
+def build(registry: Registry) -> BuiltTab:
     gr.Markdown(
         "Every model the playground can use. Models load on first use (or in the background "
         "right after launch) and are then shared by everyone using this server. "
@@ -73,7 +74,7 @@ def build(registry: Registry) -> None:
         "from the Hugging Face hub; **local** weights come from a folder."
     )
     table = gr.Dataframe(
-        value=lambda: models_table(registry),
+        value=models_table(registry),  # the timer below refreshes it while models load
         headers=COLUMNS,
         interactive=False,
         wrap=True,
@@ -115,3 +116,4 @@ def build(registry: Registry) -> None:
     export_button.click(
         lambda: exports.shown(export_table(registry)), outputs=files, api_visibility="private"
     )
+    return BuiltTab()

@@ -7,10 +7,11 @@ raised an exception", and NaN passes the range check (every comparison with NaN 
 fails in rounding. Those values never come from the browser, only from scripts, but a public API
 must answer them with a sentence too.
 
-``install()`` (called once by app.py) wraps that one static method so that such values raise
-``gr.Error`` naming the value. Everything else is Gradio's own check, unchanged. The handlers still
-validate every parameter themselves (models/validation.py): this only makes Gradio's first line
-of defence speak clearly. tests/hosting/test_bad_input.py fails if a Gradio upgrade changes this.
+``install_number_guard()`` (called once by app.py) wraps that one static method so that such values
+raise ``gr.Error`` naming the value. Everything else is Gradio's own check, unchanged. The handlers
+still validate every parameter themselves (models/validation.py): this only makes Gradio's first
+line of defence speak clearly. tests/hosting/test_bad_input.py fails if a Gradio upgrade changes
+this.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def check_number(value: Any) -> None:
         raise gr.Error(f"Value {value} is not a finite number.", print_exception=False)
 
 
-def install() -> None:
+def install_number_guard() -> None:
     """Make Gradio's number range check refuse non-numbers first (idempotent)."""
     original = Number.raise_if_out_of_bounds
     if getattr(original, _MARK, False):

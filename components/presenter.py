@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +28,7 @@ import gradio as gr
 from components.safe_text import inline_code
 from models.errors import InvalidInputError
 
+TITLE = "Generative-model playground"  # the page's title, in the browser's tab
 TAB_IDS = ("start", "text", "image", "embeddings", "attention", "finetune", "models")
 VIEWS = ("Simple", "Expert")
 EXPERT = "expert"  # elem_classes value of the controls that only the expert view shows
@@ -83,6 +85,12 @@ PAGE_JS = """() => {
         }
     }, 300);
 }"""
+# How every page is drawn (app.py's launch and the hosting tests' server): the stylesheet, and
+# the script that enlarges plots in presenter mode.
+PAGE_OPTIONS: dict[str, Any] = {
+    "css_paths": [Path(__file__).resolve().parents[1] / "assets" / "style.css"],
+    "js": PAGE_JS,
+}
 # A deep link presses its demo's button, once the tab that holds it is shown: a link and a click
 # run the very same events. (Running the demo's chain from a state change instead fired on every
 # plain page load and had to be stopped with an error, which painted "Error" over the controls.)
@@ -105,6 +113,15 @@ COPY_JS = """(query) => {
         navigator.clipboard.writeText(url).catch(() => {});
     return url;
 }"""
+
+
+@dataclass(kw_only=True)
+class BuiltTab:
+    """What every tab's ``build`` returns: its one-click demos (None for a tab without any),
+    which the deep links and "copy link" use. Tabs that other tabs wire to extend it with the
+    components those tabs need (components/text TextTab, attention AttentionTab, ...)."""
+
+    presets: PresetBar | None = None
 
 
 @dataclass(frozen=True)

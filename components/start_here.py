@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from components.presenter import BuiltTab
+
 
 @dataclass(frozen=True)
 class Concept:
@@ -94,7 +96,7 @@ CONCEPTS = (
 )
 
 
-def build(tabs: gr.Tabs) -> None:
+def build(tabs: gr.Tabs) -> BuiltTab:
     """Concept cards whose buttons switch ``tabs`` to the tab that demonstrates the concept."""
     gr.Markdown(INTRO, elem_classes=["intro"])
     with gr.Row(equal_height=True):
@@ -110,3 +112,4 @@ def build(tabs: gr.Tabs) -> None:
                     queue=False,
                 )
     gr.Markdown(LIFE_CYCLE, elem_classes=["life-cycle-text"])
+    return BuiltTab()

@@ -19,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from models.builtin import SMOLLM2, default_registry
 from models.finetune.compare import CompareSettings, compare
 from models.finetune.data import load_builtin, split_examples
-from models.finetune.training import LoraBench, TrainSettings
+from models.finetune.settings import TrainSettings
+from models.finetune.training import LoraBench
 
 DATA = Path(__file__).resolve().parent.parent / "assets" / "finetune" / "pirate.jsonl"
 MARKERS = re.compile(r"\b(arr+|matey|ahoy|aye|ye|shiver me timbers|yo ho)\b", re.IGNORECASE)

@@ -1,5 +1,9 @@
-"""Checks for numbers that arrive from sliders or API callers: anything can come in (NaN, inf,
-strings, booleans, huge values), and the user gets one sentence naming the field and its range."""
+"""The one checker for numbers that arrive from sliders or API callers: anything can come in (NaN,
+inf, strings, booleans, huge values), and the user gets one sentence naming the field and its range.
+
+Every tab's model code uses these two functions, so a value is accepted or refused the same way
+everywhere: numbers written as text ("3", "2.5") are accepted, booleans are not numbers.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,36 @@ from typing import Any
 
 from models.errors import InvalidInputError
 
+MAX_SEED = 2**32 - 1  # every seed in the playground: torch, numpy and llama.cpp all take 32 bits
+
+
+def _as_number(value: Any) -> float:
+    if isinstance(value, bool):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return math.nan
+
 
 def bounded_number(name: str, value: Any, low: float, high: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be a number from {low:g} to {high:g}.") from None
-    if isinstance(value, bool) or not math.isfinite(number) or not low <= number <= high:
-        raise InvalidInputError(f"{name} must be a number from {low:g} to {high:g}, not {value}.")
+    """``value`` as a float in [low, high], or InvalidInputError naming ``name`` and the range."""
+    number = _as_number(value)
+    if not math.isfinite(number) or not low <= number <= high:
+        raise InvalidInputError(f"{name} must be a number from {low:g} to {high:g}, not {value!r}.")
     return number
 
 
 def whole_number(name: str, value: Any, low: int, high: int) -> int:
-    number = bounded_number(name, value, low, high)
-    if number != int(number):
-        raise InvalidInputError(f"{name} must be a whole number from {low} to {high}.")
+    """``value`` as an int in [low, high] (3, 3.0 and "3" alike), or InvalidInputError."""
+    number = _as_number(value)
+    if not math.isfinite(number) or number != int(number) or not low <= number <= high:
+        raise InvalidInputError(
+            f"{name} must be a whole number from {low} to {high}, not {value!r}."
+        )
     return int(number)
+
+
+def seed_number(value: Any, name: str = "seed") -> int:
+    """A seed: a whole number from 0 to MAX_SEED."""
+    return whole_number(name, value, 0, MAX_SEED)

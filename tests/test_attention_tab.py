@@ -14,18 +14,19 @@ def test_build_returns_handles_and_wire_send_targets_the_text_box() -> None:
         with gr.Tabs() as tabs:
             with gr.Tab("Text", id="text"):
                 generated = gr.Textbox()
+                writer = gr.Dropdown([registry.default("causal-lm")], value=None)
                 send = gr.Button("Send to Attention")
             with gr.Tab("Attention", id="attention"):
                 handles = attention.build(registry)
-        handles.wire_send(send, generated, model_name=registry.default("causal-lm"), tabs=tabs)
+        handles.wire_send(send, generated, tabs, source_model=writer)
     api_names = {fn.api_name for fn in demo.fns.values()}
     assert "attention" in api_names
     sends = [fn for fn in demo.fns.values() if (send._id, "click") in fn.targets]
     assert len(sends) == 1
     send_fn = sends[0]
-    assert [c._id for c in send_fn.inputs] == [generated._id]
+    assert [c._id for c in send_fn.inputs] == [generated._id, writer._id]
     assert {c._id for c in send_fn.outputs} == {handles.text._id, handles.model._id, tabs._id}
-    text, model, tab = send_fn.fn("Once upon a time")
+    text, model, tab = send_fn.fn("Once upon a time", registry.default("causal-lm"))
     assert text == "Once upon a time" and model == registry.default("causal-lm")
     assert tab.selected == "attention"
 

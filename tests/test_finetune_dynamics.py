@@ -24,7 +24,8 @@ from models.finetune.overfit import (
     overfit_demo,
     overfit_split,
 )
-from models.finetune.training import LoraBench, TrainSettings
+from models.finetune.settings import TrainSettings
+from models.finetune.training import LoraBench
 from models.finetune.transfer import PRETRAINED, SCRATCH, scratch_config, transfer_demo
 from models.text.causal_lm import CausalLM
 from tests.tiny_models import save_tiny_causal_lm
@@ -169,7 +170,7 @@ def test_bad_patience_is_refused_with_a_sentence(value: object) -> None:
 
 @pytest.mark.parametrize("value", [-1, 101, float("nan")])
 def test_bad_eval_every_is_refused(value: float) -> None:
-    with pytest.raises(InvalidInputError, match="eval_every must be a number from 0 to 100"):
+    with pytest.raises(InvalidInputError, match="eval_every must be a whole number from 0 to 100"):
         TrainSettings(eval_every=value).validated()  # type: ignore[arg-type]
 
 
@@ -339,5 +340,7 @@ def test_the_overfitting_recipe_takes_disjoint_slices_of_its_built_in_set() -> N
     assert set(split.train) | set(split.held_out) <= set(examples)
     assert overfit_split(examples) == split  # the same slice every time
     too_many = OverfitRecipe(OVERFIT_RECIPE.data_file, 100, 8, OVERFIT_RECIPE.settings)
-    with pytest.raises(InvalidInputError, match="train_examples must be a number from 1 to 32"):
+    with pytest.raises(
+        InvalidInputError, match="train_examples must be a whole number from 1 to 32"
+    ):
         overfit_split(examples, too_many)

@@ -19,7 +19,8 @@ from models.finetune.compare import CompareSettings, compare
 from models.finetune.data import Example
 from models.finetune.drift import measure_drift
 from models.finetune.export import zip_adapter
-from models.finetune.training import TrainSettings, bench_for
+from models.finetune.settings import TrainSettings
+from models.finetune.training import bench_for
 from models.finetune.tuned_generation import generate_tuned
 from models.registry import LoadedModel, ModelSpec, Registry
 from models.sources import ModelSource

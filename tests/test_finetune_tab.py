@@ -141,10 +141,10 @@ def test_nothing_to_compare_or_export_before_training(registry: Registry) -> Non
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"epochs": float("nan")}, "epochs must be a number from"),
+        ({"epochs": float("nan")}, "epochs must be a whole number from"),
         ({"learning_rate": -0.1}, "learning_rate must be a number from"),
-        ({"max_steps": 0}, "max_steps must be a number from"),
-        ({"max_new_tokens": 10_000}, "max_new_tokens must be a number from"),
+        ({"max_steps": 0}, "max_steps must be a whole number from"),
+        ({"max_new_tokens": 10_000}, "max_new_tokens must be a whole number from"),
         ({"temperature": float("inf")}, "temperature must be a number from"),
     ],
 )

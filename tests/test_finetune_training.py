@@ -13,10 +13,12 @@ import pytest
 import torch
 
 from models.errors import InvalidInputError
+from models.finetune.batches import encode_example
 from models.finetune.compare import CompareSettings, compare, sample_reply
 from models.finetune.data import Example
 from models.finetune.export import save_adapter, zip_adapter
-from models.finetune.training import AdapterLedger, LoraBench, TrainSettings, encode_example
+from models.finetune.settings import TrainSettings
+from models.finetune.training import AdapterLedger, LoraBench
 from models.text.causal_lm import CausalLM
 from tests.tiny_models import save_tiny_causal_lm
 
@@ -147,11 +149,11 @@ def test_export_round_trip(tiny_lm: CausalLM, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("epochs", float("nan"), "epochs must be a number from 1 to 10"),
+        ("epochs", float("nan"), "epochs must be a whole number from 1 to 10"),
         ("learning_rate", -1.0, "learning_rate must be a number from"),
-        ("rank", 0, "rank must be a number from 1 to 64"),
-        ("max_steps", 10**9, "max_steps must be a number from 1 to 500"),
-        ("max_seq_len", "many", "max_seq_len must be a number"),
+        ("rank", 0, "rank must be a whole number from 1 to 64"),
+        ("max_steps", 10**9, "max_steps must be a whole number from 1 to 500"),
+        ("max_seq_len", "many", "max_seq_len must be a whole number"),
         ("learning_rate", float("inf"), "learning_rate must be a number from"),
     ],
 )

@@ -99,7 +99,7 @@ def test_fine_tuning_state_comes_back_through_the_outputs(endpoints) -> None:
     assert status.startswith("Done") and trained.adapter is not None
     assert session.adapter is None  # the original never saw the worker's changes
     rows = handlers["compare_models"](trained, "the cat", 0.0, 0, 8)
-    assert rows[0][0] == "the cat" and calls[-1] == "<lambda>"
+    assert rows[0][0] == "the cat" and calls[-1] == "compare"
     # the Text tab's "use my fine-tuned model": the adapter crosses to the worker by value
     ask = (lm, "the cat", False, True, 0.0, 0, 1.0, 4, 1.0, 7, True, {}, trained)
     _, status, *_ = last(handlers["generate_text"](*ask))

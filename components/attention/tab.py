@@ -20,7 +20,7 @@ from components.attention import handlers
 from components.attention.presets import PRESETS, preset_by_slug, tab_presets
 from components.concurrency import SESSION_TTL, heavy
 from components.errors import user_errors
-from components.presenter import EXPERT, PresetBar, preset_bar
+from components.presenter import EXPERT, BuiltTab, preset_bar
 from models.attention import stats
 from models.attention.cache import AttentionCache
 from models.attention.extraction import (
@@ -32,7 +32,10 @@ from models.attention.extraction import (
 )
 from models.errors import InvalidInputError
 from models.registry import Registry
+from models.validation import whole_number
 from models.zerogpu import gpu
+
+MAX_INDEX = 10_000  # a layer or head slider's value before the new model's range clamps it
 
 INTRO = (
     "Self-attention is how a transformer mixes information between tokens: every token (a "
@@ -43,13 +46,12 @@ INTRO = (
 )
 
 
-@dataclass
-class AttentionTab:
+@dataclass(kw_only=True)
+class AttentionTab(BuiltTab):
     """Handles for wiring across tabs (see wire_send)."""
 
     text: gr.Textbox
     model: gr.Dropdown
-    presets: PresetBar  # one-click demos (deep links apply them too)
     _extract: dict[str, Any]
     _render: dict[str, Any]
 
@@ -57,29 +59,20 @@ class AttentionTab:
         self,
         trigger: gr.Button,
         source_text: gr.Textbox,
-        model_name: str | None = None,
-        tabs: gr.Tabs | None = None,
-        tab_id: str = "attention",
+        tabs: gr.Tabs,
+        source_model: gr.Dropdown | None = None,
     ) -> None:
-        """Clicking ``trigger`` copies ``source_text`` here (with ``model_name``, e.g. the model
-        that wrote it), opens this tab when ``tabs`` is given, and shows its attention."""
+        """Clicking ``trigger`` copies ``source_text`` here (and the model that wrote it, when
+        this tab can show that model), opens this tab and shows the text's attention."""
+        known = {name for _, name in self.model.choices}
 
-        def send(text: str) -> tuple:
-            updates = [text, model_name or gr.skip()]
-            return tuple(updates + ([gr.Tabs(selected=tab_id)] if tabs is not None else []))
+        def send(text: str, model: str | None = None) -> tuple:
+            return text, model if model in known else gr.skip(), gr.Tabs(selected="attention")
 
-        outputs = [self.text, self.model] + ([tabs] if tabs is not None else [])
-        trigger.click(send, inputs=source_text, outputs=outputs, api_visibility="private").then(
-            **self._extract
-        ).success(**self._render)
-
-
-def _whole(value: Any) -> int:
-    """A slider value as a non-negative int (0 for anything odd a browser might send)."""
-    try:
-        return max(int(value), 0)
-    except (TypeError, ValueError, OverflowError):
-        return 0
+        inputs = [source_text] + ([source_model] if source_model is not None else [])
+        trigger.click(
+            send, inputs=inputs, outputs=[self.text, self.model, tabs], api_visibility="private"
+        ).then(**self._extract).success(**self._render)
 
 
 def build(registry: Registry) -> AttentionTab:
@@ -103,8 +96,12 @@ def build(registry: Registry) -> AttentionTab:
         result = cache.get(
             model, check_text(text), lambda: extract_attention(registry, model, text)
         )
-        layer_now = min(_whole(layer), result.layers - 1)  # keep the user's head and layer
-        head_now = min(_whole(head), result.heads - 1)  # when the new model has them
+        layer_now = min(
+            whole_number("Layer", layer, 0, MAX_INDEX), result.layers - 1
+        )  # keep the user's head and layer
+        head_now = min(
+            whole_number("Head", head, 0, MAX_INDEX), result.heads - 1
+        )  # when the new model has them
         position = handlers.pick_focus(result, focus_hint or "", focus)
         return (
             result,

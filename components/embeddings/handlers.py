@@ -31,6 +31,7 @@ from models.embeddings.projection import (
 )
 from models.errors import InvalidInputError
 from models.registry import Registry
+from models.validation import whole_number
 
 SOURCES = ("Example set", "Text box", "Upload a file")
 COMPARE_NONE = "nothing"
@@ -188,13 +189,7 @@ def export_files(state: MapState | None) -> list[str]:
 
 
 def _top_k(k: object) -> int:
-    try:
-        value = float(k)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not np.isfinite(value) or value != int(value) or not 1 <= value <= MAX_K:
-        raise InvalidInputError(f"Top k must be a whole number from 1 to {MAX_K}, not {k!r}.")
-    return int(value)
+    return whole_number("Top k", k, 1, MAX_K)
 
 
 def _rest(params: ProjectionParams) -> tuple[int, int, float, str, int]:

@@ -38,10 +38,10 @@ EMBEDDING_PRESETS = (
     ),
 )
 EMBEDDING_VALUES: dict[str, tuple[Any, ...]] = {
-    "topics": ("Example set", "Five topics", "UMAP", 2, "nothing", "The band played a new song."),
-    "words": ("Example set", "Words in groups", "UMAP", 2, "nothing", ""),
-    "3d": ("Example set", "Five topics", "UMAP", 3, "nothing", ""),
-    "umap-vs-pca": ("Example set", "Five topics", "UMAP", 2, "PCA", ""),
+    "topics": ("Example set", "Five topics", "UMAP", "2", "nothing", "The band played a new song."),
+    "words": ("Example set", "Words in groups", "UMAP", "2", "nothing", ""),
+    "3d": ("Example set", "Five topics", "UMAP", "3", "nothing", ""),
+    "umap-vs-pca": ("Example set", "Five topics", "UMAP", "2", "PCA", ""),
 }
 
 

@@ -29,10 +29,17 @@ from components.embeddings.handlers import (
 )
 from components.embeddings.presets import EMBEDDING_PRESETS, apply_embeddings
 from components.errors import user_errors
-from components.presenter import EXPERT, PresetBar, preset_bar
+from components.presenter import EXPERT, BuiltTab, preset_bar
 from models.embeddings import sentence_sets
-from models.embeddings.projection import METHODS, METRICS
+from models.embeddings.projection import (
+    METHODS,
+    METRICS,
+    MIN_DIST_RANGE,
+    N_NEIGHBORS_RANGE,
+    ProjectionParams,
+)
 from models.registry import Registry
+from models.validation import MAX_SEED
 from models.zerogpu import gpu
 
 __all__ = ["MapState", "build", "export_files", "export_html", "nearest_neighbors",
@@ -48,7 +55,7 @@ INTRO = (
 )
 
 
-def build(registry: Registry) -> PresetBar:
+def build(registry: Registry) -> BuiltTab:
     # Up to 15 MB per session (10,000 embeddings): dropped after an hour unused.
     state = gr.State(MapState(), time_to_live=SESSION_TTL)
     with gr.Row(elem_classes=["tab-layout"]):
@@ -62,6 +69,7 @@ def build(registry: Registry) -> PresetBar:
             example = gr.Dropdown(names, value=names[0], label="Example set")
             about = gr.Markdown(sentence_sets.EXAMPLE_SETS[names[0]][1])
             text = gr.Textbox(
+                "",
                 label="Sentences, one per line",
                 lines=8,
                 max_lines=16,
@@ -85,20 +93,20 @@ def build(registry: Registry) -> PresetBar:
             )
             with gr.Accordion("Projection", open=True):
                 method = gr.Radio(list(METHODS), value="UMAP", label="Method")
-                dimensions = gr.Radio([("2D", 2), ("3D", 3)], value=2, label="Dimensions")
+                # Values as text: the API lists them as "2" and "3", so those must be accepted.
+                dimensions = gr.Radio([("2D", "2"), ("3D", "3")], value="2", label="Dimensions")
                 n_neighbors = gr.Slider(
-                    2,
-                    100,
-                    value=15,
+                    *N_NEIGHBORS_RANGE,
+                    value=ProjectionParams().n_neighbors,
+                    precision=0,
                     step=1,
                     label="n_neighbors (UMAP)",
                     elem_classes=[EXPERT],
                     info="small: local detail; large: global shape",
                 )
                 min_dist = gr.Slider(
-                    0.0,
-                    1.0,
-                    value=0.1,
+                    *MIN_DIST_RANGE,
+                    value=ProjectionParams().min_dist,
                     step=0.05,
                     label="min_dist (UMAP)",
                     elem_classes=[EXPERT],
@@ -108,7 +116,12 @@ def build(registry: Registry) -> PresetBar:
                     list(METRICS), value="cosine", label="Metric", elem_classes=[EXPERT]
                 )
                 seed = gr.Number(
-                    42, precision=0, minimum=0, label="Random seed", elem_classes=[EXPERT]
+                    ProjectionParams().seed,
+                    precision=0,
+                    minimum=0,
+                    maximum=MAX_SEED,
+                    label="Random seed",
+                    elem_classes=[EXPERT],
                 )
                 compare_with = gr.Dropdown(
                     [COMPARE_NONE, *METHODS],
@@ -128,14 +141,14 @@ def build(registry: Registry) -> PresetBar:
                 compare_plot = gr.Plot(
                     label="Comparison", visible=False, elem_id="embeddings-compare"
                 )
-            summary = gr.Markdown(elem_id="embeddings-summary")
+            summary = gr.Markdown(elem_id="embeddings-summary", label="Summary")
             with gr.Row(equal_height=True):
                 query = gr.Textbox(
                     label="Query: place a sentence on the map",
                     scale=4,
                     placeholder="A man is eating food.",
                 )
-                top_k = gr.Slider(1, MAX_K, value=5, step=1, label="Top k", scale=1)
+                top_k = gr.Slider(1, MAX_K, value=5, step=1, label="Top k", scale=1, precision=0)
                 find_button = gr.Button("Find nearest", scale=1)
             neighbours = gr.Dataframe(
                 headers=NEIGHBOUR_COLUMNS,
@@ -186,7 +199,7 @@ def build(registry: Registry) -> PresetBar:
         label_column: str = "label",
         model: str | None = registry.default_or_none("sentence-embedder"),
         method: str = "UMAP",
-        dimensions: int = 2,
+        dimensions: str = "2",
         n_neighbors: int = 15,
         min_dist: float = 0.1,
         metric: str = "cosine",
@@ -248,4 +261,4 @@ def build(registry: Registry) -> PresetBar:
              "outputs": [neighbours, main_plot]},
         ],
     )  # fmt: skip
-    return demos
+    return BuiltTab(presets=demos)

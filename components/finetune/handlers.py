@@ -35,15 +35,8 @@ from models.finetune.data import (
 )
 from models.finetune.drift import measure_drift
 from models.finetune.export import zip_adapter
-from models.finetune.training import (
-    ADAPTERS,
-    LoraBench,
-    TrainedAdapter,
-    TrainProgress,
-    TrainSettings,
-    bench_for,
-    token_length_summary,
-)
+from models.finetune.settings import TrainedAdapter, TrainProgress, TrainSettings
+from models.finetune.training import ADAPTERS, LoraBench, bench_for, token_length_summary
 from models.registry import Registry
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "finetune"

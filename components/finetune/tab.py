@@ -31,12 +31,15 @@ from components.finetune.handlers import (
     text_tab_prompt,
 )
 from components.finetune.presets import FINETUNE_PRESETS, apply_finetune
-from components.presenter import EXPERT, PresetBar, preset_bar
+from components.presenter import EXPERT, BuiltTab, preset_bar
+from models.finetune.compare import CompareSettings
 from models.finetune.data import MAX_EXAMPLES, MAX_FILE_BYTES
-from models.finetune.training import MAX_WALL_SECONDS, TrainSettings
+from models.finetune.settings import MAX_WALL_SECONDS, TrainSettings
 from models.registry import Registry
+from models.validation import MAX_SEED
 from models.zerogpu import gpu, on_zerogpu
 
+DEFAULT_SET = "Pirate speak"
 # Loss says how well the model imitates the examples, not whether what it says is true.
 CAVEAT = (
     "A lower loss means the fine-tuned model imitates your examples more closely: their style, "
@@ -58,13 +61,12 @@ def new_session_state() -> gr.State:
     return gr.State(None, delete_callback=release, time_to_live=3 * 3600)
 
 
-@dataclass(frozen=True)
-class FinetuneTab:
+@dataclass(kw_only=True)
+class FinetuneTab(BuiltTab):
     """What app.py wires across tabs."""
 
     session: gr.State
     try_in_text: gr.Button
-    presets: PresetBar  # one-click demos (deep links apply them too)
 
     def wire_try_in_text(self, use_tuned: gr.Checkbox, prompt: gr.Textbox, tabs: gr.Tabs) -> None:
         """The button ticks the Text tab's "use my fine-tuned model", puts a held-out prompt
@@ -83,34 +85,43 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
     # This session's cancel event; a closed tab's session end sets it too.
     control = gr.State({}, delete_callback=cancel_training)
     limits = TrainSettings.LIMITS
+    sampling = CompareSettings.LIMITS
     defaults = TrainSettings()
     with gr.Row(equal_height=False, elem_classes=["tab-layout"]):
         with gr.Column(scale=2, min_width=320, elem_classes=["tab-controls"]):
             gr.Markdown(EXPLANATION, elem_classes=["tab-intro"])
             demos = preset_bar("finetune", FINETUNE_PRESETS)
-            choice = gr.Radio([*BUILTIN_SETS, UPLOAD], value="Pirate speak", label="Examples")
+            choice = gr.Radio([*BUILTIN_SETS, UPLOAD], value=DEFAULT_SET, label="Examples")
             upload = gr.File(
                 label="CSV (prompt,response or text), JSONL or TXT",
                 file_types=[".csv", ".jsonl", ".json", ".txt"],
                 visible=False,
                 type="filepath",
             )
-            summary = gr.Markdown(elem_id="finetune-summary")
+            summary = gr.Markdown(elem_id="finetune-summary", label="Data summary")
             with gr.Accordion("Advanced settings", open=False, elem_classes=[EXPERT]):
                 with gr.Row():
                     epochs = gr.Slider(
-                        *limits["epochs"], value=defaults.epochs, step=1, label="Epochs"
+                        *limits["epochs"],
+                        value=defaults.epochs,
+                        step=1,
+                        label="Epochs",
+                        precision=0,
                     )
                     rank = gr.Slider(
-                        *limits["rank"], value=defaults.rank, step=1, label="LoRA rank"
+                        *limits["rank"], value=defaults.rank, step=1, label="LoRA rank", precision=0
                     )
                 with gr.Row():
                     max_seq_len = gr.Slider(
                         *limits["max_seq_len"], value=defaults.max_seq_len,
-                        step=8, label="Max tokens per example",
+                        step=8, label="Max tokens per example", precision=0,
                     )  # fmt: skip
                     max_steps = gr.Slider(
-                        *limits["max_steps"], value=defaults.max_steps, step=1, label="Max steps"
+                        *limits["max_steps"],
+                        value=defaults.max_steps,
+                        step=1,
+                        label="Max steps",
+                        precision=0,
                     )
                 learning_rate = gr.Number(
                     value=defaults.learning_rate,
@@ -134,9 +145,9 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
                 max_height=260,
             )
         with gr.Column(scale=3, min_width=320, elem_classes=["tab-results"]):
-            status = gr.Markdown(elem_id="finetune-status")
+            status = gr.Markdown(elem_id="finetune-status", label="Status")
             loss_plot = gr.Plot(label="Loss curve", elem_id="finetune-loss")
-            results = gr.Markdown(elem_id="finetune-results")
+            results = gr.Markdown(elem_id="finetune-results", label="Results")
             table = gr.Dataframe(
                 headers=["Prompt", "Base model", "Fine-tuned", "Expected (held out)"],
                 interactive=False,
@@ -161,9 +172,18 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
                     "Compare base and fine-tuned", scale=1, elem_id="finetune-compare"
                 )
             with gr.Row(elem_classes=[EXPERT]):
-                temperature = gr.Slider(0, 2, value=0, step=0.05, label="Temperature (0 = greedy)")
-                seed = gr.Number(value=0, precision=0, label="Seed")
-                max_new = gr.Slider(8, 256, value=48, step=8, label="Max new tokens")
+                temperature = gr.Slider(
+                    *sampling["temperature"], value=CompareSettings().temperature, step=0.05,
+                    label="Temperature (0 = greedy)",
+                )  # fmt: skip
+                seed = gr.Number(
+                    value=CompareSettings().seed, precision=0, minimum=0, maximum=MAX_SEED,
+                    label="Seed",
+                )  # fmt: skip
+                max_new = gr.Slider(
+                    *sampling["max_new_tokens"], value=CompareSettings().max_new_tokens, step=1,
+                    label="Max new tokens", precision=0,
+                )  # fmt: skip
             run_exports.export_row(session, table)
     with gr.Accordion("Drift view: how fine-tuning moved the model's representations", open=False):
         gr.Markdown(
@@ -171,7 +191,7 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
             "model (the mean of the last hidden layer), mapped together with UMAP."
         )
         drift_button = gr.Button("Show drift")
-        drift_text = gr.Markdown(elem_id="finetune-drift-summary")
+        drift_text = gr.Markdown(elem_id="finetune-drift-summary", label="Drift summary")
         drift_plot = gr.Plot(label="Base vs fine-tuned representations")
     with gr.Row(elem_classes=[EXPERT]):
         export_button = gr.Button("Prepare adapter download")
@@ -180,7 +200,7 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
     def show_upload(picked: str) -> gr.File:
         return gr.File(visible=picked == UPLOAD)
 
-    def inspect(picked: str, file: str | None):
+    def inspect(picked: str = DEFAULT_SET, file: str | None = None):
         if picked == UPLOAD and not file:  # waiting for a file is not an error
             return "Upload a .csv, .jsonl or .txt file with your examples.", [], None
         return inspect_data(registry, picked, file)
@@ -202,8 +222,22 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
     def train_on_device(*values: Any, control: dict[str, Any] | None) -> Iterator[Any]:
         yield from run_finetune(registry, *values, control=control)
 
-    def train(*values: Any) -> Iterator[Any]:
-        *settings, control = values
+    d, c = TrainSettings(), CompareSettings()
+
+    def train(
+        session: TuneSession | None,
+        epochs: int = d.epochs,
+        learning_rate: float = d.learning_rate,
+        rank: int = d.rank,
+        max_seq_len: int = d.max_seq_len,
+        max_steps: int = d.max_steps,
+        temperature: float = c.temperature,
+        seed: int = c.seed,
+        max_new_tokens: int = c.max_new_tokens,
+        control: dict[str, Any] | None = None,
+    ) -> Iterator[Any]:
+        settings = (session, epochs, learning_rate, rank, max_seq_len, max_steps, temperature,
+                    seed, max_new_tokens)  # fmt: skip
         # On ZeroGPU the run is in a GPU worker: the cancel event cannot be pickled there, and
         # Gradio's own cancel ends that run.
         yield from train_on_device(*settings, control=None if on_zerogpu() else control)
@@ -241,8 +275,19 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
     # No Gradio ``cancels``: that would end the stream mid-update and paint its outputs red.
     # The run sees the event within one step and ends with the partial curve and a sentence.
     cancel_button.click(cancel_training, control, status, api_visibility="private", queue=False)
+
+    @gpu
+    def compare(
+        session: TuneSession | None,
+        prompts: str,
+        temperature: float = c.temperature,
+        seed: int = c.seed,
+        max_new_tokens: int = c.max_new_tokens,
+    ) -> list[list[str]]:
+        return compare_models(registry, session, prompts, temperature, seed, max_new_tokens)
+
     compare_button.click(
-        user_errors(gpu(lambda *args: compare_models(registry, *args))),
+        user_errors(compare),
         [session, prompts, temperature, seed, max_new],
         table,
         api_name="compare_models",

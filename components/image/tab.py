@@ -22,7 +22,7 @@ from components.concurrency import SESSION_TTL, heavy
 from components.errors import user_errors
 from components.image import handlers
 from components.image.presets import IMAGE_PRESETS, apply_image
-from components.presenter import EXPERT, PresetBar, preset_bar
+from components.presenter import EXPERT, BuiltTab, preset_bar
 from models.image.request import MAX_BATCH, MAX_GUIDANCE, MAX_SEED, MAX_STEPS
 from models.image.schedulers import SCHEDULER_NAMES
 from models.registry import Registry
@@ -36,6 +36,7 @@ INTRO = (
     "enlarged). It never saw a green cat, a blue circle, a yellow square or a red triangle: ask "
     "for one to see it combine ideas it learned separately."
 )
+DEFAULT_PROMPT = "a red cat on a white background"
 EXAMPLES = [
     ["a red cat on a white background", "", 1],
     ["a green cat on a black background", "", 4],  # held out of training
@@ -86,34 +87,36 @@ def denoising_section() -> DenoisingSection:
     return DenoisingSection(button, state, box, view, slider, play, gif, gallery)
 
 
-def build(registry: Registry) -> PresetBar:
+def build(registry: Registry) -> BuiltTab:
     choices = registry.choices("text-to-image")
+    default_model = registry.default("text-to-image") if choices else None
     with gr.Row(equal_height=False, elem_classes=["tab-layout"]):
         with gr.Column(scale=2, min_width=320, elem_classes=["tab-controls"]):
             gr.Markdown(INTRO, elem_classes=["image-intro", "tab-intro"])
             demos = preset_bar("image", IMAGE_PRESETS)
             model = gr.Dropdown(
                 choices=choices,
-                value=registry.default("text-to-image") if choices else None,
+                value=default_model,
                 label="Model",
                 info="Hub pipelines need the Hugging Face hub (or its cache).",
                 elem_classes=[EXPERT],
             )
             prompt = gr.Textbox(
                 label="Prompt",
-                value="a red cat on a white background",
+                value=DEFAULT_PROMPT,
                 placeholder="e.g. a yellow triangle on a black background (empty: unconditional)",
                 max_length=500,
                 elem_id="image-prompt",
             )
             negative = gr.Textbox(
+                "",
                 label="Negative prompt",
                 placeholder="what to steer away from, e.g. red",
                 max_length=500,
                 elem_classes=[EXPERT],
             )
             with gr.Row(elem_classes=[EXPERT]):
-                steps = gr.Slider(1, MAX_STEPS, value=25, step=1, label="Steps")
+                steps = gr.Slider(1, MAX_STEPS, value=25, step=1, label="Steps", precision=0)
                 guidance = gr.Slider(
                     0, MAX_GUIDANCE, value=3.0, step=0.5, label="Guidance scale",
                     info="1 = prompt only; higher follows the prompt harder",
@@ -123,7 +126,7 @@ def build(registry: Registry) -> PresetBar:
                     list(SCHEDULER_NAMES), value="DPM-Solver++", label="Scheduler"
                 )
                 seed = gr.Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed")
-                batch = gr.Slider(1, MAX_BATCH, value=4, step=1, label="Images")
+                batch = gr.Slider(1, MAX_BATCH, value=4, step=1, label="Images", precision=0)
             generate_button = gr.Button("Generate", variant="primary", elem_id="image-generate")
             gr.Examples(EXAMPLES, inputs=[prompt, negative, batch], label="Try these")
         with gr.Column(scale=3, min_width=320, elem_classes=["tab-results"]):
@@ -131,7 +134,7 @@ def build(registry: Registry) -> PresetBar:
                 label="Generated images", type="pil", format="png", interactive=False,
                 elem_id="image-output", height=420,
             )  # fmt: skip
-            summary = gr.Markdown(elem_id="image-summary")
+            summary = gr.Markdown(elem_id="image-summary", label="Summary")
             with gr.Row(equal_height=True):
                 export_button = gr.Button(
                     "Export picture (PNG) and settings (JSON)", size="sm", elem_id="image-export"
@@ -165,13 +168,35 @@ def build(registry: Registry) -> PresetBar:
 
     settings = [model, prompt, negative, steps, guidance, seed, scheduler]
 
+    # Named parameters with defaults: API callers can pass just ``prompt=`` (README examples).
     @gpu
-    def run_generate(*args: Any, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
-        return handlers.generate_images(registry, *args, progress=progress)
+    def run_generate(
+        model: str | None = default_model,
+        prompt: str = DEFAULT_PROMPT,
+        negative_prompt: str = "",
+        steps: int = 25,
+        guidance: float = 3.0,
+        seed: int = 0,
+        scheduler: str = "DPM-Solver++",
+        batch: int = 4,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008  (gradio's progress idiom)
+    ) -> Any:
+        return handlers.generate_images(registry, model, prompt, negative_prompt, steps, guidance,
+                                        seed, scheduler, batch, progress=progress)  # fmt: skip
 
     @gpu
-    def run_frames(*args: Any, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
-        return handlers.denoising_frames(registry, *args, progress=progress)
+    def run_frames(
+        model: str | None = default_model,
+        prompt: str = DEFAULT_PROMPT,
+        negative_prompt: str = "",
+        steps: int = 25,
+        guidance: float = 3.0,
+        seed: int = 0,
+        scheduler: str = "DPM-Solver++",
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> Any:
+        return handlers.denoising_frames(registry, model, prompt, negative_prompt, steps,
+                                         guidance, seed, scheduler, progress=progress)  # fmt: skip
 
     @gpu
     def run_compare(*args: Any, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
@@ -249,7 +274,7 @@ def build(registry: Registry) -> PresetBar:
              "outputs": [frames_state, frame_slider, frame_view, frames_box]},
         ],
     )  # fmt: skip
-    return demos
+    return BuiltTab(presets=demos)
 
 
 def _frames_loaded(

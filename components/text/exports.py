@@ -1,7 +1,7 @@
 """Text tab exports: the coloured tokens as a picture (PNG, drawn with Pillow) and as a web page
 (HTML, hover a token for its probability and alternatives), and the numbers as CSV and JSON.
 
-Plain functions of the session's token records (see components/text_view.token_records), so
+Plain functions of the session's token records (see components/text/plots.py token_records), so
 they are testable without a browser or a model.
 """
 

@@ -17,7 +17,7 @@ import gradio as gr
 from components.eta import time_left
 from components.text import plots
 from models.errors import InvalidInputError
-from models.finetune.training import MAX_WALL_SECONDS, TrainedAdapter
+from models.finetune.settings import MAX_WALL_SECONDS, TrainedAdapter
 from models.finetune.tuned_generation import generate_tuned
 from models.registry import Registry
 from models.text.causal_lm import CausalLM

@@ -43,6 +43,7 @@ def token_records(scored: list[ScoredToken], tokenizer: Any) -> list[dict[str, A
     """Per-token data kept in the user's session (gr.State): plain JSON-able values."""
     return [
         {
+            "token_id": token.token_id,
             "piece": token.piece,
             "token": visible_token(tokenizer, token.token_id),
             "probability": token.probability,

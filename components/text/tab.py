@@ -21,7 +21,7 @@ import gradio as gr
 
 from components.concurrency import heavy
 from components.errors import user_errors
-from components.presenter import EXPERT, PresetBar, preset_bar
+from components.presenter import EXPERT, BuiltTab, preset_bar
 from components.text import exports, plots
 from components.text.handlers import (
     MAX_SHOWN,
@@ -34,17 +34,18 @@ from components.text.handlers import (
     token_probabilities,
 )
 from components.text.presets import TEXT_PRESETS, apply_text
-from models.finetune.training import TrainedAdapter
+from models.finetune.settings import TrainedAdapter
 from models.registry import Registry
 from models.text.generation import (
     MAX_NEW_TOKENS,
     MAX_PROMPT_CHARS,
     MAX_REPETITION_PENALTY,
-    MAX_SEED,
     MAX_TEMPERATURE,
     MAX_TOP_K,
+    MIN_TOP_P,
     PRESETS,
 )
+from models.validation import MAX_SEED
 from models.zerogpu import gpu, on_zerogpu
 
 DEFAULT_PROMPT = "Explain in two sentences why the sky is blue."
@@ -63,15 +64,15 @@ PICK_HINT = "Select a token in the coloured text to see its alternatives."
 EXPLORER_PROMPT = "The capital of France is"
 
 
-@dataclass(frozen=True)
-class TextTab:
+@dataclass(kw_only=True)
+class TextTab(BuiltTab):
     """Handles the lead can wire across tabs (e.g. "Send to Attention")."""
 
+    model: gr.Dropdown
     prompt: gr.Textbox
     output: gr.Textbox  # the generated text
     send_to_attention: gr.Button  # app.py wires it to the Attention tab
     use_tuned: gr.Checkbox  # "use my fine-tuned model"; the Fine-tune tab can tick it
-    presets: PresetBar | None = None  # one-click demos (deep links apply them too)
 
 
 def build(registry: Registry, finetune_session: gr.State | None = None) -> TextTab:
@@ -110,15 +111,22 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
                 label="Temperature (0 = greedy)",
             )  # fmt: skip
             top_k = gr.Slider(0, MAX_TOP_K, balanced.top_k, step=1, label="Top-k (0 = off)",
+                              precision=0,
                               elem_classes=[EXPERT])  # fmt: skip
-            top_p = gr.Slider(0.01, 1, balanced.top_p, step=0.01, label="Top-p (1 = off)",
+            top_p = gr.Slider(MIN_TOP_P, 1, balanced.top_p, step=0.01, label="Top-p (1 = off)",
                               elem_classes=[EXPERT])  # fmt: skip
             repetition = gr.Slider(
                 1, MAX_REPETITION_PENALTY, balanced.repetition_penalty, step=0.05,
                 label="Repetition penalty (1 = off)", elem_classes=[EXPERT],
             )  # fmt: skip
             max_new = gr.Slider(
-                1, MAX_NEW_TOKENS, 128, step=1, label="Max new tokens", elem_id="text-max-new"
+                1,
+                MAX_NEW_TOKENS,
+                128,
+                step=1,
+                label="Max new tokens",
+                elem_id="text-max-new",
+                precision=0,
             )
             seed = gr.Number(
                 -1, precision=0, label="Seed (-1 = random; the seed used is shown)",
@@ -136,7 +144,9 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
                 lines=2, max_lines=12, label="Output (streams as it is written)",
                 elem_id="text-output", interactive=False,
             )  # fmt: skip
-            status = gr.Markdown(elem_id="text-status")
+            status = gr.Markdown(elem_id="text-status", label="Status")
+            # For API callers: every token's id, text, probability and alternatives.
+            token_data = gr.JSON(visible=False, label="Tokens")
             tokens = gr.HighlightedText(
                 label="Why this token? Click one for its alternatives",
                 color_map=plots.COLOR_MAP, show_legend=True, show_inline_category=False,
@@ -175,9 +185,9 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
         )
         with gr.Row():
             explorer_chat = gr.Checkbox(False, label="Chat mode")
-            shown = gr.Slider(5, MAX_SHOWN, 15, step=1, label="Tokens shown")
+            shown = gr.Slider(5, MAX_SHOWN, 15, step=1, label="Tokens shown", precision=0)
             explore = gr.Button("Show next-token distribution", variant="primary")
-        summary = gr.Markdown(elem_id="text-explorer-summary")
+        summary = gr.Markdown(elem_id="text-explorer-summary", label="Summary")
         with gr.Row():
             dist_chart = gr.Plot(
                 label="Next-token distribution", scale=3, elem_id="text-explorer-chart"
@@ -211,19 +221,20 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
         use_finetuned: bool,
         session: dict[str, Any],
         tuned_session: Any = None,
-    ) -> Iterator[tuple[str, str, Any, list[dict[str, Any]]]]:
+    ) -> Iterator[tuple[Any, ...]]:
         # On ZeroGPU generation runs in a GPU worker process, which the Stop button's event
         # cannot reach (nor be pickled to): there the run ends at max_new_tokens.
-        yield from generate_on_device(
+        for text_so_far, status_line, coloured, token_records in generate_on_device(
             model_name, prompt_text, chat_mode, fast_path, temperature_value, top_k_value,
             top_p_value, max_new_tokens, repetition_penalty, seed_value,
             control=None if on_zerogpu() else session,
             adapter=session_adapter(use_finetuned, tuned_session),
-        )  # fmt: skip
+        ):  # fmt: skip
+            yield text_so_far, status_line, coloured, token_records, token_records
 
     tuned_input = [finetune_session] if finetune_session is not None else []
     gen_inputs = [model, prompt, chat, fast, *settings, use_tuned, control, *tuned_input]
-    gen_outputs = [output, status, tokens, records]
+    gen_outputs = [output, status, tokens, records, token_data]
     generate_button.click(
         lambda: (PICK_HINT, None, []),
         outputs=[picked, alt_chart, alt_table],
@@ -288,6 +299,7 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
         then=[{"fn": on_generate, "inputs": gen_inputs, "outputs": gen_outputs, **heavy()}],
     )
     return TextTab(
+        model=model,
         prompt=prompt, output=output, send_to_attention=send_to_attention, use_tuned=use_tuned,
         presets=demos,
     )  # fmt: skip

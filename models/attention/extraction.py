@@ -29,6 +29,7 @@ import numpy as np
 
 from models.errors import InvalidInputError
 from models.registry import Registry
+from models.validation import whole_number
 
 TOKEN_CAP = 128  # tokens per text: 30 layers x 9 heads x 128^2 floats is 18 MB, drawn in < 1 s
 CHAR_CAP = 20_000  # characters read before tokenizing; far more than TOKEN_CAP tokens ever need
@@ -68,8 +69,8 @@ class AttentionResult:
     def check_layer_head(self, layer: Any, head: Any = 0) -> tuple[int, int]:
         """(layer, head) as ints, or InvalidInputError naming the valid range (API input)."""
         return (
-            _index(layer, self.layers, "layer", self.model_name),
-            _index(head, self.heads, "head", self.model_name),
+            _index(layer, self.layers, "layer"),
+            _index(head, self.heads, "head"),
         )
 
     def matrix(self, layer: Any, head: Any) -> np.ndarray:
@@ -78,18 +79,9 @@ class AttentionResult:
         return self.attentions[layer, head]
 
 
-def _index(value: Any, size: int, what: str, model_name: str) -> int:
-    """A whole number in [0, size), accepting 3, 3.0 and "3"; anything else is a clear error."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = float("nan")
-    if not (np.isfinite(number) and number == int(number) and 0 <= number < size):
-        raise InvalidInputError(
-            f"{what.capitalize()} must be a whole number from 0 to {size - 1} for {model_name} "
-            f"(got {value!r}); {what}s are counted from 0."
-        )
-    return int(number)
+def _index(value: Any, size: int, what: str) -> int:
+    """A layer or head number in [0, size) (layers and heads count from 0)."""
+    return whole_number(what.capitalize(), value, 0, size - 1)
 
 
 # -- models that can show attention -------------------------------------------------------------

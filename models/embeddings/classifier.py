@@ -26,7 +26,7 @@ import numpy as np
 from models.embeddings.cache import SHARED_CACHE, EmbeddingCache
 from models.embeddings.sentence_sets import SentenceSet
 from models.errors import InvalidInputError
-from models.validation import bounded_number, whole_number
+from models.validation import bounded_number, seed_number
 
 TEST_FRACTION = 0.25  # share of each class held out for the accuracy (stratified)
 MIN_TEST_FRACTION, MAX_TEST_FRACTION = 0.1, 0.5
@@ -98,7 +98,7 @@ def fit_classifier(
     fraction = bounded_number(
         "The held-out share", test_fraction, MIN_TEST_FRACTION, MAX_TEST_FRACTION
     )
-    seed = whole_number("The split seed", seed, 0, 2**32 - 1)
+    seed = seed_number(seed, "The split seed")
     texts, labels, embeddings, notes = _labelled_points(texts, labels, embeddings)
     counts = Counter(labels)
     started = time.perf_counter()

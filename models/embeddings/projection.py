@@ -25,12 +25,15 @@ import numpy as np
 
 from models.errors import InvalidInputError
 from models.sources import cache_dir
+from models.validation import bounded_number, seed_number, whole_number
 
 Method = Literal["UMAP", "PCA", "t-SNE"]
 METHODS: tuple[Method, ...] = ("UMAP", "PCA", "t-SNE")
 METRICS = ("cosine", "euclidean")
 UMAP_MIN_POINTS = 10  # below this a neighbourhood graph is mostly noise: we use PCA and say so
 UMAP_EPOCHS = 200
+N_NEIGHBORS_RANGE = (2, 200)  # what validate() accepts; the tab's slider reads it
+MIN_DIST_RANGE = (0.0, 1.0)
 # Under this many sentences n_neighbors is capped at about sqrt(n): on 20-50 sentences in 3-5
 # topics that kept the groups apart (silhouette 0.4-0.9) where the default 15 merged them (0.0-0.6).
 SMALL_SET = 100
@@ -95,30 +98,11 @@ def validate(
         raise InvalidInputError(f"Method must be one of {', '.join(METHODS)}, not '{method}'.")
     if metric not in METRICS:
         raise InvalidInputError(f"Metric must be one of {', '.join(METRICS)}, not '{metric}'.")
-    dims = _whole_number(dimensions, "Dimensions", 2, 3)
-    neighbours = _whole_number(n_neighbors, "n_neighbors", 2, 200)
-    seed_value = _whole_number(seed, "Seed", 0, 2**31 - 1)
-    try:
-        distance = float(min_dist)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InvalidInputError(
-            f"min_dist must be a number from 0 to 1, not {min_dist!r}."
-        ) from None
-    if not math.isfinite(distance) or not 0.0 <= distance <= 1.0:
-        raise InvalidInputError(f"min_dist must be a number from 0 to 1, not {min_dist!r}.")
+    dims = whole_number("Dimensions", dimensions, 2, 3)
+    neighbours = whole_number("n_neighbors", n_neighbors, *N_NEIGHBORS_RANGE)
+    seed_value = seed_number(seed, "Seed")
+    distance = bounded_number("min_dist", min_dist, *MIN_DIST_RANGE)
     return ProjectionParams(method, dims, neighbours, distance, metric, seed_value)  # type: ignore[arg-type]
-
-
-def _whole_number(value: object, name: str, low: int, high: int) -> int:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        number = math.nan
-    if not math.isfinite(number) or number != int(number) or not low <= number <= high:
-        raise InvalidInputError(
-            f"{name} must be a whole number from {low} to {high}, not {value!r}."
-        )
-    return int(number)
 
 
 # -- neighbours ---------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from models.errors import InvalidInputError
-from models.finetune.training import TARGET_MODULES, LoraBench, TrainedAdapter, bench_for
+from models.finetune.settings import TrainedAdapter
+from models.finetune.training import TARGET_MODULES, LoraBench, bench_for
 from models.registry import Registry
 
 MAX_ZIP_BYTES = 50_000_000  # the server's upload limit (components/serving.py max_file_size)

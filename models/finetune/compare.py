@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.errors import InvalidInputError
-from models.finetune.training import LoraBench, TrainedAdapter
-from models.validation import bounded_number, whole_number
+from models.finetune.settings import TrainedAdapter
+from models.finetune.training import LoraBench
+from models.validation import bounded_number, seed_number, whole_number
 
 MAX_PROMPTS = 12
 MAX_PROMPT_CHARS = 1_000
@@ -25,12 +26,21 @@ class CompareSettings:
     top_p: float = 0.9
     seed: int = 0
 
+    LIMITS = {  # noqa: RUF012 - a class-level table the tab's widgets read, not a field
+        "max_new_tokens": (1, 256),
+        "temperature": (0.0, 2.0),
+        "top_p": (0.05, 1.0),
+    }
+
     def validated(self) -> CompareSettings:
+        limits = self.LIMITS
         return CompareSettings(
-            max_new_tokens=whole_number("max_new_tokens", self.max_new_tokens, 1, 256),
-            temperature=bounded_number("temperature", self.temperature, 0.0, 2.0),
-            top_p=bounded_number("top_p", self.top_p, 0.05, 1.0),
-            seed=whole_number("seed", self.seed, 0, 2**31 - 1),
+            max_new_tokens=whole_number(
+                "max_new_tokens", self.max_new_tokens, *limits["max_new_tokens"]
+            ),
+            temperature=bounded_number("temperature", self.temperature, *limits["temperature"]),
+            top_p=bounded_number("top_p", self.top_p, *limits["top_p"]),
+            seed=seed_number(self.seed),
         )
 
 

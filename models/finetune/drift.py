@@ -27,7 +27,8 @@ import numpy as np
 from models.embeddings.projection import ProjectionParams, project
 from models.errors import InvalidInputError
 from models.finetune.data import Example
-from models.finetune.training import LoraBench, TrainedAdapter
+from models.finetune.settings import TrainedAdapter
+from models.finetune.training import LoraBench
 
 MAX_SENTENCES = 40  # 80 points on the map; about 2 s of forward passes on a laptop CPU
 MAX_TOKENS = 96

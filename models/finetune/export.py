@@ -10,7 +10,8 @@ import json
 import zipfile
 from pathlib import Path
 
-from models.finetune.training import LoraBench, TrainedAdapter
+from models.finetune.settings import TrainedAdapter
+from models.finetune.training import LoraBench
 from models.scratch import new_folder
 
 

@@ -15,17 +15,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from models.finetune.batches import batch_order, encode_batches
 from models.finetune.data import Example
 from models.finetune.evaluation import EVAL_BATCH, HeldOutEvaluator, HeldOutTracker, live_subset
 from models.finetune.frozen_prefix import FrozenPrefixCache
-from models.finetune.training import (
-    MAX_WALL_SECONDS,
-    TrainedAdapter,
-    TrainProgress,
-    TrainSettings,
-    batch_order,
-    encode_batches,
-)
+from models.finetune.settings import MAX_WALL_SECONDS, TrainedAdapter, TrainProgress, TrainSettings
 
 
 def lr_scale(step: int, total: int) -> float:

@@ -25,13 +25,8 @@ from pathlib import Path
 
 from models.finetune.data import Example, Split, load_builtin, split_examples
 from models.finetune.evaluation import turning_point
-from models.finetune.training import (
-    MAX_WALL_SECONDS,
-    LoraBench,
-    TrainedAdapter,
-    TrainProgress,
-    TrainSettings,
-)
+from models.finetune.settings import MAX_WALL_SECONDS, TrainedAdapter, TrainProgress, TrainSettings
+from models.finetune.training import LoraBench
 from models.validation import whole_number
 
 

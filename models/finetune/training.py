@@ -27,99 +27,25 @@ import copy
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from models.errors import InvalidInputError
+from models.finetune.batches import encode_example, make_batches
 from models.finetune.data import Example
 from models.finetune.evaluation import (
     EVAL_BATCH,
-    EVAL_EVERY,
-    MAX_PATIENCE,
-    Point,
     token_loss_sums,
 )
+from models.finetune.settings import MAX_WALL_SECONDS, TrainedAdapter, TrainProgress, TrainSettings
 from models.text.causal_lm import CausalLM
-from models.validation import bounded_number, whole_number
 
 TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
-MAX_WALL_SECONDS = 240  # hard cap per training run, stated in the UI
 MAX_ADAPTERS = 8  # adapters held in memory across all sessions
 ADAPTER_MAX_AGE = 3 * 3600  # seconds; the Fine-tune tab's session time_to_live
 
 
-@dataclass(frozen=True)
-class TrainSettings:
-    """Hyper-parameters with their allowed ranges (checked by ``validated``)."""
-
-    epochs: int = 3
-    learning_rate: float = 2e-3
-    rank: int = 8
-    max_seq_len: int = 96
-    max_steps: int = 120
-    batch_size: int = 8
-    lora_layers: int = 12
-    seed: int = 0
-    eval_every: int = EVAL_EVERY  # held-out loss every this many steps (0 = off) when given any
-    patience: int | None = None  # early stop after this many evaluations without a new best
-    keep_best: bool = True  # end with the weights of the evaluated step with the lowest loss
-
-    LIMITS = {  # noqa: RUF012 - a class-level table, not a dataclass field
-        "epochs": (1, 10),
-        "learning_rate": (1e-6, 1e-2),
-        "rank": (1, 64),
-        "max_seq_len": (16, 256),
-        "max_steps": (1, 500),
-        "batch_size": (1, 32),
-        "lora_layers": (1, 64),
-        "seed": (0, 2**31 - 1),
-        "eval_every": (0, 100),
-    }
-
-    def validated(self) -> TrainSettings:
-        """Self, or InvalidInputError naming the first bad value and its range."""
-        values: dict[str, Any] = {}
-        for name, (low, high) in self.LIMITS.items():
-            check = bounded_number if name == "learning_rate" else whole_number
-            values[name] = check(name, getattr(self, name), low, high)
-        if self.patience is not None:  # None = no early stop; 0 would stop before it starts
-            values["patience"] = whole_number("patience", self.patience, 1, MAX_PATIENCE)
-        if not isinstance(self.keep_best, bool):
-            raise InvalidInputError("keep_best must be true or false.")
-        return replace(self, **values)
-
-
-@dataclass
-class TrainedAdapter:
-    """A session's fine-tune: LoRA weights (CPU tensors), their config, and what happened."""
-
-    state_dict: dict[str, Any]
-    config: dict[str, Any]
-    base_model: str
-    losses: list[float] = field(default_factory=list)
-    steps: int = 0
-    seconds: float = 0.0
-    stopped: str = ""  # why training ended early ("cancelled", "time cap", early stop), or ""
-    held_out: list[Point] = field(default_factory=list)  # (step, held-out loss), from step 0
-    held_out_examples: int = 0  # how many held-out examples the curve is measured on
-    kept_step: int = 0  # the step whose weights ``state_dict`` holds (the best one, or the last)
-    eval_seconds: float = 0.0  # part of ``seconds`` spent on held-out evaluations
-    notes: list[str] = field(default_factory=list)  # e.g. examples left out, where it came from
-
-
 class BenchWaitCancelled(Exception):
     """Raised by ``LoraBench.adapted`` when its caller stopped waiting for the bench."""
-
-
-@dataclass(frozen=True)
-class TrainProgress:
-    step: int
-    total_steps: int
-    epoch: int
-    loss: float
-    seconds: float
-    held_out: tuple[Point, ...] = ()  # the held-out curve so far (step 0 = before training)
-    best_step: int | None = None  # the evaluated step with the lowest held-out loss so far
 
 
 class AdapterLedger:
@@ -155,78 +81,6 @@ class AdapterLedger:
     @property
     def held(self) -> int:
         return len(self._held)
-
-
-def encode_example(tokenizer: Any, example: Example, max_len: int) -> tuple[list[int], list[int]]:
-    """Token ids and labels; prompt tokens get label -100 so only the response is learned."""
-    eos = tokenizer.eos_token or ""
-    if example.prompt and getattr(tokenizer, "chat_template", None):
-        user = [{"role": "user", "content": example.prompt}]
-        prompt = tokenizer.apply_chat_template(user, add_generation_prompt=True, tokenize=False)
-        full = prompt + example.response + eos
-    else:
-        prompt = f"{example.prompt}\n" if example.prompt else ""
-        full = prompt + example.response + eos
-    prompt_ids = tokenizer(prompt, add_special_tokens=False).input_ids if prompt else []
-    ids = tokenizer(full, add_special_tokens=False).input_ids[:max_len]
-    labels = [-100] * min(len(prompt_ids), len(ids)) + ids[len(prompt_ids) :]
-    return ids, labels[: len(ids)]
-
-
-def make_batches(
-    tokenizer: Any, examples: list[Example], settings: TrainSettings, seed: int
-) -> list[tuple[Any, Any, Any]]:
-    """Batches of (input_ids, attention_mask, labels), similar lengths together so little padding
-    is computed; batch order shuffled by ``seed``."""
-    batches = encode_batches(tokenizer, examples, settings)
-    return [batches[i] for i in batch_order(len(batches), seed)]
-
-
-def batch_order(count: int, seed: int) -> list[int]:
-    import torch
-
-    return torch.randperm(count, generator=torch.Generator().manual_seed(seed)).tolist()
-
-
-def encode_batches(
-    tokenizer: Any, examples: list[Example], settings: TrainSettings
-) -> list[tuple[Any, Any, Any]]:
-    """The batches in length order: the same batches every epoch, only their order changes.
-    Examples whose answer is cut off entirely by ``max_seq_len`` are left out; when that leaves
-    none, InvalidInputError says how many tokens the prompts need."""
-    import torch
-
-    encoded = [encode_example(tokenizer, e, settings.max_seq_len) for e in examples]
-    encoded = [pair for pair in encoded if any(label != -100 for label in pair[1])]
-    if not encoded:
-        raise no_room_error(tokenizer, examples, settings.max_seq_len)
-    encoded.sort(key=lambda pair: len(pair[0]))
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    batches = []
-    for start in range(0, len(encoded), settings.batch_size):
-        chunk = encoded[start : start + settings.batch_size]
-        width = max(len(ids) for ids, _ in chunk)
-        ids = torch.full((len(chunk), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(chunk), width), dtype=torch.long)
-        labels = torch.full((len(chunk), width), -100, dtype=torch.long)
-        for row, (token_ids, token_labels) in enumerate(chunk):
-            ids[row, : len(token_ids)] = torch.tensor(token_ids)
-            mask[row, : len(token_ids)] = 1
-            labels[row, : len(token_labels)] = torch.tensor(token_labels)
-        batches.append((ids, mask, labels))
-    return batches
-
-
-def no_room_error(tokenizer: Any, examples: list[Example], max_seq_len: int) -> InvalidInputError:
-    """The sentence for a token limit that leaves no example any answer token to learn from."""
-    if not examples:
-        return InvalidInputError("There are no examples: upload or pick a data set.")
-    prompts = [encode_example(tokenizer, e, 10_000)[1].count(-100) for e in examples]
-    return InvalidInputError(
-        f"At {max_seq_len} tokens per example nothing is left to learn: the prompt and its chat "
-        f"template alone take {min(prompts)} tokens or more. Raise max tokens per example "
-        f"(max_seq_len) to at least {min(prompts) + 8}."
-    )
 
 
 class LoraBench:
@@ -303,7 +157,7 @@ class LoraBench:
         import torch
         from peft import get_peft_model, get_peft_model_state_dict
 
-        from models.finetune.loop import train_loop  # here: that module imports this one
+        from models.finetune.loop import train_loop
 
         settings = settings.validated()
         if not examples:

@@ -39,13 +39,8 @@ from models.errors import InvalidInputError
 from models.finetune.compare import CompareSettings, clean_prompts, sample_reply
 from models.finetune.data import Split
 from models.finetune.loop import train_loop
-from models.finetune.training import (
-    MAX_WALL_SECONDS,
-    LoraBench,
-    TrainedAdapter,
-    TrainProgress,
-    TrainSettings,
-)
+from models.finetune.settings import MAX_WALL_SECONDS, TrainedAdapter, TrainProgress, TrainSettings
+from models.finetune.training import LoraBench
 
 SCRATCH_LAYERS = 4
 SCRATCH_HIDDEN = 192

@@ -21,7 +21,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from models.finetune.training import BenchWaitCancelled, TrainedAdapter, bench_for
+from models.finetune.settings import TrainedAdapter
+from models.finetune.training import BenchWaitCancelled, bench_for
 from models.text.causal_lm import CausalLM
 from models.text.fast_decode import CachedForwardDecoder
 from models.text.generation import Generation, SamplingSettings, ScoredToken, generate, score_tokens

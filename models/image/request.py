@@ -15,12 +15,11 @@ import numpy as np
 
 from models.errors import InvalidInputError
 from models.image.schedulers import scheduler_name as _scheduler_name
-from models.validation import bounded_number, whole_number
+from models.validation import MAX_SEED, bounded_number, whole_number
 
 MAX_STEPS = 100
 MAX_BATCH = 16
 MAX_GUIDANCE = 20.0
-MAX_SEED = 2**32 - 1
 MAX_PROMPT_CHARS = 500
 
 StepCallback = Callable[[int, int], None]  # (steps done, total steps)

@@ -16,7 +16,7 @@ copy driven through its own forward with a KV cache (still faster than ``generat
 GPU keeps its own weights.
 
 Quality is measured, not assumed: bench/text_decode.py reports perplexity fast vs fp32 and
-tests/test_text_fast_decode.py bounds the probability difference against the fp32 model.
+tests/test_text.py and tests/test_text_real_model.py bound its difference from the fp32 model.
 
 Not here: sampling (models/text/sampler.py) or the generation loop (models/text/generation.py).
 """

@@ -30,13 +30,13 @@ from models.text.sampler import (
     sampler_probabilities,
     top_alternatives,
 )
-from models.validation import bounded_number, whole_number
+from models.validation import MAX_SEED, bounded_number, whole_number
 
 MAX_NEW_TOKENS = 512
 MAX_TOP_K = 1000
 MAX_TEMPERATURE = 2.0
+MIN_TOP_P = 0.01
 MAX_REPETITION_PENALTY = 2.0
-MAX_SEED = 2**32 - 1
 MAX_PROMPT_CHARS = 20_000  # refused beyond this: it could never fit the window anyway
 MAX_PROMPT_TOKENS = 1024  # longer prompts keep their start; a CPU-friendly window for everyone
 ALTERNATIVES = 10
@@ -70,7 +70,7 @@ class SamplingSettings:
         return cls(
             temperature=bounded_number("temperature", temperature, 0.0, MAX_TEMPERATURE),
             top_k=whole_number("top-k", top_k, 0, MAX_TOP_K),
-            top_p=bounded_number("top-p", top_p, 0.01, 1.0),
+            top_p=bounded_number("top-p", top_p, MIN_TOP_P, 1.0),
             max_new_tokens=whole_number("max new tokens", max_new_tokens, 1, MAX_NEW_TOKENS),
             repetition_penalty=bounded_number(
                 "repetition penalty", repetition_penalty, 1.0, MAX_REPETITION_PENALTY
