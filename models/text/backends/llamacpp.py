@@ -271,9 +271,12 @@ class LlamaCppBackend:
 
     kind = "llamacpp"
 
-    def __init__(self, engine: LlamaCppEngine, gguf: GgufFile) -> None:
+    def __init__(
+        self, engine: LlamaCppEngine, gguf: GgufFile, extra: dict[str, Any] | None = None
+    ) -> None:
         self.engine = engine
         self.gguf = gguf
+        self.extra = dict(extra or {})  # more llama.cpp request fields (bench: ignore_eos)
         self.label = f"llama.cpp in-process ({gguf.path.name}, {gguf.origin}, {engine.slots} slots)"
 
     def models(self) -> list[str]:
@@ -314,7 +317,11 @@ class LlamaCppBackend:
         prompt, chat = self._prompt_body(request)
         seed = seed_for(request.settings)
         n_probs = max(1, min(request.alternatives, MAX_PROBS))
-        body = {**prompt, **sampling_body(request.settings, seed, n_probs, request.after_sampler)}
+        body = {
+            **prompt,
+            **sampling_body(request.settings, seed, n_probs, request.after_sampler),
+            **self.extra,
+        }
         run = TextRun(
             backend=self.label,
             model=self.gguf.model,
