@@ -7,8 +7,9 @@ Run: ``.venv/bin/python bench/text_backends.py`` (offline, packaged GGUF and fp3
   ``LlamaCppBackend.generate`` as the Text tab calls it (10 alternatives per token); the bare
   loop is ``xllamacpp.Server`` with its defaults on the same GGUF and threads, streaming into a
   callback that does nothing, once as it is and once asked for the same 10 probabilities per
-  token (so the ratio isolates what our wrapper adds); the old loop is models/text_generation.py ``generate(fast=True)``
-  (int8). They alternate, best of ``REPEATS`` each, so all see the same machine load.
+  token (so the ratio isolates what our wrapper adds); the old loop is
+  models/text_generation.py ``generate(fast=True)`` (int8). They alternate, best of ``REPEATS``
+  each, so all see the same machine load.
   Goals: ours >= 0.95x bare, >= 1.5x the int8 loop, first token <= 0.1 s (median of 5).
 - agreement: greedy (temperature 0, no penalty), 64 new tokens, the Text tab's three demo
   prompts in chat mode: how many leading tokens equal the fp32 model's own greedy tokens, for
