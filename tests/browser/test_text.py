@@ -87,9 +87,12 @@ def test_api_streams_is_deterministic_by_seed_and_refuses_bad_values(app_url: st
     args = ("HuggingFaceTB/SmolLM2-135M-Instruct", "Name three colours.", True, True)
     job = client.submit(*args, 0.9, 50, 0.95, 24, 1.1, 123, api_name="/generate_text")
     updates = list(job)
-    text, status, tokens = job.outputs()[-1]
+    text, status, tokens, scored = job.outputs()[-1]
     assert len(updates) > 3 and "seed **123**" in status and text
     assert "".join(item["token"] for item in tokens) == text  # with "class_or_confidence"
+    # ... and each token's id and the model's probability, for callers who do what the tab does
+    assert [t["piece"] for t in scored] == [item["token"] for item in tokens]
+    assert all(isinstance(t["token_id"], int) and 0 < t["probability"] <= 1 for t in scored)
     again = client.predict(*args, 0.9, 50, 0.95, 24, 1.1, 123, api_name="/generate_text")
     assert again[0] == text
     summary, _, table = client.predict(

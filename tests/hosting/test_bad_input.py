@@ -71,7 +71,7 @@ CASES = [
         "/project_embeddings",
         [],
         {"source": "Text box", "text": "a\nb", "n_neighbors": 10**9},
-        r"greater than maximum value 100",
+        r"greater than maximum value 200",
     ),
     (
         "/project_embeddings",

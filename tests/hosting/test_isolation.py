@@ -17,7 +17,7 @@ PROMPT = "the cat sat on"
 
 
 def generate(client, lm: str) -> str:
-    text, _, _ = client.predict(
+    text, *_ = client.predict(
         lm, PROMPT, False, True, 0.0, 0, 1.0, 12, 1.0, 7, api_name="/generate_text"
     )
     return text

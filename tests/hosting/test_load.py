@@ -38,7 +38,7 @@ class Calls:
         self.lm = lm
 
     def text(self, client: Any) -> Any:
-        text, status, tokens = client.predict(
+        text, status, tokens, _ = client.predict(
             self.lm, "the cat sat on", False, True, 0.0, 0, 1.0, 12, 1.0, 7,
             api_name="/generate_text",
         )  # fmt: skip
