@@ -1,10 +1,11 @@
 """The transformers fp32 model as a text backend: the exact path.
 
-It stays for "exact fp32", for a session's fine-tuned LoRA adapter (models/finetune/tuned_generation.py
-runs on these weights) and for the Attention and Fine-tune tabs, which need the weights. Generation
-is models/text/generation.py ``generate`` with ``fast=False``; once the text is done, one fp32 pass
-over prompt + output (``score_tokens``) gives every token its model probability, its probability
-after the sampler and its alternatives, from the very distribution it was drawn from.
+It stays for "exact fp32", for a session's fine-tuned LoRA adapter
+(models/finetune/tuned_generation.py runs on these weights) and for the Attention and Fine-tune
+tabs, which need the weights. Generation is models/text/generation.py ``generate`` with
+``fast=False``; once the text is done, one fp32 pass over prompt + output (``score_tokens``) gives
+every token its model probability, its probability after the sampler and its alternatives, from the
+very distribution it was drawn from.
 
 ``fp32_scores`` rescoring a run from another backend with these weights lives here too: where the
 in-process llama.cpp engine serves the GGUF these weights were dequantized from, the tab can show
