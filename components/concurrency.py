@@ -24,6 +24,7 @@ from typing import Any
 from models.device import pick_device
 
 FINETUNE_ID = "finetune"
+ENGINE_CONCURRENCY = 16  # generations at once on an inference server (it queues the rest)
 # Seconds a session's large state (attention maps, embedding maps) is kept after it was last set.
 # API clients never close their sessions, so without this their state would stay until Gradio's
 # session cap (app.py) evicted it; an hour of no use is long enough for a lecture.
@@ -41,6 +42,14 @@ def heavy_limit() -> int:
 def heavy() -> dict[str, Any]:
     """Event keyword arguments for a heavy event: one group per device (``heavy-cpu``, ...)."""
     return {"concurrency_id": f"heavy-{pick_device()}", "concurrency_limit": heavy_limit()}
+
+
+def text_engine(backend: Any) -> dict[str, Any]:
+    """Event keyword arguments for text written by an engine (llama.cpp's slots, or a server):
+    the engine batches its users itself, so as many write at once as it has slots, in a group of
+    their own rather than the heavy one (a hall's generations decode together)."""
+    slots = getattr(getattr(backend, "engine", None), "slots", None) or ENGINE_CONCURRENCY
+    return {"concurrency_id": "text-engine", "concurrency_limit": int(slots)}
 
 
 def training() -> dict[str, Any]:

@@ -34,12 +34,24 @@ def to_gradio_error(error: Exception) -> gr.Error:
     )
 
 
+def clean_text(value: Any) -> Any:
+    """Text as every library can take it: a lone UTF-16 surrogate (JSON can carry "\\ud800", no
+    real text does) becomes U+FFFD, the replacement character. Other values pass unchanged."""
+    if isinstance(value, str):
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if isinstance(value, list | tuple):
+        return type(value)(clean_text(item) for item in value)
+    return value
+
+
 def user_errors(fn: F) -> F:
-    """Wrap a handler (plain or generator) so every error reaches the user as a sentence."""
+    """Wrap a handler (plain or generator) so every error reaches the user as a sentence, and
+    text that no tokenizer or image library accepts (lone surrogates) is cleaned on the way in."""
     if inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
         def gen_wrapper(*args: Any, **kwargs: Any) -> Any:
+            args, kwargs = _cleaned(args, kwargs)
             try:
                 yield from fn(*args, **kwargs)
             except Exception as error:
@@ -49,9 +61,14 @@ def user_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        args, kwargs = _cleaned(args, kwargs)
         try:
             return fn(*args, **kwargs)
         except Exception as error:
             raise to_gradio_error(error) from error
 
     return wrapper  # type: ignore[return-value]
+
+
+def _cleaned(args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
+    return tuple(clean_text(a) for a in args), {k: clean_text(v) for k, v in kwargs.items()}

@@ -6,6 +6,8 @@ settings users get. Who may compute at the same time is in components/concurrenc
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Any
 
 # Waiting requests, all events together. Past this, callers get "queue full, try again" at once
@@ -17,13 +19,37 @@ DEFAULT_CONCURRENCY = 2
 # Gradio copies every returned file (images, CSV, zips) into its cache: every 30 min, delete
 # copies older than 1 h, so a day of use by a lecture hall cannot fill the disk.
 DELETE_CACHE = (1800, 3600)
+
+
 # Launch settings for every server: no Node SSR server (one process, no extra attack surface),
 # uploads capped, no extra allowed_paths (Gradio serves only its own cache and uploads). share
 # stays a separate, off-by-default flag.
 # state_session_capacity: sessions whose state stays in memory (Gradio's default is 10,000); the
 # least recently used go first past it. A lecture hall is a few hundred browser tabs.
+def _on(environ: Mapping[str, str], name: str) -> bool:
+    return environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def shared_host_options(environ: Mapping[str, str]) -> dict[str, Any]:
+    """What a public, shared server records and exposes, each off unless a variable turns it on:
+    - ``PLAYGROUND_RUN_HISTORY``: Gradio's "Runs" page, which keeps every call's inputs in the
+      browser; on a shared lab PC the next student would see the last one's prompts and uploads;
+    - ``PLAYGROUND_MONITORING``: Gradio's /monitoring page (traffic of every user);
+    - ``PLAYGROUND_MCP_SERVER``: the app as an MCP server for AI agents (GRADIO_MCP_SERVER is
+      not read: the deployer decides here, in one place).
+    """
+    history = _on(environ, "PLAYGROUND_RUN_HISTORY")
+    return {
+        "run_history": history,
+        "enable_monitoring": _on(environ, "PLAYGROUND_MONITORING"),
+        "mcp_server": _on(environ, "PLAYGROUND_MCP_SERVER"),
+        "footer_links": ["api", "gradio", "settings", *(["runs"] if history else [])],
+    }
+
+
 LAUNCH_OPTIONS: dict[str, Any] = {
     "ssr_mode": False,
     "max_file_size": "50mb",
     "state_session_capacity": 1000,
+    **shared_host_options(os.environ),
 }

@@ -2,7 +2,8 @@
 
 In order, in one daemon thread (two cores gain nothing from doing these in parallel):
 1. load the default language model and sentence embedder (registry),
-2. build the Text tab's int8 fast decoder for the default language model (10-30 s),
+2. start the Text tab's engine (llama.cpp in-process, about a second; or reach the server) and
+   write one token with it, and build the exact fp32 decode loop,
 3. compile umap-learn's numba code with a projection of a first map's size (10-30 s),
 4. load our image model and draw one small picture (a fresh process pays ~8 s for it),
 5. one full-precision pass of the language model (the colours after a generation use it).
@@ -19,11 +20,19 @@ from models.registry import Registry
 log = logging.getLogger("playground")
 
 
-def build_fast_decoder(registry: Registry) -> None:
-    from models.text.fast_decode import FastDecoder
+def start_text_engine(registry: Registry) -> None:
+    from models.text.backends.base import TextRequest
+    from models.text.backends.selection import text_backend
+    from models.text.decode_loop import DecodeLoop
+    from models.text.generation import SamplingSettings
 
     lm = registry.load(registry.default("causal-lm"), kind="causal-lm")
-    FastDecoder.for_model(lm.model, lm.tokenizer, quantize=True)
+    DecodeLoop.for_model(lm.model)
+    backend = text_backend(registry).backend
+    if backend.kind != "transformers":  # the first request pays the engine's own start-up
+        request = TextRequest("Hi", SamplingSettings(0.0, 0, 1.0, 1, 1.0, 0), chat=False)
+        for _ in backend.generate(request):
+            pass
 
 
 def compile_projection() -> None:
@@ -57,7 +66,7 @@ def start_warm_up(registry: Registry) -> threading.Thread:
     return registry.warm_up(
         [registry.default("causal-lm"), registry.default("sentence-embedder")],
         then=[
-            lambda: build_fast_decoder(registry),
+            lambda: start_text_engine(registry),
             compile_projection,
             lambda: draw_one_image(registry),
             lambda: score_once(registry),

@@ -125,3 +125,24 @@ def test_adapter_slots_of_vanished_sessions_lapse() -> None:
         ledger.claim("newcomer", now=15)
     ledger.claim("newcomer", now=19)  # the evicted session's claim lapsed
     assert ledger.held == 1
+
+
+def test_a_shared_host_records_and_exposes_nothing_unless_asked() -> None:
+    from components.serving import shared_host_options
+
+    default = shared_host_options({})
+    assert default["run_history"] is False and default["enable_monitoring"] is False
+    assert default["mcp_server"] is False and "runs" not in default["footer_links"]
+    # Gradio's own variable does not switch the MCP server on behind the deployer's back.
+    assert shared_host_options({"GRADIO_MCP_SERVER": "True"})["mcp_server"] is False
+    on = shared_host_options(
+        {
+            "PLAYGROUND_RUN_HISTORY": "1",
+            "PLAYGROUND_MONITORING": "yes",
+            "PLAYGROUND_MCP_SERVER": "on",
+        }
+    )
+    assert on["run_history"] and on["enable_monitoring"] and on["mcp_server"]
+    assert "runs" in on["footer_links"]
+    for key, value in default.items():
+        assert LAUNCH_OPTIONS[key] == value  # what app.py launches with (no variables set here)

@@ -181,3 +181,43 @@ def test_registry_lists_our_model_first_and_hub_models_fail_offline_with_a_fix(
         real_registry.load(SD_TURBO, kind="text-to-image")
     with pytest.raises(UnknownModelError):
         real_registry.load("no/such-model", kind="text-to-image")
+
+
+def test_the_same_seed_gives_the_same_pixels_under_load(real_registry) -> None:
+    """A busy server: images drawn while other threads draw too and other work changes torch's
+    thread count (as the Text tab's decode loop does) equal the image drawn alone, exactly."""
+    import torch
+
+    from models.text.decode_loop import intra_op_threads
+
+    model = real_registry.load(OWN_MODEL, kind="text-to-image")
+    request = ImageRequest.checked("a green cat on a black background", "", 12, 3.0, 5, "DDIM", 2)
+    alone = generate(model, request).images
+    with intra_op_threads(1):  # another thread count alone: the same pixels too
+        again = generate(model, request).images
+        assert all(np.array_equal(a, b) for a, b in zip(again, alone, strict=True))
+    busy, results = threading.Event(), []
+
+    def toggle_threads() -> None:
+        x = torch.randn(256, 256)
+        while not busy.is_set():
+            for count in (1, 2):
+                with intra_op_threads(count):
+                    x @ x
+
+    def draw() -> None:
+        for _ in range(3):
+            results.append(generate(model, request).images)
+
+    others = [threading.Thread(target=toggle_threads) for _ in range(2)]
+    drawers = [threading.Thread(target=draw) for _ in range(2)]
+    for thread in others + drawers:
+        thread.start()
+    for thread in drawers:
+        thread.join()
+    busy.set()
+    for thread in others:
+        thread.join()
+    assert len(results) == 6
+    for images in results:
+        assert all(np.array_equal(a, b) for a, b in zip(images, alone, strict=True))

@@ -1,7 +1,7 @@
 """Text tab: sampler math, input validation, seeded streaming generation, stop, probability
 colouring and the handlers, on a tiny seeded Llama (tests/tiny_models.py).
 
-The real default model's fast path is checked against fp32 in tests/test_text_real_model.py.
+The fast engine (llama.cpp) is checked against fp32 in tests/test_text_backend_llamacpp.py.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from components.text.handlers import (
 from models.builtin import external_spec
 from models.errors import InvalidInputError
 from models.registry import Registry
-from models.text.fast_decode import FastDecoder
+from models.text.decode_loop import DecodeLoop
 from models.text.generation import (
     MAX_PROMPT_TOKENS,
     SamplingSettings,
@@ -200,31 +200,24 @@ def test_stop_event_ends_generation_and_a_second_stop_is_harmless(lm) -> None:
     stop_generation(None)
 
 
-# -- the fast decode path ------------------------------------------------------------------------
+# -- the exact decode loop ----------------------------------------------------------------------
 def test_hand_written_float_loop_matches_the_transformers_forward(lm) -> None:
     ids = lm.tokenizer("the cat sat on the mat in the park")["input_ids"]
     with torch.inference_mode():
         reference = lm.model(torch.tensor([ids])).logits[0]
-    decoder = FastDecoder.for_model(lm.model, lm.tokenizer, quantize=False).new_sequence(32)
+    decoder = DecodeLoop.for_model(lm.model).new_sequence(32)
     assert torch.allclose(decoder.start(ids, all_logits=True), reference, atol=1e-5)
-    decoder = FastDecoder.for_model(lm.model, lm.tokenizer, quantize=False).new_sequence(32)
+    decoder = DecodeLoop.for_model(lm.model).new_sequence(32)
     decoder.start(ids[:4])
     stepped = [decoder.step(token)[0] for token in ids[4:]]
     assert torch.allclose(torch.stack(stepped), reference[4:], atol=1e-4)
 
 
-def test_int8_path_is_built_once_and_stays_close_to_fp32(lm) -> None:
-    fast = FastDecoder.for_model(lm.model, lm.tokenizer, quantize=True)
-    assert FastDecoder.for_model(lm.model, lm.tokenizer, quantize=True) is fast
-    assert fast.quantized and FastDecoder.is_built(lm.model, True)
-    ids = lm.tokenizer("the cat sat on the mat")["input_ids"]
-    with torch.inference_mode():
-        reference = torch.softmax(lm.model(torch.tensor([ids])).logits[0], -1)
-    decoder = fast.new_sequence(16)
-    decoder.start(ids[:2])
-    stepped = torch.softmax(torch.stack([decoder.step(t)[0] for t in ids[2:]]), -1)
-    assert (stepped - reference[2:]).abs().max() < 0.02
-    assert lm.model.model.layers[0].mlp.down_proj.weight.dtype == torch.float32  # untouched
+def test_the_decode_loop_is_built_once_per_model_and_copies_no_weights(lm) -> None:
+    loop = DecodeLoop.for_model(lm.model)
+    assert DecodeLoop.for_model(lm.model) is loop and loop.llama is not None
+    first = loop.llama.layers[0].proj.down.weight
+    assert first.data_ptr() == lm.model.model.layers[0].mlp.down_proj.weight.data_ptr()
 
 
 # -- probabilities and colouring -----------------------------------------------------------------

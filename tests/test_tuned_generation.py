@@ -41,7 +41,7 @@ def test_tuned_model_writes_what_it_learned_and_scores_it(tiny_lm, adapter) -> N
     base_scores = score_tokens(tiny_lm, runs[-1], GREEDY)
     for tuned_token, base_token in zip(scored, base_scores, strict=True):
         assert tuned_token.probability > 1.4 * base_token.probability
-    base = list(generate(tiny_lm, "the cat", GREEDY, chat=False, fast=False))[-1]
+    base = list(generate(tiny_lm, "the cat", GREEDY, chat=False))[-1]
     assert base.text != "sat on the mat"  # the shared model still writes the base's answer
     for name, tensor in snapshot(tiny_lm.model).items():
         assert torch.equal(tensor, shared_before[name]), name
@@ -116,7 +116,7 @@ def test_text_tab_handler_uses_the_session_adapter(registry, tiny_lm, adapter) -
     assert "your fine-tuned model" in tuned[-1][1]
     assert [item["token"].strip() for item in tuned[-1][3]] == ["sat", "on", "the", "mat"]
     base = list(generate_text(*args, {}, session_adapter(False, session)))
-    assert base[-1][0] != "sat on the mat" and "int8" in base[-1][1]
+    assert base[-1][0] != "sat on the mat" and "exact fp32" in base[-1][1]
 
 
 def test_ticking_the_box_without_a_fine_tune_says_what_to_do() -> None:

@@ -16,16 +16,15 @@ from PIL import Image, ImageDraw, ImageFont
 
 from components import exports
 from components.errors import user_errors
-from components.text.plots import BUCKETS, percent, probability_bucket
+from components.text.plots import BUCKETS, COLOR_MAP, percent, probability_bucket
 from models.errors import InvalidInputError
 
 WIDTH, MARGIN, FONT_SIZE, LINE_GAP = 1600, 40, 30, 14
 TEXT_COLOUR = "#111111"
 
 
-def _colour(probability: float) -> str:
-    label = probability_bucket(probability)
-    return next(colour for _, name, colour in BUCKETS if name == label)
+def _colour(probability: float | None) -> str:
+    return COLOR_MAP[probability_bucket(probability)]
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:

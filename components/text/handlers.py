@@ -1,7 +1,7 @@
 """Handlers of the Text tab: plain functions from widget values to results, testable without a
 browser. The tab's layout and event wiring are in components/text/tab.py.
 
-Model math is in models/text/generation.py, models/text/sampler.py, models/text/fast_decode.py and,
+Model math is in models/text/generation.py, models/text/sampler.py, models/text/decode_loop.py and,
 for this session's fine-tuned model, models/finetune/tuned_generation.py. Presentation helpers are
 in components/text/plots.py.
 """
@@ -16,12 +16,12 @@ import gradio as gr
 
 from components.eta import time_left
 from components.text import plots
+from components.text.engine import engine_for, generate_on_engine, next_tokens_on_engine
 from models.errors import InvalidInputError
 from models.finetune.settings import MAX_WALL_SECONDS, TrainedAdapter
 from models.finetune.tuned_generation import generate_tuned
 from models.registry import Registry
 from models.text.causal_lm import CausalLM
-from models.text.fast_decode import FastDecoder
 from models.text.generation import (
     PRESETS,
     SamplingSettings,
@@ -66,28 +66,32 @@ def generate_text(
         temperature, top_k, top_p, max_new_tokens, repetition_penalty, seed
     )
     model_name = model_or_default(registry, model_name)
+    chat = bool(chat)
     if adapter is not None and adapter.base_model != model_name:
         raise InvalidInputError(
             f"Your fine-tuned model is {adapter.base_model} plus an adapter: pick "
             f"{adapter.base_model} as the model, or untick 'Use my fine-tuned model'."
         )
-    lm = load_lm(registry, model_name)
     fast = bool(fast)
     stop = threading.Event()
     if control is not None:
         control["stop"] = stop  # the Stop button of this session sets it
     if adapter is not None:
-        yield from generate_tuned_text(lm, adapter, prompt, settings, bool(chat), stop)
+        lm = load_lm(registry, model_name)
+        yield from generate_tuned_text(lm, adapter, prompt, settings, chat, stop)
         return
-    if not FastDecoder.is_built(lm.model, fast):
-        yield "", "Preparing the fast decoder for this model (once per server)…", None, []
+    backend = engine_for(registry, model_name, fast)
+    if backend is not None:
+        yield from generate_on_engine(registry, backend, model_name, prompt, settings, chat, stop)
+        return
+    lm = load_lm(registry, model_name)
     run = None
-    for run in generate(lm, prompt, settings, chat=bool(chat), fast=fast, stop=stop):
+    for run in generate(lm, prompt, settings, chat=chat, stop=stop):
         if not run.finished:
             left = time_left(len(run.tokens), settings.max_new_tokens, run.seconds)
-            yield run.text, "Generating… " + plots.status_line(run, fast, left=left), None, []
+            yield run.text, "Generating… " + plots.status_line(run, left=left), None, []
     assert run is not None
-    status = plots.status_line(run, fast)
+    status = plots.status_line(run)
     if not run.tokens:
         yield run.text, status + "\n\nThe model ended its answer at once.", [], []
         return
@@ -117,7 +121,7 @@ def generate_tuned_text(
             ), None, []  # fmt: skip
         elif update.run is not None:
             run = update.run
-            status = plots.status_line(run, False, TUNED_PATH)
+            status = plots.status_line(run, TUNED_PATH)
             if not run.finished:
                 yield run.text, "Generating… " + status, None, []
             elif not run.tokens:
@@ -126,7 +130,7 @@ def generate_tuned_text(
                 yield run.text, status + "\n\nScoring tokens with the fine-tuned model…", None, []
         elif update.scored is not None and run is not None:
             records = plots.token_records(update.scored, lm.tokenizer)
-            status = plots.status_line(run, False, TUNED_PATH)
+            status = plots.status_line(run, TUNED_PATH)
             yield run.text, status, plots.highlighted(records), records
 
 
@@ -181,6 +185,14 @@ def token_probabilities(
     """(summary, chart, table) of the next-token distribution before and after the sampler."""
     settings = SamplingSettings.checked(temperature, top_k, top_p, 1, repetition_penalty, None)
     count = whole_number("tokens shown", shown, 1, MAX_SHOWN)
+    model_name = model_or_default(registry, model_name)
+    if model_name not in registry.names("causal-lm"):  # a model only the engine serves
+        backend = engine_for(registry, model_name, True)
+        if backend is None:
+            raise InvalidInputError(f"No model named '{model_name}' here: pick one from the list.")
+        summary, rows = next_tokens_on_engine(backend, model_name, prompt, settings, chat, count)
+        chart = plots.bar_chart(rows, "Next token: before vs after the sampler")
+        return summary, chart, [[t, plots.percent(p), plots.percent(ps)] for t, p, ps in rows]
     lm = load_lm(registry, model_name)
     distribution = next_token_distribution(lm, prompt, settings, chat=bool(chat))
     rows = plots.distribution_rows(distribution, lm.tokenizer, count)

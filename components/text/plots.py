@@ -27,12 +27,15 @@ BUCKETS = [
     (0.05, "5–20%", "#fc8d59"),
     (0.0, "< 5%", "#d73027"),
 ]
-COLOR_MAP = {label: colour for _, label, colour in BUCKETS}
+NO_NUMBER = ("no probability", "#d4d4d4")  # a server that returned none for a token
+COLOR_MAP = {label: colour for _, label, colour in BUCKETS} | dict([NO_NUMBER])
 TABLE_HEADERS = ["token", "model", "sampler"]  # probability: raw, then after the sampler
 TABLE_WIDTHS = ["44%", "28%", "28%"]
 
 
-def probability_bucket(probability: float) -> str:
+def probability_bucket(probability: float | None) -> str:
+    if probability is None:
+        return NO_NUMBER[0]
     for lower, label, _ in BUCKETS:
         if probability >= lower:
             return label
@@ -66,9 +69,12 @@ def highlighted(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(r["piece"], probability_bucket(r["probability"])) for r in records]
 
 
-def percent(probability: float) -> str:
+def percent(probability: float | None) -> str:
     """One format for every probability shown: "12.3%", "0.082%" (two significant digits
-    below 0.1%), "< 0.01%" for what no reader could tell from zero, and "0.0%"."""
+    below 0.1%), "< 0.01%" for what no reader could tell from zero, "0.0%", and "—" for a
+    number the engine did not give."""
+    if probability is None:
+        return "—"
     if probability >= 0.001:
         return f"{probability:.1%}"
     if probability >= 0.0001:
@@ -108,10 +114,12 @@ def bar_chart(rows: list[tuple[str, float, float]], title: str) -> go.Figure:
     return figure
 
 
-def status_line(run: Generation, fast: bool, path: str | None = None, left: str = "") -> str:
-    """One line about a run; ``path`` names the decoder when it is neither of the usual two;
+EXACT_PATH = "exact fp32, transformers"
+
+
+def status_line(run: Generation, path: str = EXACT_PATH, left: str = "") -> str:
+    """One line about a run: seed, tokens, speed and the engine that wrote it (``path``);
     ``left`` is a time-left estimate (components/eta.py) for a run still going."""
-    path = path or ("int8 fast path" if fast else "fp32 path")
     parts = [
         f"seed **{run.seed}**",
         f"{len(run.tokens)} tokens",

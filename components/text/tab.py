@@ -1,7 +1,8 @@
 """Text tab: a language model writing token by token, and why it picks each token.
 
-- Generate: streams text from the fast int8 decode path with sampling controls and a Stop button;
-  when it ends, the output is shown as tokens coloured by the probability the (fp32) model gave
+- Generate: streams text from the fast engine (llama.cpp in-process, or an OpenAI-compatible
+  server: components/text/engine.py) or the exact fp32 path, with sampling controls and a Stop
+  button; when it ends, the output is shown as tokens coloured by the probability the model gave
   each one, and selecting a token shows the alternatives at that position.
 - Next-token explorer: the distribution over the next token before and after the sampler.
 - "Use my fine-tuned model": the same generation with the LoRA adapter this session trained in
@@ -19,10 +20,11 @@ from typing import Any
 
 import gradio as gr
 
-from components.concurrency import heavy
+from components.concurrency import heavy, text_engine
 from components.errors import user_errors
 from components.presenter import EXPERT, BuiltTab, preset_bar
 from components.text import exports, plots
+from components.text.engine import default_model, model_choices
 from components.text.handlers import (
     MAX_SHOWN,
     apply_preset,
@@ -36,6 +38,7 @@ from components.text.handlers import (
 from components.text.presets import TEXT_PRESETS, apply_text
 from models.finetune.settings import TrainedAdapter
 from models.registry import Registry
+from models.text.backends.selection import text_backend
 from models.text.generation import (
     MAX_NEW_TOKENS,
     MAX_PROMPT_CHARS,
@@ -60,6 +63,11 @@ CAVEAT = (
     "instructions, but it often gets facts and arithmetic wrong and writes poorly in other "
     "languages. Check what it says; a colour shows how sure it was, not whether it is right."
 )
+FAST_LABELS = {
+    "llamacpp": "llama.cpp in-process",
+    "openai": "the inference server",
+    "transformers": "none here (see above)",
+}
 PICK_HINT = "Select a token in the coloured text to see its alternatives."
 EXPLORER_PROMPT = "The capital of France is"
 
@@ -79,6 +87,13 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
     """The tab's UI and events; ``finetune_session`` is the Fine-tune tab's per-session state,
     read when "Use my fine-tuned model" is ticked."""
     balanced = PRESETS["balanced"]
+    engine = text_backend(registry)  # llama.cpp in-process, a server, or transformers
+    # The engine batches its users, so text it writes waits in a group of its own; when it does
+    # not serve this registry's default model, text is written by transformers, a heavy job.
+    served = engine.backend.kind != "transformers" and default_model(registry, engine) in (
+        engine.backend.models()
+    )
+    writing = text_engine(engine.backend) if served else heavy()
     control = gr.State({})  # this session's stop event
     records = gr.State([])  # this session's per-token probabilities
     # Controls on the left, results on the right from the top of the tab: a demo's result is on
@@ -88,17 +103,19 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
             gr.Markdown(INTRO, elem_classes=["tab-intro"])
             demos = preset_bar("text", TEXT_PRESETS)
             model = gr.Dropdown(
-                choices=registry.choices("causal-lm"),
-                value=registry.default("causal-lm") if registry.names("causal-lm") else None,
+                choices=model_choices(registry, engine),
+                value=default_model(registry, engine),
                 label="Model",
                 elem_classes=[EXPERT],
             )
+            gr.Markdown(engine.status, elem_id="text-engine", elem_classes=[EXPERT, "caveat"])
             chat = gr.Checkbox(
                 True, label="Chat mode (use the model's chat template)", elem_classes=[EXPERT]
             )
             fast = gr.Checkbox(
-                True, label="Fast int8 decoding (off: exact fp32)", elem_classes=[EXPERT]
-            )
+                True, label=f"Fast engine: {FAST_LABELS[engine.backend.kind]} (off: exact fp32)",
+                elem_classes=[EXPERT], elem_id="text-fast",
+            )  # fmt: skip
             use_tuned = gr.Checkbox(
                 False, label="Use my fine-tuned model (train one in the Fine-tune tab)",
                 elem_id="text-use-tuned",
@@ -241,7 +258,7 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
         api_visibility="private",
         queue=False,
     ).then(
-        on_generate, gen_inputs, gen_outputs, api_name="generate_text", **heavy()
+        on_generate, gen_inputs, gen_outputs, api_name="generate_text", **writing
     )  # fmt: skip
     stop.click(stop_generation, [control], None, api_visibility="private", queue=False)
     tokens.select(
@@ -296,7 +313,7 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
     demos.wire(
         apply_demo,
         [prompt, chat, temperature, top_k, top_p, repetition, max_new, seed, preset],
-        then=[{"fn": on_generate, "inputs": gen_inputs, "outputs": gen_outputs, **heavy()}],
+        then=[{"fn": on_generate, "inputs": gen_inputs, "outputs": gen_outputs, **writing}],
     )
     return TextTab(
         model=model,

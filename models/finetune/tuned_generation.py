@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from models.finetune.settings import TrainedAdapter
 from models.finetune.training import BenchWaitCancelled, bench_for
 from models.text.causal_lm import CausalLM
-from models.text.fast_decode import CachedForwardDecoder
+from models.text.decode_loop import CachedForwardDecoder
 from models.text.generation import Generation, SamplingSettings, ScoredToken, generate, score_tokens
 
 
@@ -68,7 +68,7 @@ def generate_tuned(
                 tuned = CausalLM(model=model, tokenizer=lm.tokenizer, name=tuned_name(lm))
                 run = None
                 for run in generate(
-                    tuned, prompt, settings, chat=chat, fast=False, stop=stop,
+                    tuned, prompt, settings, chat=chat, stop=stop,
                     decoder_factory=lambda _length: CachedForwardDecoder(model),
                 ):  # fmt: skip
                     # a copy: the loop keeps appending to its own object while we display this one

@@ -32,6 +32,15 @@ def own_model_source() -> ModelSource:
 def load_own_model(source: ModelSource, registry: Registry, embedder_name: str) -> LoadedModel:
     from pathlib import Path
 
+    import torch
+
+    # oneDNN's CPU convolutions split their sums by the number of threads, so the same seed gave
+    # pixels one level apart when another user's work changed torch's thread count mid-run (a
+    # busy hall). ATen's own convolutions sum each output in one thread: the same image whatever
+    # the thread count, at the same speed for this small UNet (measured 1.30 s vs 1.39 s). The
+    # language models and the embedder use matmuls, which are thread-count independent already.
+    torch.backends.mkldnn.enabled = False
+
     from models.image.diffusion import OwnDiffusionModel
     from models.image.tiny_model import load_unet
 

@@ -1,10 +1,10 @@
 """Text generation for the Text tab: checked sampling settings, prompt preparation, a seeded
 streaming decode loop with a stop event, and per-token probabilities with their alternatives.
 
-Generation runs on the fast decode path (models/text/fast_decode.py: int8 matmuls, hand-written KV
-cache loop). The probabilities *shown* for a finished text come from one pass of the full-precision
-registry model over prompt + output (``score_tokens``), so the colours and alternatives are the
-model's own numbers, not the int8 approximation. The next-token explorer also uses fp32.
+Generation runs on the exact fp32 decode loop (models/text/decode_loop.py: fused projections and
+a preallocated KV cache). The probabilities *shown* for a finished text come from one pass of the
+registry model over prompt + output (``score_tokens``), with the alternatives at every position.
+The fast path is llama.cpp, behind the same tab (models/text/backends/).
 
 Not here: the sampler math (models/text/sampler.py) and anything about the UI.
 """
@@ -22,7 +22,7 @@ import torch
 
 from models.errors import InvalidInputError
 from models.text.causal_lm import CausalLM
-from models.text.fast_decode import DECODE_THREADS, FastDecoder, intra_op_threads
+from models.text.decode_loop import DECODE_THREADS, DecodeLoop, intra_op_threads
 from models.text.sampler import (
     Alternative,
     apply_repetition_penalty,
@@ -162,7 +162,7 @@ class IncrementalText:
 class GeneratedToken:
     token_id: int
     piece: str  # what the text grew by
-    sampler_probability: float  # under the fast path, with the user's sampler settings
+    sampler_probability: float  # with the user's sampler settings
 
 
 @dataclass
@@ -197,7 +197,6 @@ def generate(
     settings: SamplingSettings,
     *,
     chat: bool = True,
-    fast: bool = True,
     stop: threading.Event | None = None,
     decoder_factory: Any = None,
 ) -> Iterator[Generation]:
@@ -206,7 +205,7 @@ def generate(
     A fixed ``settings.seed`` gives the same text every time (same model, same path); with no
     seed, a random one is drawn and reported in ``Generation.seed``. Setting ``stop`` ends the
     loop before the next token. ``decoder_factory`` (called with the sequence length) replaces the
-    shared fast decoder, e.g. by a model that carries a session's LoRA adapter.
+    shared decode loop, e.g. by a model that carries a session's LoRA adapter.
     """
     prepared = prepare_prompt(lm, prompt, chat, settings.max_new_tokens)
     seed = settings.seed if settings.seed is not None else secrets.randbelow(MAX_SEED + 1)
@@ -216,7 +215,7 @@ def generate(
     if decoder_factory is not None:
         decoder = decoder_factory(length)
     else:
-        decoder = FastDecoder.for_model(lm.model, lm.tokenizer, quantize=fast).new_sequence(length)
+        decoder = DecodeLoop.for_model(lm.model).new_sequence(length)
     text = IncrementalText(lm.tokenizer)
     ends = end_token_ids(lm)
     history = list(prepared.ids)

@@ -40,11 +40,11 @@ def tiny_registry(folder: Path) -> Registry:
 
 
 def warm(registry: Registry) -> None:
-    """Pay one-off costs now: loads, the int8 decoder, the image model's text encoder."""
-    from models.text.fast_decode import FastDecoder
+    """Pay one-off costs now: loads, the decode loop, the image model's text encoder."""
+    from models.text.decode_loop import DecodeLoop
 
     lm = registry.load(registry.default("causal-lm"), kind="causal-lm")
-    FastDecoder.for_model(lm.model, lm.tokenizer, quantize=True)
+    DecodeLoop.for_model(lm.model)
     registry.load(MINILM, kind="sentence-embedder")
     registry.load(OWN_MODEL, kind="text-to-image")
 

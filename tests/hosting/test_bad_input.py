@@ -257,3 +257,32 @@ def test_markup_in_sentences_is_shown_as_text(server) -> None:
     assert not any("<script" in text or "<img" in text for text in shown)
     rows, _ = client.predict(query="<script>", k=1, api_name="/nearest_neighbors")
     assert rows["data"][0][1] in lines.splitlines()  # the table holds text, shown as text
+
+
+SURROGATES = "caf\\ud800 \\udfff bar"  # lone UTF-16 halves, as raw JSON can carry them
+
+
+@pytest.mark.parametrize(
+    ("api_name", "template"),
+    [
+        ("generate_text", f'["{{lm}}", "{SURROGATES}", false, true, 0, 0, 1, 4, 1, 7, false]'),
+        ("token_probabilities", f'["{{lm}}", "{SURROGATES}", false, 0.7, 50, 0.9, 1.1, 5]'),
+        ("attention", f'["{SURROGATES}", "", 0, 0]'),
+        ("generate_image", f'["{IMAGE_MODEL}", "a red cat {SURROGATES}", "", 3, 3, 0, "DDIM", 1]'),
+        (
+            "project_embeddings",
+            f'["Text box", "Five topics", "{SURROGATES}\\nthe cat\\na dog", null, "text", '
+            '"label", null, "PCA", "2", 15, 0.1, "cosine", 42, "nothing"]',
+        ),
+    ],
+)
+def test_lone_surrogates_in_text_are_used_as_replacement_characters(
+    server, model_name, api_name, template
+):
+    """Text that no real keyboard makes, but JSON allows: the request runs on the text with
+    U+FFFD in place of each broken half, instead of failing inside a tokenizer."""
+    body = '{"data": ' + template.replace("{lm}", model_name) + "}"
+    event, data = raw_call(server.url, api_name, body)
+    assert event == "complete", data
+    assert "went wrong" not in json.dumps(data)
+    assert_answers(server.client())

@@ -2,8 +2,8 @@
 
 It stays for "exact fp32", for a session's fine-tuned LoRA adapter
 (models/finetune/tuned_generation.py runs on these weights) and for the Attention and Fine-tune
-tabs, which need the weights. Generation is models/text/generation.py ``generate`` with
-``fast=False``; once the text is done, one fp32 pass over prompt + output (``score_tokens``) gives
+tabs, which need the weights. Generation is models/text/generation.py ``generate`` with the exact
+decode loop; once the text is done, one fp32 pass over prompt + output (``score_tokens``) gives
 every token its model probability, its probability after the sampler and its alternatives, from the
 very distribution it was drawn from.
 
@@ -86,15 +86,13 @@ def fp32_scores(lm: CausalLM, run: TextRun, settings: SamplingSettings) -> list[
 
 
 class TransformersBackend:
-    """The TextBackend on the registry's causal LMs, in fp32 (or, for the bench, the old int8
-    loop with ``fast=True``)."""
+    """The TextBackend on the registry's causal LMs, in fp32."""
 
     kind = "transformers"
 
-    def __init__(self, registry: Registry, *, fast: bool = False) -> None:
+    def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self.fast = fast
-        self.label = "transformers, int8 fast path" if fast else "transformers fp32 (exact)"
+        self.label = "transformers fp32 (exact)"
 
     def models(self) -> list[str]:
         default = self.registry.default("causal-lm")
@@ -107,7 +105,7 @@ class TransformersBackend:
             next_token=True,
             top_k=True,
             repetition_penalty=True,
-            exact_fp32=not self.fast,
+            exact_fp32=True,
             adapters=True,
             max_alternatives=50,
         )
@@ -119,15 +117,14 @@ class TransformersBackend:
         self, request: TextRequest, stop: threading.Event | None = None
     ) -> Iterator[TextRun]:
         lm = self.load(request.model)
-        path = "int8 fast path" if self.fast else "fp32"
         run: TextRun | None = None
         generation: Generation | None = None
         for generation in generate(
-            lm, request.prompt, request.settings, chat=request.chat, fast=self.fast, stop=stop
+            lm, request.prompt, request.settings, chat=request.chat, stop=stop
         ):
             if run is None:
                 run = TextRun(
-                    backend=f"transformers {path}",
+                    backend=self.label,
                     model=lm.name,
                     seed=generation.seed,
                     prompt_ids=generation.prompt_ids,
@@ -138,7 +135,7 @@ class TransformersBackend:
                     piece=t.piece,
                     token=lm.tokenizer.decode([t.token_id]),
                     token_id=t.token_id,
-                    sampler_probability=None if self.fast else t.sampler_probability,
+                    sampler_probability=t.sampler_probability,
                 )
                 for t in generation.tokens
             ]
