@@ -12,10 +12,14 @@ from components import exports
 from components.errors import user_errors
 from components.presenter import BuiltTab
 from models.registry import ModelStatus, Registry
+from models.text.backends.selection import BackendChoice, backend_column, text_backend
 
-COLUMNS = ["Model", "Kind", "State", "Source", "From", "Parameters", "Device", "Dtype", "Load time"]
+COLUMNS = [
+    "Model", "Kind", "State", "Source", "From", "Parameters", "Device", "Dtype", "Load time",
+    "Writes with",
+]  # fmt: skip
 # Wide enough for every header word on a 1280-pixel projector (presenter mode).
-WIDTHS = ["21%", "11%", "12%", "9%", "15%", "11%", "7%", "7%", "7%"]
+WIDTHS = ["19%", "10%", "11%", "8%", "13%", "10%", "6%", "6%", "6%", "11%"]
 
 
 def format_parameters(count: int | None) -> str:
@@ -24,7 +28,7 @@ def format_parameters(count: int | None) -> str:
     return f"{count / 1e9:.2f}B" if count >= 1e9 else f"{count / 1e6:.1f}M"
 
 
-def status_row(status: ModelStatus, needs_hub: bool = False) -> list[str]:
+def status_row(status: ModelStatus, needs_hub: bool = False, writer: str = "") -> list[str]:
     state = status.state if not status.error else f"{status.state}: {status.error}"
     if needs_hub and status.state == "not loaded":
         state = "needs the Hugging Face hub (not reachable here)"
@@ -38,12 +42,43 @@ def status_row(status: ModelStatus, needs_hub: bool = False) -> list[str]:
         status.device,
         status.dtype,
         f"{status.load_seconds:.1f} s" if status.load_seconds is not None else "",
+        writer,
     ]
 
 
 def models_table(registry: Registry) -> list[list[str]]:
     """One row per registered model (handler for ``/models``)."""
-    return [status_row(s, registry.needs_hub(s.name)) for s in registry.statuses()]
+    choice = text_backend(registry)
+    rows = [
+        status_row(s, registry.needs_hub(s.name), text_writer(choice, s.name, s.kind))
+        for s in registry.statuses()
+    ]
+    known = {s.name for s in registry.statuses()}
+    remote = [name for name in choice.backend.models() if name not in known]
+    return rows + [remote_row(choice, name) for name in remote]
+
+
+def text_writer(choice: BackendChoice, name: str, kind: str) -> str:
+    """Who writes with a text model (the "Writes with" column): in-process llama.cpp, a remote
+    server, or transformers."""
+    return backend_column(choice, name) if kind == "causal-lm" else ""
+
+
+def remote_row(choice: BackendChoice, name: str) -> list[str]:
+    """A model only the inference server has (PLAYGROUND_TEXT_BACKEND=openai)."""
+    url = getattr(getattr(choice.backend, "config", None), "base_url", "")
+    return [
+        name,
+        "causal-lm",
+        "served",
+        "remote",
+        url,
+        "",
+        "",
+        "",
+        "",
+        backend_column(choice, name),
+    ]
 
 
 def load_model(registry: Registry, name: str) -> list[list[str]]:

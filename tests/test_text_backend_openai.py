@@ -179,3 +179,72 @@ def test_configuration_mistakes_are_one_sentence() -> None:
         }
     )
     assert config == OpenAIConfig("http://127.0.0.1:8000/v1", "m", "k", 60.0)
+
+
+# -- the Text tab on a server -----------------------------------------------------------------
+@pytest.fixture
+def tab_on(server_url, tmp_path):
+    """A playground whose Text tab writes on the server (a registry without that model: only the
+    server has it, as in a hall behind a GPU box), and the model id the server lists first."""
+    from models.builtin import external_spec
+    from models.registry import Registry
+    from models.text.backends import selection
+    from tests.tiny_models import save_tiny_causal_lm
+
+    def make(url: str):
+        registry = Registry()
+        registry.register(external_spec("causal-lm", str(save_tiny_causal_lm(tmp_path / "lm"))))
+        env = {"PLAYGROUND_TEXT_BACKEND": "openai", "PLAYGROUND_OPENAI_BASE_URL": url}
+        choice = selection.select_backend(registry, env)
+        selection._choices[id(registry)] = choice  # what text_backend(registry) will return
+        return registry, choice
+
+    yield make
+    selection._choices.clear()
+
+
+@llama_only
+def test_the_text_tab_streams_colours_stops_and_repeats_on_a_server(tab_on, server_url) -> None:
+    from components.text.engine import default_model, model_choices
+    from components.text.handlers import generate_text, stop_generation, token_probabilities
+
+    registry, choice = tab_on(server_url)
+    assert not choice.fell_back and choice.backend.kind == "openai"
+    model = default_model(registry, choice)
+    assert model in {name for _, name in model_choices(registry, choice)}
+    args = (registry, model, "Write a poem about rain.", True, True, 0.8, 40, 0.95, 24, 1.0, 5)
+    updates = list(generate_text(*args))
+    text, status, coloured, records = updates[-1]
+    assert len(updates) > 3 and text and f"server {server_url}" in status
+    assert "probabilities: llama.cpp" in status or "probabilities:" in status
+    assert "".join(r["piece"] for r in records) == text
+    assert all(0 < r["probability"] <= 1 for r in records)  # from the server's top_logprobs
+    assert [bucket for _, bucket in coloured] != ["no probability"] * len(coloured)
+    assert list(generate_text(*args))[-1][0] == text  # same seed, same text
+    control: dict = {}
+    stopped = ""
+    for streamed, stopped, *_ in generate_text(*args, control):  # noqa: B007
+        if len(streamed) > 5:
+            stop_generation(control)  # what the Stop button does
+    assert "ended: stopped" in stopped
+    summary, _, table = token_probabilities(
+        registry, model, "The sky is", False, 1.0, 0, 1.0, 1.0, 5
+    )
+    assert table and "most likely next tokens" in summary
+
+
+@llama_only
+def test_the_text_tab_on_a_server_without_logprobs_says_why_nothing_is_coloured(tab_on, server_url):
+    from components.text.handlers import generate_text
+
+    proxy = NoLogprobsProxy(server_url[: -len("/v1")])
+    try:
+        registry, choice = tab_on(proxy.base_url)
+        model = choice.backend.models()[0]
+        args = (registry, model, "Write a poem about rain.", True, True, 0.8, 40, 0.95, 16, 1.0, 5)
+        text, status, coloured, records = list(generate_text(*args))[-1]
+        assert text and "sent no token probabilities" in status
+        assert {bucket for _, bucket in coloured} == {"no probability"}
+        assert all(r["probability"] is None for r in records)
+    finally:
+        proxy.close()
