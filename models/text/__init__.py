@@ -1,0 +1,1 @@
+"""Text generation and what happens inside a language model while it writes."""
