@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
@@ -46,9 +46,12 @@ class ViewText:
         return self.total > len(self.ids)
 
 
-def tokenize_for_view(lm: CausalLM, text: Any, cap: int, view: str) -> ViewText:
-    """Token ids of ``text`` as the decoder reads it (its own special tokens included), keeping
-    the first ``cap``: these views read left to right, so the start is what they explain."""
+def tokenize_for_view(
+    lm: CausalLM, text: Any, cap: int, view: str, keep: Literal["start", "end"] = "start"
+) -> ViewText:
+    """Token ids of ``text`` as the decoder reads it (its own special tokens included), cut to
+    ``cap``: the lens keeps the start (it reads left to right); a view that explains the token
+    after the text keeps the end, next to that token."""
     if not isinstance(text, str):
         raise InvalidInputError(f"The text must be a string, not {type(text).__name__}.")
     if not text.strip():
@@ -56,12 +59,19 @@ def tokenize_for_view(lm: CausalLM, text: Any, cap: int, view: str) -> ViewText:
     ids = list(lm.tokenizer(text[:CHAR_CAP])["input_ids"])
     if not ids:
         raise InvalidInputError("This text gives no tokens for this model; type some words.")
+    return cut_ids(ids, cap, view, keep)
+
+
+def cut_ids(
+    ids: list[int], cap: int, view: str, keep: Literal["start", "end"] = "start"
+) -> ViewText:
     if len(ids) <= cap:
-        return ViewText(ids, len(ids))
+        return ViewText(list(ids), len(ids))
+    part = "first" if keep == "start" else "last"
     return ViewText(
-        ids[:cap],
+        list(ids[:cap] if keep == "start" else ids[-cap:]),
         len(ids),
-        f"The text is {len(ids):,} tokens long; {view} shows its first {cap:,} (the limit here).",
+        f"The text is {len(ids):,} tokens long; {view} uses its {part} {cap:,} (the limit here).",
     )
 
 
