@@ -54,7 +54,7 @@ from models.validation import whole_number
 METHODS = ("integrated-gradients", "gradient-x-input")
 IG_STEPS = 32  # default; Gauss-Legendre points along the path
 MIN_IG_STEPS, MAX_IG_STEPS = 4, 128
-IG_BATCH = 8  # path points per forward/backward pass: one progress tick each
+IG_BATCH = 16  # path points per pass: one progress tick each (16 is ~15% faster than 8)
 ATTRIBUTION_TOKEN_CAP = 128  # context tokens; the end is kept (it is next to the explained token)
 VIEW = "why this token"
 LAYER_FRACTION = 5  # attribute at the input of layer num_layers // 5 (see the docstring)
@@ -148,10 +148,11 @@ def attribute_ids(
         inputs = embed(torch.tensor([ids], device=device)).detach()
         baseline = torch.zeros_like(inputs)
         baseline[:, 0] = inputs[:, 0]  # the attention sink stays (see the docstring)
-        value = float(forward(inputs)[0])
-        baseline_value = float(forward(baseline)[0])
         last = lm.model.model(inputs_embeds=inputs, use_cache=False).last_hidden_state[:, -1]
-        probability = float(torch.softmax(lm.model.lm_head(last).float(), -1)[0, target])
+        logits = lm.model.lm_head(last).float()[0]
+        value = float(logits[target] - (logits[contrast] if contrast is not None else 0.0))
+        probability = float(torch.softmax(logits, -1)[target])
+        baseline_value = float(forward(baseline)[0])
     total, done = (1 if method == "gradient-x-input" else steps), 0
 
     def counted(embeddings: torch.Tensor) -> torch.Tensor:
