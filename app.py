@@ -26,7 +26,7 @@ from components import (
     start_here,
     text,
 )
-from components.presenter import presenter_bar, wire_presenter
+from components.presenter import PAGE_JS, presenter_bar, wire_presenter
 from components.serving import DEFAULT_CONCURRENCY, DELETE_CACHE, LAUNCH_OPTIONS, QUEUE_SIZE
 from models.builtin import default_registry
 from models.errors import PlaygroundError
@@ -83,7 +83,7 @@ def main(host: str, port: int, share: bool, warm_up: bool) -> None:
         sys.exit(f"Cannot start: {error}")
     demo = build_app(registry)
     try:
-        demo.launch(server_name=host, server_port=port, share=share, css_paths=[CSS],
+        demo.launch(server_name=host, server_port=port, share=share, css_paths=[CSS], js=PAGE_JS,
                     prevent_thread_lock=True, quiet=True, **LAUNCH_OPTIONS)  # fmt: skip
     except OSError as error:
         sys.exit(f"Cannot listen on {host}:{port} ({error}). Stop the program using that port, "

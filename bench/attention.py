@@ -28,8 +28,8 @@ import click
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from components import attention_views as views
-from models.attention import TOKEN_CAP, _backbone, eager_twin, extract_attention
+from components.attention import handlers as views
+from models.attention.extraction import TOKEN_CAP, _backbone, eager_twin, extract_attention
 from models.builtin import default_registry
 
 TEXT = (
@@ -56,7 +56,7 @@ def naive_switch(registry, name: str, token_ids, layer: int, head: int) -> None:
     """Re-run the model with output_attentions for one switch, then draw the same figures."""
     import torch
 
-    from models.attention import AttentionResult
+    from models.attention.extraction import AttentionResult
 
     backbone, _, _ = _backbone(registry, name)
     twin = eager_twin(backbone)

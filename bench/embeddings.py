@@ -8,7 +8,7 @@ Each side runs in its own fresh process, as a server would:
 - naive: ``SentenceTransformer.encode`` + ``umap.UMAP(random_state=42).fit_transform``, the way a
   tutorial does it; its first call includes numba compilation, later calls re-embed everything.
 - ours: the tab's own handler (cache, exact k-NN graph, 200 epochs, figure and CSV included),
-  after ``models.projection.warm_up()`` has run, as app.py's warm-up does after launch.
+  after ``models.embeddings.projection.warm_up()`` has run, as app.py's warm-up does after launch.
 
 Run: ``.venv/bin/python bench/embeddings.py [--large 10000]``
 """
@@ -150,9 +150,9 @@ def run_naive(small: int, large: int) -> dict[str, float]:
 
 
 def run_ours(small: int, large: int) -> dict[str, float]:
-    from components.embeddings import project_embeddings
+    from components.embeddings.tab import project_embeddings
     from models.builtin import default_registry
-    from models.projection import warm_up
+    from models.embeddings.projection import warm_up
 
     registry = default_registry({})
     model = registry.default("sentence-embedder")

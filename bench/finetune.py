@@ -24,8 +24,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from models.builtin import SMOLLM2, default_registry
-from models.finetune import TARGET_MODULES, LoraBench, TrainSettings, encode_example
-from models.finetune_data import load_builtin
+from models.finetune.data import load_builtin
+from models.finetune.training import TARGET_MODULES, LoraBench, TrainSettings, encode_example
 
 DATA = Path(__file__).resolve().parent.parent / "assets" / "finetune" / "pirate.jsonl"
 

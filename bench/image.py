@@ -22,15 +22,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch
 
 from models.builtin import default_registry
-from models.diffusion import (
-    ImageRequest,
-    OwnDiffusionModel,
-    generate,
-    make_scheduler,
-    starting_noise,
-)
-from models.image_models import OWN_MODEL
-from models.tiny_diffusion import PromptEmbedding, unet_forward
+from models.image.catalog import OWN_MODEL
+from models.image.diffusion import OwnDiffusionModel, generate, starting_noise
+from models.image.request import ImageRequest
+from models.image.schedulers import make_scheduler
+from models.image.tiny_model import PromptEmbedding, unet_forward
 
 PROMPT = "a red cat on a white background"
 REPEATS = 3

@@ -23,14 +23,14 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.attention import extract_attention
+from models.attention.extraction import extract_attention
+from models.attention.head_arithmetic import head_arithmetic
 from models.builtin import SMOLLM2, default_registry
-from models.head_arithmetic import head_arithmetic
 from models.text.attribution import explain_ids
 from models.text.branching import branch_generation
+from models.text.generation import SamplingSettings, generate, score_tokens
 from models.text.logit_lens import logit_lens
 from models.text.tokenizer_lens import tokenizer_lens, warm_up_lens
-from models.text_generation import SamplingSettings, generate, score_tokens
 
 TEXT = (
     "The printing press was invented in the Holy Roman Empire by Johannes Gutenberg around "

@@ -5,7 +5,7 @@ Run: ``.venv/bin/python bench/text_decode.py`` (offline, default model). In one 
 - baseline: ``model.generate`` in fp32, with torch's default thread count and with 1 thread
   (our loop uses 1 thread, so the faster baseline is the one we compare against); the 1-thread
   baseline and ours alternate, best of 3 each, so both see the same machine load;
-- ours: ``models.text_generation.generate`` (int8 fast path, the Text tab's code);
+- ours: ``models.text.generation.generate`` (int8 fast path, the Text tab's code);
 - first-token latency of ours for the 40-token prompt (median of 5);
 - perplexity of the fast path vs the fp32 model on a fixed text (first half as a bf16 prompt
   pass, the rest teacher-forced token by token in int8, as generation runs), and the largest
@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch
 
 from models.builtin import SMOLLM2_GGUF, default_registry
-from models.fast_decode import FastDecoder, intra_op_threads
-from models.text_generation import SamplingSettings, generate
+from models.text.fast_decode import FastDecoder, intra_op_threads
+from models.text.generation import SamplingSettings, generate
 
 NEW_TOKENS = 128
 PROMPT_TOKENS = 40

@@ -9,8 +9,9 @@ while each held its activations in memory. Everything else waits in Gradio's que
 running out of memory.
 
 Fine-tuning has its own group of one: a training run uses every core for minutes, and training,
-comparisons and adapter export share one copy of the base model (models/finetune.py LoraBench),
-so they take turns. Light events (tables, redraws from session state) keep Gradio's default.
+comparisons and adapter export share one copy of the base model (models/finetune/training.py
+LoraBench), so they take turns. Light events (tables, redraws from session state) keep Gradio's
+default.
 
 ``PLAYGROUND_HEAVY_CONCURRENCY`` overrides the heavy limit (e.g. 4 on a GPU with memory to spare).
 """

@@ -13,6 +13,8 @@ from components.errors import user_errors
 from models.registry import ModelStatus, Registry
 
 COLUMNS = ["Model", "Kind", "State", "Source", "From", "Parameters", "Device", "Dtype", "Load time"]
+# Wide enough for every header word on a 1280-pixel projector (presenter mode).
+WIDTHS = ["21%", "11%", "12%", "9%", "15%", "11%", "7%", "7%", "7%"]
 
 
 def format_parameters(count: int | None) -> str:
@@ -21,8 +23,10 @@ def format_parameters(count: int | None) -> str:
     return f"{count / 1e9:.2f}B" if count >= 1e9 else f"{count / 1e6:.1f}M"
 
 
-def status_row(status: ModelStatus) -> list[str]:
+def status_row(status: ModelStatus, needs_hub: bool = False) -> list[str]:
     state = status.state if not status.error else f"{status.state}: {status.error}"
+    if needs_hub and status.state == "not loaded":
+        state = "needs the Hugging Face hub (not reachable here)"
     return [
         status.name,
         status.kind,
@@ -38,7 +42,7 @@ def status_row(status: ModelStatus) -> list[str]:
 
 def models_table(registry: Registry) -> list[list[str]]:
     """One row per registered model (handler for ``/models``)."""
-    return [status_row(status) for status in registry.statuses()]
+    return [status_row(s, registry.needs_hub(s.name)) for s in registry.statuses()]
 
 
 def load_model(registry: Registry, name: str) -> list[list[str]]:
@@ -75,7 +79,7 @@ def build(registry: Registry) -> None:
         wrap=True,
         label="Models",
         elem_id="models-table",
-        column_widths=["26%", "12%", "10%", "8%", "16%", "8%", "6%", "7%", "7%"],
+        column_widths=WIDTHS,
     )
     with gr.Row():
         choice = gr.Dropdown(

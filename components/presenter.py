@@ -24,6 +24,9 @@ from urllib.parse import urlencode
 
 import gradio as gr
 
+from components.safe_text import inline_code
+from models.errors import InvalidInputError
+
 TAB_IDS = ("start", "text", "image", "embeddings", "attention", "finetune", "models")
 VIEWS = ("Simple", "Expert")
 EXPERT = "expert"  # elem_classes value of the controls that only the expert view shows
@@ -35,6 +38,64 @@ MODE_JS = "(on) => { document.body.classList.toggle('pg-presenter', !!on); retur
 CURRENT_TAB_JS = """(tab, ...rest) => {
     const open = document.querySelector('button[role="tab"][aria-selected="true"][data-tab-id]');
     return [open ? open.dataset.tabId : tab, ...rest];
+}"""
+# Presenter mode also enlarges every plot's text (ticks, legends, titles, colour bars) to at least
+# 16 px: plots are drawn by plotly.js in the page, so this runs there, on each new figure too
+# (Gradio redraws a plot with Plotly.react, which brings back the figure's own sizes). Leaving
+# presenter mode puts each figure's own layout back.
+PAGE_JS = """() => {
+    const BIG = {base: 18, title: 22, tick: 16, legend: 17};
+    const presenting = () => document.body.classList.contains('pg-presenter');
+    const copy = (value) => JSON.parse(JSON.stringify(value === undefined ? null : value));
+    function enlarge(gd, Plotly) {
+        gd._pgOriginal = {layout: copy(gd.layout), bars: gd.data.map((t) => copy(t.colorbar))};
+        const update = {'font.size': BIG.base, 'title.font.size': BIG.title,
+                        'legend.font.size': BIG.legend, 'hoverlabel.font.size': BIG.tick};
+        for (const key of Object.keys(gd.layout)) {
+            if (/^[xy]axis[0-9]*$/.test(key)) {
+                update[key + '.tickfont.size'] = BIG.tick;
+                update[key + '.title.font.size'] = BIG.base;
+            }
+        }
+        (gd.layout.annotations || []).forEach((_, i) => {
+            update['annotations[' + i + '].font.size'] = BIG.base;
+        });
+        Plotly.relayout(gd, update);
+        const bars = gd.data.map((t, i) => i).filter((i) => gd.data[i].colorbar !== undefined
+            || ['heatmap', 'contour', 'histogram2d'].includes(gd.data[i].type));
+        if (bars.length) Plotly.restyle(gd, {'colorbar.tickfont.size': BIG.tick,
+                                             'colorbar.title.font.size': BIG.base}, bars);
+    }
+    function restore(gd, Plotly) {
+        const saved = gd._pgOriginal;
+        gd._pgOriginal = null;
+        saved.bars.forEach((bar, i) => { if (gd.data[i]) gd.data[i].colorbar = bar || undefined; });
+        Plotly.react(gd, gd.data, saved.layout);
+    }
+    setInterval(() => {
+        const Plotly = window.Plotly;
+        if (!Plotly) return;
+        for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+            if (!gd.layout || !gd.data) continue;
+            const size = gd.layout.font && gd.layout.font.size;
+            if (presenting() && size !== BIG.base) enlarge(gd, Plotly);
+            else if (!presenting() && gd._pgOriginal && size === BIG.base) restore(gd, Plotly);
+        }
+    }, 300);
+}"""
+# A deep link presses its demo's button, once the tab that holds it is shown: a link and a click
+# run the very same events. (Running the demo's chain from a state change instead fired on every
+# plain page load and had to be stopped with an error, which painted "Error" over the controls.)
+PRESS_BUTTON_JS = """(target) => {
+    if (!target) return target;
+    const started = Date.now();
+    const press = () => {
+        const button = document.getElementById(target);
+        if (button && button.offsetParent !== null) { button.click(); return; }
+        if (Date.now() - started < 30000) setTimeout(press, 100);
+    };
+    press();
+    return target;
 }"""
 # The query string becomes a full URL, is shown, and is copied when the browser allows it.
 COPY_JS = """(query) => {
@@ -72,6 +133,13 @@ def _first(value: Any) -> str:
     return str(value).strip().lower() if value is not None else ""
 
 
+def preset_values(table: Mapping[str, tuple[Any, ...]], slug: str) -> tuple[Any, ...]:
+    """The control values of demo ``slug`` in a tab's table, or a sentence naming the demos."""
+    if slug not in table:
+        raise InvalidInputError(f"Unknown preset '{slug}'. Presets here: {', '.join(table)}.")
+    return table[slug]
+
+
 def parse_deep_link(params: Mapping[str, Any], presets: Mapping[str, Sequence[str]]) -> DeepLink:
     """Check ``tab``, ``preset``, ``view`` and ``mode`` against the tabs and their preset slugs.
     Anything unknown is dropped with a notice naming what would have worked."""
@@ -79,24 +147,30 @@ def parse_deep_link(params: Mapping[str, Any], presets: Mapping[str, Sequence[st
     tab = _first(params.get("tab")) or None
     preset = _first(params.get("preset")) or None
     if tab is not None and tab not in TAB_IDS:
-        notices.append(f"Unknown tab '{tab}' in the link (tabs: {', '.join(TAB_IDS)}).")
+        notices.append(
+            f"Unknown tab {inline_code(tab)} in the link: use one of {', '.join(TAB_IDS)}."
+        )
         tab = None
     if preset is not None and tab is None:
         # A preset alone is fine when exactly one tab has it.
         owners = [t for t, slugs in presets.items() if preset in slugs]
         tab = owners[0] if len(owners) == 1 else None
         if tab is None:
-            notices.append(f"Unknown preset '{preset}' in the link.")
+            notices.append(
+                f"Unknown preset {inline_code(preset)} in the link: name a tab and one of its "
+                "presets (see the README's tour)."
+            )
             preset = None
     elif preset is not None and preset not in presets.get(tab or "", ()):
-        known = ", ".join(presets.get(tab or "", ())) or "none"
-        notices.append(f"The {tab} tab has no preset '{preset}' (its presets: {known}).")
+        known = ", ".join(presets.get(tab or "", ()))
+        fix = f"use one of {known}" if known else "it has no demos, so leave preset out"
+        notices.append(f"The {tab} tab has no preset {inline_code(preset)}: {fix}.")
         preset = None
     view = _first(params.get("view")) or None
     if view is not None:
         matches = [v for v in VIEWS if v.lower() == view]
         if not matches:
-            notices.append(f"Unknown view '{view}' (use simple or expert).")
+            notices.append(f"Unknown view {inline_code(view)} in the link: use simple or expert.")
         view = matches[0] if matches else None
     mode = _first(params.get("mode")) or None
     presenter = None
@@ -104,7 +178,9 @@ def parse_deep_link(params: Mapping[str, Any], presets: Mapping[str, Sequence[st
         if mode in ("presenter", "normal"):
             presenter = mode == "presenter"
         else:
-            notices.append(f"Unknown mode '{mode}' (use presenter or normal).")
+            notices.append(
+                f"Unknown mode {inline_code(mode)} in the link: use presenter or normal."
+            )
     return DeepLink(tab, preset, view, presenter, tuple(notices))
 
 
@@ -130,12 +206,14 @@ class PresetBar:
     presets: tuple[TabPreset, ...]
     buttons: list[gr.Button]
     note: gr.Markdown
-    requested: gr.State  # a deep link writes a slug here; its change event applies it
     current: gr.State  # the preset last applied in this session (for "copy link")
 
     @property
     def slugs(self) -> tuple[str, ...]:
         return tuple(p.slug for p in self.presets)
+
+    def button_id(self, slug: str) -> str:
+        return f"{self.tab_id}-preset-{slug}"
 
     def note_for(self, slug: str) -> str:
         found = next((p for p in self.presets if p.slug == slug), None)
@@ -144,38 +222,23 @@ class PresetBar:
     def wire(
         self, apply: Callable[[str], Any], outputs: Sequence[Any], then: Sequence[dict[str, Any]]
     ) -> list[Any]:
-        """Button or deep link: remember the slug, ``apply`` it to ``outputs``, then run each
-        event of ``then`` (keyword arguments of ``.then``) so one click shows a result.
-        Returns the last event of each chain (e.g. for a Cancel button's ``cancels``)."""
+        """A button (which a deep link presses): remember the slug, ``apply`` it to ``outputs``,
+        then run each event of ``then`` (keyword arguments of ``.then``) so one click shows a
+        result. Returns the last event of each chain (e.g. for a Cancel button's ``cancels``)."""
         ends: list[Any] = []
-
-        def chain(event: Any) -> None:
-            event = event.success(apply, self.current, list(outputs), api_visibility="private")
+        for preset, button in zip(self.presets, self.buttons, strict=True):
+            event = button.click(
+                lambda slug=preset.slug: (slug, self.note_for(slug)),
+                outputs=[self.current, self.note],
+                api_visibility="private",
+                queue=False,
+            ).success(apply, self.current, list(outputs), api_visibility="private")
             for step in then:
                 # One queue pool per tab's demos (unless a step names its own), so a room full
                 # of people pressing demo buttons cannot run more than the server's default.
                 pool = {"api_visibility": "private", "concurrency_id": f"{self.tab_id}-demos"}
                 event = event.success(**{**pool, **step})
             ends.append(event)
-
-        for preset, button in zip(self.presets, self.buttons, strict=True):
-            chain(
-                button.click(
-                    lambda slug=preset.slug: (slug, self.note_for(slug)),
-                    outputs=[self.current, self.note],
-                    api_visibility="private",
-                    queue=False,
-                )
-            )
-        chain(
-            self.requested.change(
-                lambda slug: (slug, self.note_for(slug)),
-                self.requested,
-                [self.current, self.note],
-                api_visibility="private",
-                queue=False,
-            )
-        )
         return ends
 
 
@@ -187,7 +250,7 @@ def preset_bar(tab_id: str, presets: Sequence[TabPreset]) -> PresetBar:
             gr.Button(p.label, size="sm", elem_id=f"{tab_id}-preset-{p.slug}") for p in presets
         ]
     note = gr.Markdown("", elem_id=f"{tab_id}-preset-note", elem_classes=["preset-note"])
-    return PresetBar(tab_id, tuple(presets), buttons, note, gr.State(""), gr.State(""))
+    return PresetBar(tab_id, tuple(presets), buttons, note, gr.State(""))
 
 
 @dataclass
@@ -197,26 +260,32 @@ class PresenterBar:
     copy: gr.Button
     link: gr.Textbox
     notice: gr.Markdown
+    target: gr.Textbox  # hidden: the demo button a deep link presses
 
 
 def presenter_bar() -> PresenterBar:
-    """The strip above the tabs: view, presenter mode, and the scene link."""
+    """The strip above the tabs, one short row: view, presenter mode, and the scene link (shown
+    once asked for, so the bar stays small on a projector and on a phone)."""
     with gr.Row(elem_id="presenter-bar", equal_height=True):
         view = gr.Radio(
-            list(VIEWS), value="Expert", label="Controls", elem_id="view-toggle", scale=2,
-            info="Simple: the few that matter. Expert: all of them.",
+            [(f"{v} controls", v) for v in VIEWS], value="Expert", label="Controls",
+            elem_id="view-toggle", scale=0, min_width=360, show_label=False, container=False,
         )  # fmt: skip
         presenter = gr.Checkbox(
-            False, label="Presenter mode (large text, high contrast)", elem_id="presenter-mode",
-            scale=2,
+            False, label="Presenter mode", elem_id="presenter-mode", scale=0, min_width=200,
+            show_label=False,
         )  # fmt: skip
-        copy = gr.Button("Copy link to this scene", elem_id="copy-scene-link", scale=1)
+        copy = gr.Button(
+            "Copy link to this scene", elem_id="copy-scene-link", size="sm", scale=0,
+            min_width=200,
+        )  # fmt: skip
         link = gr.Textbox(
-            label="Link to this scene", elem_id="scene-link", scale=3, buttons=["copy"],
-            placeholder="press “Copy link to this scene”",
+            label="Link to this scene", elem_id="scene-link", scale=1, buttons=["copy"],
+            visible=False, show_label=False, container=False,
         )  # fmt: skip
     notice = gr.Markdown("", elem_id="deep-link-notice")
-    return PresenterBar(view, presenter, copy, link, notice)
+    target = gr.Textbox(visible=False, elem_id="deep-link-target")
+    return PresenterBar(view, presenter, copy, link, notice, target)
 
 
 def wire_presenter(
@@ -224,37 +293,38 @@ def wire_presenter(
 ) -> None:
     """Apply the page's deep link on load; wire the view and mode toggles and "copy link"."""
     known = {b.tab_id: b.slugs for b in preset_bars}
+    bars = {b.tab_id: b for b in preset_bars}
 
     def on_load(request: gr.Request) -> tuple:
         link = parse_deep_link(dict(request.query_params) if request else {}, known)
         notice = " ".join(f"⚠️ {n}" for n in link.notices)
+        target = bars[link.tab].button_id(link.preset) if link.tab and link.preset else ""
         return (
             gr.Tabs(selected=link.tab) if link.tab else gr.skip(),
             notice,
             link.view or gr.skip(),
             gr.skip() if link.presenter is None else link.presenter,
-            *(link.preset if link.preset and b.tab_id == link.tab else gr.skip()
-              for b in preset_bars),
-        )  # fmt: skip
+            target,
+        )
 
     demo.load(
         on_load,
-        outputs=[tabs, bar.notice, bar.view, bar.presenter, *(b.requested for b in preset_bars)],
+        outputs=[tabs, bar.notice, bar.view, bar.presenter, bar.target],
         api_visibility="private",
         queue=False,
-    )
+    ).then(None, bar.target, bar.target, js=PRESS_BUTTON_JS, api_visibility="private")
     bar.view.change(None, bar.view, bar.view, js=VIEW_JS, api_visibility="private")
     bar.presenter.change(None, bar.presenter, bar.presenter, js=MODE_JS, api_visibility="private")
 
     tab_ids = [b.tab_id for b in preset_bars]
 
-    def link_for(tab: str, view: str, presenter: bool, *currents: str) -> str:
+    def link_for(tab: str, view: str, presenter: bool, *currents: str) -> gr.Textbox:
         preset = dict(zip(tab_ids, currents, strict=True)).get(tab, "")
-        return scene_query(tab, preset or "", view, presenter)
+        return gr.Textbox(value=scene_query(tab, preset or "", view, presenter), visible=True)
 
     bar.copy.click(
         link_for,
-        [bar.link, bar.view, bar.presenter, *(b.current for b in preset_bars)],
+        [bar.target, bar.view, bar.presenter, *(b.current for b in preset_bars)],
         bar.link,
         js=CURRENT_TAB_JS,
         api_visibility="private",

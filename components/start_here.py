@@ -43,7 +43,7 @@ LIFE_CYCLE = """\
 3. **Train**: the model adjusts millions of numbers so that it predicts its data well. The image
    model in the Image tab was trained from scratch by a script in this project.
 4. **Fine-tune**: a trained model is adapted to a narrower task or style with a few examples
-   (the Fine-tune tab does this in about a minute).
+   (the Fine-tune tab does this in one to two minutes).
 5. **Deploy**: the model is put behind an app or an API; this playground is one, and every tab
    can also be called from code.
 6. **Maintain**: models are monitored, updated and replaced; the Models tab shows which versions

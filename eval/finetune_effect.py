@@ -17,9 +17,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from models.builtin import SMOLLM2, default_registry
-from models.finetune import LoraBench, TrainSettings
-from models.finetune_compare import CompareSettings, compare
-from models.finetune_data import load_builtin, split_examples
+from models.finetune.compare import CompareSettings, compare
+from models.finetune.data import load_builtin, split_examples
+from models.finetune.training import LoraBench, TrainSettings
 
 DATA = Path(__file__).resolve().parent.parent / "assets" / "finetune" / "pirate.jsonl"
 MARKERS = re.compile(r"\b(arr+|matey|ahoy|aye|ye|shiver me timbers|yo ho)\b", re.IGNORECASE)

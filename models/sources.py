@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -98,6 +99,32 @@ def resolve(hub_id: str | None, packaged: PackagedWeights | None = None) -> Mode
     if not hub_offline():
         probe_hub(hub_id)
     return ModelSource("hub", hub_id, "Hugging Face hub")
+
+
+_REACHABLE: dict[str, tuple[float, bool]] = {}  # endpoint -> (checked at, answer)
+_REACHABLE_TTL = 600.0
+
+
+def hub_reachable(timeout: float = 2.0) -> bool:
+    """Whether the Hugging Face hub answers at all (False under HF_HUB_OFFLINE). Asked at most
+    every 10 minutes: model pickers label hub-only models from it, and a machine without
+    internet (a lab, this project's CI) must not offer them as if they worked."""
+    if hub_offline():
+        return False
+    import httpx
+    from huggingface_hub import constants
+
+    endpoint = constants.ENDPOINT
+    checked = _REACHABLE.get(endpoint)
+    if checked is not None and time.monotonic() - checked[0] < _REACHABLE_TTL:
+        return checked[1]
+    try:
+        httpx.head(f"{endpoint}/api/models", timeout=timeout, follow_redirects=True)
+        answer = True
+    except httpx.HTTPError:
+        answer = False
+    _REACHABLE[endpoint] = (time.monotonic(), answer)
+    return answer
 
 
 def probe_hub(hub_id: str, timeout: float = 5.0) -> None:

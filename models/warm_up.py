@@ -3,7 +3,9 @@
 In order, in one daemon thread (two cores gain nothing from doing these in parallel):
 1. load the default language model and sentence embedder (registry),
 2. build the Text tab's int8 fast decoder for the default language model (10-30 s),
-3. compile umap-learn's numba code with a tiny projection (10-20 s).
+3. compile umap-learn's numba code with a projection of a first map's size (10-30 s),
+4. load our image model and draw one small picture (a fresh process pays ~8 s for it),
+5. one full-precision pass of the language model (the colours after a generation use it).
 Failures are recorded in the models panel (loads) or logged (the rest); nothing is raised.
 """
 
@@ -18,21 +20,46 @@ log = logging.getLogger("playground")
 
 
 def build_fast_decoder(registry: Registry) -> None:
-    from models.fast_decode import FastDecoder
+    from models.text.fast_decode import FastDecoder
 
     lm = registry.load(registry.default("causal-lm"), kind="causal-lm")
     FastDecoder.for_model(lm.model, lm.tokenizer, quantize=True)
 
 
 def compile_projection() -> None:
-    from models import projection
+    from models.embeddings import projection
 
     projection.warm_up()
+
+
+def draw_one_image(registry: Registry) -> None:
+    from models.image.diffusion import generate
+    from models.image.request import ImageRequest
+
+    name = registry.default_or_none("text-to-image")
+    if name is None or registry.needs_hub(name):
+        return
+    model = registry.load(name, kind="text-to-image")
+    generate(model, ImageRequest.checked("a red cat", "", 2, 3.0, 0, "DPM-Solver++", 1))
+
+
+def score_once(registry: Registry) -> None:
+    import torch
+
+    lm = registry.load(registry.default("causal-lm"), kind="causal-lm")
+    ids = lm.tokenizer("The sky is blue because", return_tensors="pt")["input_ids"]
+    with torch.inference_mode():
+        lm.model(ids.to(lm.device))
 
 
 def start_warm_up(registry: Registry) -> threading.Thread:
     """Start the warm-up thread; the models panel shows "loading" while it runs."""
     return registry.warm_up(
         [registry.default("causal-lm"), registry.default("sentence-embedder")],
-        then=[lambda: build_fast_decoder(registry), compile_projection],
+        then=[
+            lambda: build_fast_decoder(registry),
+            compile_projection,
+            lambda: draw_one_image(registry),
+            lambda: score_once(registry),
+        ],
     )

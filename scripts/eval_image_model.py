@@ -5,7 +5,7 @@
 For every one of the 48 shape/colour/background combinations (12 of them never seen in training),
 the model is prompted in two phrasings it was never trained on ("an image of a red cat over a
 white backdrop", ...), with two seeds each. A small CNN trained only on real drawn images
-(models/image_checker.py) reads each generated image; a sample counts as right when the checker
+(models/image/checker.py) reads each generated image; a sample counts as right when the checker
 agrees with the prompt on all three attributes. Figures are split into seen and held-out
 combinations.
 """
@@ -26,12 +26,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from models import image_checker  # noqa: E402
 from models.builtin import default_registry  # noqa: E402
-from models.diffusion import ImageRequest, generate  # noqa: E402
-from models.image_data import EVAL_TEMPLATES, all_attributes  # noqa: E402
-from models.image_models import OWN_MODEL  # noqa: E402
-from models.tiny_diffusion import ASSET_DIR  # noqa: E402
+from models.image import checker as image_checker  # noqa: E402
+from models.image.catalog import OWN_MODEL  # noqa: E402
+from models.image.data import EVAL_TEMPLATES, all_attributes  # noqa: E402
+from models.image.diffusion import generate  # noqa: E402
+from models.image.request import ImageRequest  # noqa: E402
+from models.image.tiny_model import ASSET_DIR  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:

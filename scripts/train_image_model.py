@@ -5,7 +5,7 @@
 One command, offline, deterministic for a given seed and thread count, about 30 minutes on one
 CPU core (it uses one thread on purpose: on a shared 2-core machine that is faster and steadier
 than two). Steps:
-1. draw the data set (models/image_data.py: shapes and cats, some shape/colour pairs held out),
+1. draw the data set (models/image/data.py: shapes and cats, some shape/colour pairs held out),
 2. encode every distinct caption once with all-MiniLM-L6-v2 (token and pooled embeddings),
 3. train the UNet to predict "velocity" v (v-prediction, cosine noise schedule), dropping 10% of
    captions to "" so classifier-free guidance works, keeping an exponential moving average,
@@ -31,9 +31,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from models import image_data  # noqa: E402
 from models.builtin import MINILM, default_registry  # noqa: E402
-from models.tiny_diffusion import (  # noqa: E402
+from models.image import data as image_data  # noqa: E402
+from models.image.tiny_model import (  # noqa: E402
     ASSET_DIR,
     MAX_TOKENS,
     SCHEDULER_CONFIG,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from models.attention import (
+from models.attention.extraction import (
     TOKEN_CAP,
     clean_token,
     eager_twin,
@@ -19,9 +19,9 @@ from models.attention import (
     unique_labels,
 )
 from models.builtin import MINILM, SMOLLM2, SMOLLM2_GGUF, external_spec
-from models.causal_lm import gguf_cache_folder
 from models.errors import InvalidInputError, UnknownModelError
 from models.registry import Registry
+from models.text.causal_lm import gguf_cache_folder
 from tests.fakes import CountingLoader, fake_spec
 from tests.tiny_models import save_tiny_causal_lm
 

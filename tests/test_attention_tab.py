@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from components import attention
+from components.attention import tab as attention
 from models.builtin import default_registry
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from components import attention_views as views
-from components.attention_presets import PRESETS, preset_by_name
-from models import attention_stats as stats
-from models.attention import AttentionResult, extract_attention
-from models.attention_cache import AttentionCache
+from components.attention import handlers as views
+from components.attention.presets import PRESETS, preset_by_name
+from models.attention import stats
+from models.attention.cache import AttentionCache
+from models.attention.extraction import AttentionResult, extract_attention
 from models.builtin import MINILM, SMOLLM2
 from models.errors import InvalidInputError
 

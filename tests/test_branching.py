@@ -13,7 +13,7 @@ from models.builtin import SMOLLM2, external_spec
 from models.errors import InvalidInputError
 from models.registry import Registry
 from models.text.branching import branch_generation, sample_n
-from models.text_generation import (
+from models.text.generation import (
     SamplingSettings,
     end_token_ids,
     generate,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from models.builtin import MINILM, SMOLLM2
-from models.causal_lm import CausalLM, gguf_cache_folder
 from models.registry import Registry
+from models.text.causal_lm import CausalLM, gguf_cache_folder
 
 
 def test_smollm2_loads_from_the_wheel_and_writes(real_registry: Registry) -> None:

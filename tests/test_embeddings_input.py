@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from models import sentence_sets
+from models.embeddings import sentence_sets
+from models.embeddings.sentence_sets import MAX_SENTENCES, from_text, from_upload, load_example
 from models.errors import InvalidInputError
-from models.sentence_sets import MAX_SENTENCES, from_text, from_upload, load_example
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,8 @@ import zlib
 import numpy as np
 import pytest
 
-from models.embedding_cache import EmbeddingCache
-from models.errors import InvalidInputError
-from models.projection import (
+from models.embeddings.cache import EmbeddingCache
+from models.embeddings.projection import (
     ProjectionParams,
     cluster_labels,
     nearest,
@@ -23,6 +22,7 @@ from models.projection import (
     project,
     validate,
 )
+from models.errors import InvalidInputError
 
 
 class FakeEncoder:
@@ -129,7 +129,9 @@ def test_good_parameters_pass_through_as_numbers() -> None:
 # -- neighbours ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("metric", ["cosine", "euclidean"])
 def test_neighbour_graph_matches_brute_force(metric: str, monkeypatch) -> None:
-    monkeypatch.setattr("models.projection.KNN_CHUNK", 7)  # several chunks, uneven last one
+    monkeypatch.setattr(
+        "models.embeddings.projection.KNN_CHUNK", 7
+    )  # several chunks, uneven last one
     points = blobs(per_group=10)
     indices, distances = nearest_neighbor_graph(points, 5, metric)
     full = (
@@ -189,7 +191,7 @@ def test_too_few_points_for_umap_fall_back_to_pca_and_say_so() -> None:
 
 def test_n_neighbors_larger_than_the_set_is_lowered() -> None:
     result = project(blobs(per_group=4), ProjectionParams("UMAP", n_neighbors=50))
-    assert result.method == "UMAP" and "n_neighbors lowered to 11" in result.notes[0]
+    assert result.method == "UMAP" and "n_neighbors lowered to 3 for 12" in result.notes[0]
 
 
 def test_three_points_are_enough_for_every_method() -> None:

@@ -10,14 +10,14 @@ import gradio as gr
 import pytest
 
 from app import build_app
-from components.embeddings import (
+from components.embeddings.tab import (
     MapState,
     export_html,
     nearest_neighbors,
     project_embeddings,
 )
 from components.errors import user_errors
-from models.embedding_cache import EmbeddingCache
+from models.embeddings.cache import EmbeddingCache
 from models.errors import InvalidInputError
 from models.registry import Registry
 

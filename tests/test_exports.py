@@ -15,12 +15,12 @@ import pytest
 from PIL import Image
 
 from components import exports
-from components.embedding_handlers import MapState, export_files
-from components.finetune_report import export_run
-from components.image_handlers import export_image
-from components.text_export import export_text, token_page, token_picture
+from components.embeddings.handlers import MapState, export_files
+from components.finetune.exports import export_run
+from components.image.handlers import export_image
+from components.text.exports import export_text, token_page, token_picture
+from models.embeddings.projection import Projection, ProjectionParams
 from models.errors import InvalidInputError
-from models.projection import Projection, ProjectionParams
 
 RECORDS = [
     {"piece": "The", "token": "The", "probability": 0.95, "sampler_probability": 1.0,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from models.errors import InvalidInputError
-from models.finetune_data import (
+from models.finetune.data import (
     MAX_EXAMPLES,
     MAX_FIELD_CHARS,
     Example,

@@ -7,11 +7,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from components.finetune_plots import drift_figure, drift_summary
+from components.finetune.plots import drift_figure, drift_summary
 from models.errors import InvalidInputError
-from models.finetune import LoraBench
-from models.finetune_data import Example
-from models.finetune_drift import MAX_SENTENCES, drift_sentences, measure_drift
+from models.finetune.data import Example
+from models.finetune.drift import MAX_SENTENCES, drift_sentences, measure_drift
+from models.finetune.training import LoraBench
 from tests.test_finetune_training import EXAMPLES, FAST, tiny_lm  # noqa: F401
 
 HELD_OUT = [

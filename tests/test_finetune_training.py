@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
-from models.finetune import AdapterLedger, LoraBench, TrainSettings, encode_example
-from models.finetune_compare import CompareSettings, compare, sample_reply
-from models.finetune_data import Example
-from models.finetune_export import save_adapter, zip_adapter
+from models.finetune.compare import CompareSettings, compare, sample_reply
+from models.finetune.data import Example
+from models.finetune.export import save_adapter, zip_adapter
+from models.finetune.training import AdapterLedger, LoraBench, TrainSettings, encode_example
+from models.text.causal_lm import CausalLM
 from tests.tiny_models import save_tiny_causal_lm
 
 EXAMPLES = [
@@ -197,7 +197,7 @@ def test_reusing_frozen_layers_changes_nothing_but_time(tiny_lm: CausalLM) -> No
 def test_frozen_prefix_keeps_one_hidden_state_per_batch(tiny_lm: CausalLM) -> None:
     from peft import get_peft_model
 
-    from models.frozen_prefix import FrozenPrefixCache
+    from models.finetune.frozen_prefix import FrozenPrefixCache
 
     bench = LoraBench(tiny_lm)
     settings = TrainSettings(**{**FAST.__dict__, "lora_layers": 1})

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import torch
 
-from models.attention import eager_twin, extract_attention
+from models.attention.extraction import eager_twin, extract_attention
+from models.attention.head_arithmetic import head_arithmetic
 from models.builtin import MINILM, SMOLLM2, external_spec
 from models.errors import InvalidInputError
-from models.head_arithmetic import head_arithmetic
 from models.registry import Registry
 from tests.tiny_models import save_tiny_causal_lm
 

@@ -103,7 +103,7 @@ def test_model_and_user_text_is_never_raw_html() -> None:
 
 
 def test_a_frame_deleted_from_the_cache_shows_nothing(tmp_path) -> None:
-    from components.image import _show_frame
+    from components.image.tab import _show_frame
 
     kept = tmp_path / "step-1.png"
     kept.write_bytes(b"png")
@@ -115,7 +115,7 @@ def test_a_frame_deleted_from_the_cache_shows_nothing(tmp_path) -> None:
 def test_adapter_slots_of_vanished_sessions_lapse() -> None:
     """Gradio evicts sessions past its cap without calling release: slots must not leak."""
     from models.errors import InvalidInputError
-    from models.finetune import ADAPTERS, AdapterLedger
+    from models.finetune.training import ADAPTERS, AdapterLedger
 
     assert ADAPTERS.max_age == 3 * 3600  # the Fine-tune tab's session time_to_live
     ledger = AdapterLedger(limit=1, max_age=10)

@@ -10,10 +10,12 @@ import threading
 import numpy as np
 import pytest
 
-from models import image_data
-from models.diffusion import SCHEDULER_NAMES, ImageRequest, generate, same_noise_pair
 from models.errors import InvalidInputError, ModelUnavailableError, UnknownModelError
-from models.image_models import OWN_MODEL, SD_TURBO
+from models.image import data as image_data
+from models.image.catalog import OWN_MODEL, SD_TURBO
+from models.image.diffusion import generate, same_noise_pair
+from models.image.request import ImageRequest
+from models.image.schedulers import SCHEDULER_NAMES
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 
 from models.builtin import default_registry
-from models.diffusion import SCHEDULER_NAMES, ImageRequest, generate, same_noise_pair
-from models.hub_diffusion import HubPipelineModel
+from models.image.diffusion import generate, same_noise_pair
+from models.image.hub_pipeline import HubPipelineModel
+from models.image.request import ImageRequest
+from models.image.schedulers import SCHEDULER_NAMES
 from tests.tiny_sd_pipeline import save_tiny_sd_pipeline
 
 

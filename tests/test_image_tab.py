@@ -8,10 +8,10 @@ import gradio as gr
 import pytest
 from PIL import Image
 
-from components import image_handlers as handlers
 from components.errors import user_errors
-from models.image_frames import DISPLAY_SIZE
-from models.image_models import OWN_MODEL, SD_TURBO
+from components.image import handlers
+from models.image.catalog import OWN_MODEL, SD_TURBO
+from models.image.frames import DISPLAY_SIZE
 
 
 def test_generate_returns_an_upscaled_grid_and_a_summary(real_registry) -> None:
@@ -37,7 +37,7 @@ def test_denoising_frames_one_picture_per_step_plus_final_and_a_gif(real_registr
     )
     assert len(pictures) == 7 + 1
     assert [caption for _, caption in pictures][-1] == "final image"
-    assert pictures[0][1].startswith("step 1 of 7")
+    assert pictures[0][1].startswith("1/7 · t=")  # short: a gallery caption is one line
     with Image.open(gif_path) as gif:
         assert gif.format == "GIF" and gif.n_frames == 8
         assert gif.size == pictures[0][0].size

@@ -3,18 +3,23 @@ round-trip, every tab's presets are valid settings for that tab, and the app wir
 
 from __future__ import annotations
 
+import re
+
 import gradio as gr
 import pytest
 
 from app import build_app
-from components import demo_presets as demos
-from components.attention_presets import PRESETS as ATTENTION_PRESETS
-from components.attention_presets import preset_by_slug, tab_presets
+from components.attention.presets import PRESETS as ATTENTION_PRESETS
+from components.attention.presets import preset_by_slug, tab_presets
+from components.embeddings import presets as embedding_demos
+from components.finetune import presets as finetune_demos
+from components.image import presets as image_demos
 from components.presenter import TAB_IDS, DeepLink, parse_deep_link, scene_query
-from models.diffusion import ImageRequest
+from components.text import presets as text_demos
+from models.embeddings.projection import validate
 from models.errors import InvalidInputError
-from models.projection import validate
-from models.text_generation import SamplingSettings
+from models.image.request import ImageRequest
+from models.text.generation import SamplingSettings
 from tests.test_app import fake_registry
 
 KNOWN = {
@@ -39,16 +44,26 @@ def test_a_preset_alone_finds_its_tab() -> None:
     assert parse_deep_link({"preset": "pronoun"}, KNOWN).tab == "attention"
 
 
+def test_link_values_are_shown_as_text_never_as_a_link() -> None:
+    """A link that carries Markdown (a phishing route on a public Space) shows it literally."""
+    phish = "[Session expired: log in again](https://example.invalid/login)"
+    for params in ({"tab": phish}, {"tab": "text", "preset": phish}, {"mode": "`x` ![i](y)"}):
+        (notice,) = parse_deep_link(params, KNOWN).notices
+        code = re.findall(r"(`+)(.*?)\1", notice)
+        assert code, notice  # the value sits in a code span, where nothing renders
+        assert "](" not in re.sub(r"(`+).*?\1", "", notice), notice
+
+
 @pytest.mark.parametrize(
     ("params", "expected", "notice"),
     [
-        ({"tab": "nope"}, DeepLink(), "Unknown tab 'nope'"),
-        ({"tab": "text", "preset": "pronoun"}, DeepLink(tab="text"), "its presets: sure, story"),
-        ({"tab": "models", "preset": "x"}, DeepLink(tab="models"), "its presets: none"),
-        ({"preset": "nothing-like-it"}, DeepLink(), "Unknown preset 'nothing-like-it'"),
-        ({"tab": "start", "view": "huge"}, DeepLink(tab="start"), "Unknown view 'huge'"),
-        ({"mode": "disco"}, DeepLink(), "Unknown mode 'disco'"),
-        ({"tab": "<script>"}, DeepLink(), "Unknown tab '<script>'"),
+        ({"tab": "nope"}, DeepLink(), "Unknown tab `nope`"),
+        ({"tab": "text", "preset": "pronoun"}, DeepLink(tab="text"), "one of sure, story"),
+        ({"tab": "models", "preset": "x"}, DeepLink(tab="models"), "it has no demos"),
+        ({"preset": "nothing-like-it"}, DeepLink(), "Unknown preset `nothing-like-it`"),
+        ({"tab": "start", "view": "huge"}, DeepLink(tab="start"), "Unknown view `huge`"),
+        ({"mode": "disco"}, DeepLink(), "Unknown mode `disco`"),
+        ({"tab": "<script>"}, DeepLink(), "Unknown tab `<script>`"),
     ],
 )
 def test_unknown_values_are_dropped_with_a_notice(params, expected, notice) -> None:
@@ -69,9 +84,9 @@ def test_scene_links_round_trip() -> None:
 
 
 def test_text_presets_are_valid_sampling_settings() -> None:
-    assert [p.slug for p in demos.TEXT_PRESETS] == list(demos.TEXT_VALUES)
-    for preset in demos.TEXT_PRESETS:
-        prompt, chat, temperature, top_k, top_p, penalty, max_new, seed = demos.apply_text(
+    assert [p.slug for p in text_demos.TEXT_PRESETS] == list(text_demos.TEXT_VALUES)
+    for preset in text_demos.TEXT_PRESETS:
+        prompt, chat, temperature, top_k, top_p, penalty, max_new, seed = text_demos.apply_text(
             preset.slug
         )
         assert prompt.strip() and isinstance(chat, bool)
@@ -79,17 +94,19 @@ def test_text_presets_are_valid_sampling_settings() -> None:
 
 
 def test_image_presets_are_valid_requests() -> None:
-    assert [p.slug for p in demos.IMAGE_PRESETS] == list(demos.IMAGE_VALUES)
-    for preset in demos.IMAGE_PRESETS:
-        ImageRequest.checked(*demos.apply_image(preset.slug))
+    assert [p.slug for p in image_demos.IMAGE_PRESETS] == list(image_demos.IMAGE_VALUES)
+    for preset in image_demos.IMAGE_PRESETS:
+        ImageRequest.checked(*image_demos.apply_image(preset.slug))
 
 
 def test_embedding_presets_use_known_sets_and_valid_projections() -> None:
-    from models.sentence_sets import example_names
+    from models.embeddings.sentence_sets import example_names
 
-    assert [p.slug for p in demos.EMBEDDING_PRESETS] == list(demos.EMBEDDING_VALUES)
-    for preset in demos.EMBEDDING_PRESETS:
-        source, example, method, dimensions, compare_with, query = demos.apply_embeddings(
+    assert [p.slug for p in embedding_demos.EMBEDDING_PRESETS] == list(
+        embedding_demos.EMBEDDING_VALUES
+    )
+    for preset in embedding_demos.EMBEDDING_PRESETS:
+        source, example, method, dimensions, compare_with, query = embedding_demos.apply_embeddings(
             preset.slug
         )
         assert source == "Example set" and example in example_names()
@@ -98,10 +115,10 @@ def test_embedding_presets_use_known_sets_and_valid_projections() -> None:
 
 
 def test_finetune_presets_use_the_built_in_sets() -> None:
-    from components.finetune import BUILTIN_SETS
+    from components.finetune.tab import BUILTIN_SETS
 
-    for preset in demos.FINETUNE_PRESETS:
-        data_set, epochs, max_steps, prompts = demos.apply_finetune(preset.slug)
+    for preset in finetune_demos.FINETUNE_PRESETS:
+        data_set, epochs, max_steps, prompts = finetune_demos.apply_finetune(preset.slug)
         assert data_set in BUILTIN_SETS and 1 <= epochs <= 10 and 1 <= max_steps <= 500
         assert len(prompts.splitlines()) >= 2
 
@@ -117,7 +134,7 @@ def test_attention_presets_have_unique_slugs() -> None:
 
 def test_unknown_preset_slugs_are_refused_with_the_list() -> None:
     with pytest.raises(InvalidInputError, match="Presets here: sure, story, too-hot"):
-        demos.apply_text("nope")
+        text_demos.apply_text("nope")
 
 
 def test_the_app_has_the_presenter_bar_and_every_tabs_demo_buttons() -> None:
@@ -126,10 +143,10 @@ def test_the_app_has_the_presenter_bar_and_every_tabs_demo_buttons() -> None:
     assert {"view-toggle", "presenter-mode", "copy-scene-link", "scene-link"} <= ids
     assert {t.id for t in demo.blocks.values() if isinstance(t, gr.Tab)} == set(TAB_IDS)
     for tab, presets in (
-        ("text", demos.TEXT_PRESETS),
-        ("image", demos.IMAGE_PRESETS),
-        ("embeddings", demos.EMBEDDING_PRESETS),
-        ("finetune", demos.FINETUNE_PRESETS),
+        ("text", text_demos.TEXT_PRESETS),
+        ("image", image_demos.IMAGE_PRESETS),
+        ("embeddings", embedding_demos.EMBEDDING_PRESETS),
+        ("finetune", finetune_demos.FINETUNE_PRESETS),
     ):
         assert {f"{tab}-preset-{p.slug}" for p in presets} <= ids, tab
     # Expert-only controls are marked on every model tab (the CSS hides them in simple view).
@@ -155,9 +172,10 @@ def test_demo_runs_join_the_groups_their_buttons_use() -> None:
         assert groups[name] == {heavy_id}, name
     # Light steps after a demo (redraws from session state) share one pool per tab.
     pools = set().union(*groups.values())
-    assert {"image-demos", "embeddings-demos", "attention-demos", "finetune-demos"} <= pools
+    # (The fake registry has neither attention preset's model, so that tab shows no demos.)
+    assert {"image-demos", "embeddings-demos", "finetune-demos"} <= pools
     # Fine-tuning from a demo button waits in the same single-slot group as the Fine-tune button
     # (with comparisons, drift and export, which use the same training copy of the model).
     train = [d for d in demo.fns.values() if d.concurrency_id == "finetune"]
     assert all(d.concurrency_limit == 1 for d in train)
-    assert len(train) == 1 + 4 + 3  # button, 3 demos, deep link; compare, drift, export
+    assert len(train) == 1 + 3 + 3  # button, 3 demos (a deep link presses one); compare, ...

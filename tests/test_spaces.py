@@ -12,7 +12,7 @@ import yaml
 
 from models import builtin, sources
 from models.builtin import MINILM, MINILM_WHEEL, SMOLLM2, default_registry
-from models.image_models import SD_TURBO
+from models.image.catalog import SD_TURBO
 from models.sources import ModelSource, PackagedWeights
 from tests.tiny_models import save_tiny_causal_lm
 

@@ -13,9 +13,9 @@ import gradio as gr
 import pytest
 import torch
 
-from components import text_view
 from components.errors import user_errors
-from components.text_handlers import (
+from components.text import plots as text_view
+from components.text.handlers import (
     generate_text,
     show_alternatives,
     stop_generation,
@@ -23,20 +23,20 @@ from components.text_handlers import (
 )
 from models.builtin import external_spec
 from models.errors import InvalidInputError
-from models.fast_decode import FastDecoder
-from models.next_token import (
-    apply_repetition_penalty,
-    entropy_bits,
-    kept_count,
-    sampler_probabilities,
-)
 from models.registry import Registry
-from models.text_generation import (
+from models.text.fast_decode import FastDecoder
+from models.text.generation import (
     MAX_PROMPT_TOKENS,
     SamplingSettings,
     generate,
     prepare_prompt,
     score_tokens,
+)
+from models.text.sampler import (
+    apply_repetition_penalty,
+    entropy_bits,
+    kept_count,
+    sampler_probabilities,
 )
 from tests.tiny_models import save_tiny_causal_lm
 
@@ -138,7 +138,8 @@ def test_too_long_prompts_are_cut_with_a_notice_or_refused(lm) -> None:
     words = "the cat sat on the mat " * 400  # 2400 tokens
     prepared = prepare_prompt(lm, words, chat=False, max_new_tokens=10)
     assert len(prepared.ids) == min(MAX_PROMPT_TOKENS, 64 - 10)  # tiny model: 64-token window
-    assert "only its last 54 were used" in prepared.notice
+    assert "only its first 54 were used" in prepared.notice
+    assert prepared.ids[:6] == lm.tokenizer("the cat sat on the mat")["input_ids"][:6]
     with pytest.raises(InvalidInputError, match="characters"):
         prepare_prompt(lm, "x" * 20_001, chat=False, max_new_tokens=10)
     with pytest.raises(InvalidInputError, match="at most 63 new tokens"):
@@ -300,3 +301,11 @@ def test_the_tab_is_built_with_its_two_public_endpoints(registry) -> None:
     demo = build_app(registry)
     public = {dep.api_name for dep in demo.fns.values() if dep.api_visibility == "public"}
     assert {"generate_text", "token_probabilities"} <= public
+
+
+def test_probabilities_are_shown_in_one_format() -> None:
+    from components.text.plots import percent
+
+    shown = [percent(p) for p in (0.123, 0.001, 0.00082, 0.0001, 0.0000987, 0.0)]
+    assert shown == ["12.3%", "0.1%", "0.082%", "0.01%", "< 0.01%", "0.0%"]
+    assert all(s.endswith("%") for s in shown)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from models.fast_decode import FastDecoder
-from models.text_generation import SamplingSettings, generate, score_tokens
+from models.text.fast_decode import FastDecoder
+from models.text.generation import SamplingSettings, generate, score_tokens
 
 FIXED_TEXT = (
     "Bees are flying insects closely related to wasps and ants, known for their role in "

@@ -11,14 +11,14 @@ import pytest
 import torch
 
 from components.errors import user_errors
-from components.text_handlers import generate_text, session_adapter
-from models.causal_lm import CausalLM
+from components.text.handlers import generate_text, session_adapter
 from models.errors import InvalidInputError
-from models.finetune import bench_for
+from models.finetune.training import bench_for
+from models.finetune.tuned_generation import generate_tuned
 from models.registry import LoadedModel, ModelSpec, Registry
 from models.sources import ModelSource
-from models.text_generation import SamplingSettings, generate, score_tokens
-from models.tuned_generation import generate_tuned
+from models.text.causal_lm import CausalLM
+from models.text.generation import SamplingSettings, generate, score_tokens
 from tests.test_finetune_training import EXAMPLES, FAST, snapshot, tiny_lm  # noqa: F401
 
 GREEDY = SamplingSettings.checked(0, 0, 1.0, 4, 1.0, 0)

@@ -29,8 +29,10 @@ def tiny_tokenizer():
     )
 
 
-def save_tiny_causal_lm(folder: Path, seed: int = 0) -> Path:
-    """A 2-layer Llama with random (seeded) weights and the tiny tokenizer, saved to ``folder``."""
+def save_tiny_causal_lm(folder: Path, seed: int = 0, initializer_range: float = 0.02) -> Path:
+    """A 2-layer Llama with random (seeded) weights and the tiny tokenizer, saved to ``folder``.
+    A larger ``initializer_range`` (e.g. 0.3) gives embeddings long enough for LoRA alone, which
+    never changes them, to reach confident predictions: needed to see it overfit."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -48,6 +50,7 @@ def save_tiny_causal_lm(folder: Path, seed: int = 0) -> Path:
         bos_token_id=2,
         eos_token_id=3,
         tie_word_embeddings=True,
+        initializer_range=initializer_range,
     )
     model = LlamaForCausalLM(config).eval()
     model.save_pretrained(folder)

@@ -1,1 +1,1 @@
-"""Text generation and what happens inside a language model while it writes."""
+"""Text generation with a causal language model: loading, sampling, decoding and scoring."""

@@ -44,10 +44,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from models.attention import token_labels
-from models.causal_lm import CausalLM
+from models.attention.extraction import token_labels
 from models.errors import InvalidInputError
 from models.registry import Registry
+from models.text.causal_lm import CausalLM
 from models.text.view_input import cut_ids, load_decoder, token_id_of, tokenize_for_view
 from models.validation import whole_number
 

@@ -14,7 +14,7 @@ counted). The branch is scored by ``score_tokens``, which also gives it its own 
 branch again; the original (which the caller has scored already) gets one lighter fp32 pass that
 also yields the alternatives at the branch point, against which the pick is checked.
 
-Not here: the sampler (models/next_token.py), the decode loop (models/text_generation.py), UI.
+Not here: the sampler (models/text/sampler.py), the decode loop (models/text/generation.py), UI.
 """
 
 from __future__ import annotations
@@ -28,17 +28,10 @@ from typing import Any
 
 import torch
 
-from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
-from models.fast_decode import DECODE_THREADS, intra_op_threads
-from models.next_token import (
-    Alternative,
-    apply_repetition_penalty,
-    sampler_probabilities,
-    top_alternatives,
-)
-from models.text.view_input import check_index
-from models.text_generation import (
+from models.text.causal_lm import CausalLM
+from models.text.fast_decode import DECODE_THREADS, intra_op_threads
+from models.text.generation import (
     ALTERNATIVES,
     MAX_SEED,
     GeneratedToken,
@@ -51,6 +44,13 @@ from models.text_generation import (
     prepare_prompt,
     score_tokens,
 )
+from models.text.sampler import (
+    Alternative,
+    apply_repetition_penalty,
+    sampler_probabilities,
+    top_alternatives,
+)
+from models.text.view_input import check_index
 from models.validation import whole_number
 
 MIN_SAMPLES, MAX_SAMPLES = 2, 8

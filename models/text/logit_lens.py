@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from models.attention import token_labels
-from models.causal_lm import CausalLM
+from models.attention.extraction import token_labels
 from models.registry import Registry
+from models.text.causal_lm import CausalLM
 from models.text.view_input import check_index, load_decoder, tokenize_for_view
 
 LOGIT_LENS_TOKEN_CAP = 64  # positions; 40 tokens take ~1 s on a 2-core CPU

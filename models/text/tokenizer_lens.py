@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import Any
 
-from models.attention import _byte_decoder, _is_byte_level
+from models.attention.extraction import _byte_decoder, _is_byte_level
 from models.errors import InvalidInputError
 from models.registry import Registry
 

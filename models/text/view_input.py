@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from models.causal_lm import CausalLM
 from models.errors import InvalidInputError
 from models.registry import Registry
+from models.text.causal_lm import CausalLM
 
 CHAR_CAP = 20_000  # characters read before tokenizing; far more than any view's token cap
 

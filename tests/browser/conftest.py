@@ -102,3 +102,36 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# -- what a person sees that they did not cause ---------------------------------------------------
+# Gradio paints a red "Error" badge over the outputs of an event that raised, and shows a toast.
+_UNASKED_ERRORS_JS = """() => {
+    const shown = (e) => e.offsetParent !== null;
+    const badges = [...document.querySelectorAll('span.error, .error')]
+        .filter((e) => shown(e) && /^\\s*Error\\s*$/i.test(e.textContent || ''));
+    const toasts = [...document.querySelectorAll('.toast-body')].filter(shown);
+    return {badges: badges.length, toasts: toasts.map((t) => (t.textContent || '').trim())};
+}"""
+
+
+def visible_errors(page) -> dict:
+    """Error badges and toasts on screen now: {"badges": count, "toasts": [texts]}."""
+    return page.evaluate(_UNASKED_ERRORS_JS)
+
+
+def assert_no_errors(page, where: str) -> None:
+    found = visible_errors(page)
+    assert found["badges"] == 0 and not found["toasts"], f"{where}: {found}"
+
+
+def log_position() -> int:
+    """Where the app server's log ends now (read what a step added with ``log_since``)."""
+    log = ARTIFACTS / "app-server.log"
+    return log.stat().st_size if log.exists() else 0
+
+
+def log_since(position: int) -> str:
+    with (ARTIFACTS / "app-server.log").open(errors="replace") as handle:
+        handle.seek(position)
+        return handle.read()

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, ROOT
+from tests.browser.conftest import ARTIFACTS, ROOT, assert_no_errors
 
 TOUR = ROOT / "docs" / "tour"
 VIEWPORT = {"width": 1280, "height": 720}
@@ -50,12 +50,10 @@ def selected_tab(page, name: str) -> None:
     )
 
 
-def projector_shot(page, name: str, scroll_to: str | None = None) -> None:
-    """The 1280×720 view a projector shows (not the full page), scrolled so that ``scroll_to``
-    is at the top: saved in test-artifacts, and in docs/tour with UPDATE_TOUR=1."""
-    if scroll_to:
-        page.locator(scroll_to).first.evaluate("(e) => e.scrollIntoView({block: 'start'})")
-        page.wait_for_timeout(300)  # let plotly finish a resize after the scroll
+def projector_shot(page, name: str) -> None:
+    """The 1280×720 view a projector shows right after the link ran (not the full page, never
+    scrolled): saved in test-artifacts, and in docs/tour with UPDATE_TOUR=1."""
+    page.evaluate("() => window.scrollTo(0, 0)")
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"presenter-{name}.png"
     page.screenshot(path=str(path))
@@ -64,6 +62,32 @@ def projector_shot(page, name: str, scroll_to: str | None = None) -> None:
         # 256 colours: a UI screenshot stays sharp and the committed file small.
         picture = Image.open(path).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT)
         picture.save(TOUR / f"{name}.png", optimize=True)
+
+
+def assert_on_first_screen(page, selector: str, share: float = 0.75) -> None:
+    """The result ``selector`` is on the first screen, unscrolled: at least ``share`` of it (or
+    of the screen's height, for a result taller than the screen) is inside the viewport."""
+    page.evaluate("() => window.scrollTo(0, 0)")
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None and box["height"] > 0, f"{selector} is not shown"
+    top, bottom = max(box["y"], 0), min(box["y"] + box["height"], VIEWPORT["height"])
+    seen = max(0.0, bottom - top) / min(box["height"], VIEWPORT["height"])
+    assert seen >= share, f"{selector}: {seen:.0%} of it on the first screen ({box})"
+
+
+# Every plot's text on the first screen, in CSS pixels (ticks, legends, titles, colour bars).
+_PLOT_TEXT_JS = """() => [...document.querySelectorAll('.js-plotly-plot svg text')]
+    .filter((t) => { const r = t.getBoundingClientRect();
+                     return r.width > 0 && r.bottom > 0 && r.top < window.innerHeight; })
+    .map((t) => [t.textContent, parseFloat(getComputedStyle(t).fontSize)])"""
+
+
+def assert_plot_text_readable(page, minimum: float = 16) -> None:
+    """Presenter mode: every piece of plot text in view is at least ``minimum`` px."""
+    texts = page.evaluate(_PLOT_TEXT_JS)
+    assert texts, "no plot text on the first screen"
+    small = [(text, size) for text, size in texts if size < minimum]
+    assert not small, f"plot text under {minimum} px: {small[:8]}"
 
 
 def exported(page, files_id: str, timeout: int = 60_000) -> dict[str, bytes]:
@@ -115,7 +139,10 @@ def test_attention_link_runs_the_pronoun_preset_and_exports(deck) -> None:
     expect(page.locator("#attention-text textarea")).to_have_value(
         "The animal didn't cross the street because it was too tired."
     )
-    projector_shot(page, "attention", scroll_to="#attention-main")
+    assert_on_first_screen(page, "#attention-main")
+    expect(page.locator("#attention-main .gtitle")).to_have_css("font-size", "22px")
+    assert_plot_text_readable(page)
+    projector_shot(page, "attention")
     link = scene_link(page)
     assert link.endswith("?tab=attention&preset=pronoun&view=simple&mode=presenter")
 
@@ -142,10 +169,12 @@ def test_text_link_generates_and_exports_the_coloured_tokens(deck) -> None:
     expect(page.locator("#text-status")).to_contain_text("ended:", timeout=180_000)
     expect(page.locator("#text-tokens .token").first).to_be_visible(timeout=60_000)
     expect(page.locator("#text-output textarea")).to_have_value(re.compile("Paris"))
+    assert_on_first_screen(page, "#text-output")
+    assert_on_first_screen(page, "#text-tokens .token", share=1.0)
     page.locator("#text-tokens .token", has_text="Paris").first.click()
     expect(page.locator("#text-picked")).to_contain_text("Paris", timeout=20_000)
     expect(page.locator("#text-alt-chart .main-svg").first).to_be_visible(timeout=30_000)
-    projector_shot(page, "text", scroll_to="#text-tokens")
+    projector_shot(page, "text")
 
     page.locator("#text-export").click()
     files = exported(page, "text-export-files")
@@ -163,7 +192,8 @@ def test_image_link_draws_and_exports(deck) -> None:
     selected_tab(page, "Image")
     expect(page.locator("#image-summary")).to_contain_text("4 images", timeout=90_000)
     expect(page.locator("#image-frame-slider input[type=range]")).to_be_enabled(timeout=90_000)
-    projector_shot(page, "image", scroll_to="#image-presets")
+    assert_on_first_screen(page, "#image-output img")
+    projector_shot(page, "image")
 
     page.locator("#image-export").click()
     files = exported(page, "image-export-files")
@@ -179,7 +209,9 @@ def test_embeddings_link_maps_searches_and_exports(deck) -> None:
     expect(page.locator("#embeddings-summary")).to_contain_text("200 sentences", timeout=240_000)
     table = page.locator("#embeddings-neighbours")
     expect(table).to_contain_text("music", timeout=60_000)
-    projector_shot(page, "embeddings", scroll_to="#embeddings-preset-note")
+    assert_on_first_screen(page, "#embeddings-map .js-plotly-plot")
+    assert_plot_text_readable(page)
+    projector_shot(page, "embeddings")
 
     page.get_by_role("button", name="Export plot (HTML) and data (JSON)").click()
     files = exported(page, "embeddings-html")
@@ -201,9 +233,12 @@ def test_finetune_link_starts_training_then_exports_a_short_run(deck) -> None:
         re.compile(r"step ([6-9]|\d\d) of"), timeout=240_000
     )
     expect(page.locator("#finetune-loss .js-plotly-plot")).to_be_visible(timeout=30_000)
-    projector_shot(page, "finetune", scroll_to="#finetune-status")
+    assert_on_first_screen(page, "#finetune-loss .js-plotly-plot")
+    assert_plot_text_readable(page)
+    projector_shot(page, "finetune")
     page.get_by_role("button", name="Cancel").click()
-    expect(page.locator("#finetune-status")).to_contain_text("Cancelled", timeout=30_000)
+    expect(page.locator("#finetune-status")).to_contain_text("Cancelled at step", timeout=60_000)
+    assert_no_errors(page, "after Cancel")
 
     # A two-step run (expert settings) to have something to export quickly.
     page.get_by_label("Expert").check()
@@ -241,12 +276,18 @@ def test_start_and_models_tabs_open_by_link(deck) -> None:
 def test_unknown_link_values_show_a_notice_and_change_nothing(deck) -> None:
     page = deck("?tab=nope&preset=zzz&view=huge")
     notice = page.locator("#deep-link-notice")
-    expect(notice).to_contain_text("Unknown tab 'nope'")
-    expect(notice).to_contain_text("Unknown view 'huge'")
+    expect(notice).to_contain_text("Unknown tab nope")
+    expect(notice).to_contain_text("Unknown view huge")
     selected_tab(page, "Start here")
+    assert_no_errors(page, "a link with unknown values")
     page = deck("?tab=attention&preset=zzz")
     selected_tab(page, "Attention")
     expect(page.locator("#deep-link-notice")).to_contain_text("pronoun, previous-token, induction")
+    # A value that carries a Markdown link (phishing on a public Space) is shown as text.
+    page = deck("?tab=%5BSession%20expired%5D(https%3A%2F%2Fexample.invalid%2Flogin)")
+    notice = page.locator("#deep-link-notice")
+    expect(notice).to_contain_text("[session expired](https://example.invalid/login)")
+    assert notice.locator("a").count() == 0
 
 
 def test_simple_and_expert_views(deck) -> None:

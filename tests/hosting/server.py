@@ -22,7 +22,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from app import LAUNCH_OPTIONS, build_app
 from models.builtin import MINILM, external_spec, minilm_spec
-from models.image_models import OWN_MODEL, register_image_models
+from models.image.catalog import OWN_MODEL, register_image_models
 from models.registry import Registry
 from tests.tiny_models import save_tiny_causal_lm
 
@@ -41,7 +41,7 @@ def tiny_registry(folder: Path) -> Registry:
 
 def warm(registry: Registry) -> None:
     """Pay one-off costs now: loads, the int8 decoder, the image model's text encoder."""
-    from models.fast_decode import FastDecoder
+    from models.text.fast_decode import FastDecoder
 
     lm = registry.load(registry.default("causal-lm"), kind="causal-lm")
     FastDecoder.for_model(lm.model, lm.tokenizer, quantize=True)

@@ -1,0 +1,240 @@
+"""The Embeddings tab's handlers: plain functions, testable without a browser.
+
+``project_embeddings`` embeds (from cache where possible), projects and draws; ``nearest_neighbors``
+searches the user's current map; ``export_files`` writes the map as HTML and JSON. The user's map
+lives in ``MapState`` (a ``gr.State``), never in a module global. Layout:
+components/embeddings/tab.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from components.embeddings.exports import write_csv, write_html, write_json
+from components.embeddings.plots import map_figure
+from models.embeddings import sentence_sets
+from models.embeddings.cache import SHARED_CACHE, EmbeddingCache
+from models.embeddings.projection import (
+    METHODS,
+    Projection,
+    ProjectionParams,
+    cluster_labels,
+    nearest,
+    place_query,
+    project,
+    validate,
+)
+from models.errors import InvalidInputError
+from models.registry import Registry
+
+SOURCES = ("Example set", "Text box", "Upload a file")
+COMPARE_NONE = "nothing"
+NEIGHBOUR_COLUMNS = ["rank", "sentence", "label", "cosine similarity"]
+MAX_K = 50
+MAX_QUERY_CHARS = 1_000
+
+
+@dataclass
+class MapState:
+    """One user's current map (kept in ``gr.State``): what the query and exports work on."""
+
+    model: str = ""
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    label_kind: str = "label"  # "label" from the data, or "cluster" found by k-means
+    embeddings: np.ndarray | None = None
+    projection: Projection | None = None
+    data_key: str = ""  # which (model, sentences) the cluster labels belong to
+
+
+def read_sentences(
+    source: str,
+    example: str | None,
+    text: str | None,
+    upload: Any,
+    text_column: str,
+    label_column: str,
+) -> sentence_sets.SentenceSet:
+    # API callers can send any JSON value: anything that is not text is treated as missing.
+    def as_text(value: object) -> str:
+        return value if isinstance(value, str) else ""
+
+    if source == "Example set":
+        return sentence_sets.load_example(as_text(example))
+    if source == "Text box":
+        return sentence_sets.from_text(as_text(text))
+    if source == "Upload a file":
+        path = upload if isinstance(upload, str | Path) else getattr(upload, "name", None)
+        return sentence_sets.from_upload(
+            path, as_text(text_column) or "text", as_text(label_column)
+        )
+    raise InvalidInputError(f"Source must be one of: {', '.join(SOURCES)}.")
+
+
+def project_embeddings(
+    registry: Registry,
+    source: str,
+    example: str | None,
+    text: str | None,
+    upload: Any,
+    text_column: str,
+    label_column: str,
+    model: str,
+    method: str,
+    dimensions: int,
+    n_neighbors: int,
+    min_dist: float,
+    metric: str,
+    seed: int,
+    compare_with: str,
+    state: MapState | None = None,
+    progress: Any = None,
+    cache: EmbeddingCache = SHARED_CACHE,
+) -> tuple[Any, Any, str, str, MapState]:
+    """Embed (from cache where possible), project, and draw. Returns (map, comparison map or
+    None, summary markdown, CSV path, new state)."""
+    report = progress or (lambda fraction, desc="": None)
+    params = validate(method, dimensions, n_neighbors, min_dist, metric, seed)
+    if compare_with not in (COMPARE_NONE, *METHODS):
+        raise InvalidInputError(f"Compare with must be '{COMPARE_NONE}' or one of {METHODS}.")
+    if not isinstance(model, str) or not model:
+        raise InvalidInputError("Pick a sentence-embedding model.")
+    sentences = read_sentences(source, example, text, upload, text_column, label_column)
+    report(0.05, desc="Loading the model")
+    encoder = registry.load(model, kind="sentence-embedder")
+    misses_before = cache.misses
+    embeddings = cache.embed(
+        model, encoder, sentences.texts, lambda f, m: report(0.1 + 0.5 * f, desc=m)
+    )
+    newly_embedded = cache.misses - misses_before
+    state = state if isinstance(state, MapState) else MapState()
+    data_key = _data_key(model, sentences.texts, sentences.labels)
+    if sentences.labels is not None:
+        labels, label_kind = sentences.labels, "label"
+    elif state.data_key == data_key and state.label_kind == "cluster":
+        labels, label_kind = state.labels, "cluster"  # same data: keep its clusters and colours
+    else:
+        report(0.6, desc="Finding clusters")
+        labels, label_kind = cluster_labels(embeddings, seed=params.seed), "cluster"
+    report(0.65, desc=f"Projecting with {params.method}")
+    projection = project(embeddings, params)
+    main = _figure(projection, sentences.texts, labels)
+    comparison = None
+    if compare_with != COMPARE_NONE:
+        report(0.8, desc=f"Projecting with {compare_with} for comparison")
+        other = project(embeddings, ProjectionParams(compare_with, *_rest(params)))
+        comparison = _figure(other, sentences.texts, labels)
+    new_state = MapState(
+        model, sentences.texts, labels, label_kind, embeddings, projection, data_key
+    )
+    csv_path = write_csv(projection.coords, sentences.texts, labels, label_kind)
+    summary = _summary(sentences, new_state, newly_embedded, projection, comparison is not None)
+    return main, comparison, summary, str(csv_path), new_state
+
+
+def nearest_neighbors(
+    registry: Registry, query: str, k: int, state: MapState | None
+) -> tuple[list[list[Any]], Any]:
+    """Top-k sentences of the current map by cosine similarity to ``query``, and the map with
+    the query placed on it and its neighbours ringed."""
+    if not isinstance(state, MapState) or state.projection is None or state.embeddings is None:
+        raise InvalidInputError(
+            "There is no map yet: press 'Embed and project' (or call /project_embeddings in the "
+            "same client session) first."
+        )
+    if not isinstance(query, str) or not query.strip():
+        raise InvalidInputError("Type a sentence to search for.")
+    query = " ".join(query.split())[:MAX_QUERY_CHARS]
+    k = _top_k(k)
+    encoder = registry.load(state.model, kind="sentence-embedder")
+    vector = SHARED_CACHE.embed(state.model, encoder, [query])[0]
+    indices, similarity = nearest(vector, state.embeddings, k)
+    rows = [
+        [rank + 1, state.texts[i], state.labels[i], round(float(score), 4)]
+        for rank, (i, score) in enumerate(zip(indices, similarity, strict=True))
+    ]
+    point = place_query(state.projection.coords, indices, similarity)
+    figure = _figure(
+        state.projection,
+        state.texts,
+        state.labels,
+        query=(query, point),
+        neighbours=[int(i) for i in indices],
+    )
+    return rows, figure
+
+
+def export_html(state: MapState | None) -> str:
+    """The current map as a self-contained HTML page; returns its path."""
+    if not isinstance(state, MapState) or state.projection is None:
+        raise InvalidInputError("There is no map to export yet: press 'Embed and project' first.")
+    return str(write_html(_figure(state.projection, state.texts, state.labels)))
+
+
+def export_files(state: MapState | None) -> list[str]:
+    """The interactive map (HTML) and the map as data (JSON: settings and every point)."""
+    page = export_html(state)
+    assert isinstance(state, MapState) and state.projection is not None
+    projection = state.projection
+    about = {"model": state.model, "method": projection.method, "title": projection.title,
+             "params": vars(projection.params)}  # fmt: skip
+    data = write_json(projection.coords, state.texts, state.labels, state.label_kind, about)
+    return [page, str(data)]
+
+
+def _top_k(k: object) -> int:
+    try:
+        value = float(k)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not np.isfinite(value) or value != int(value) or not 1 <= value <= MAX_K:
+        raise InvalidInputError(f"Top k must be a whole number from 1 to {MAX_K}, not {k!r}.")
+    return int(value)
+
+
+def _rest(params: ProjectionParams) -> tuple[int, int, float, str, int]:
+    return params.dimensions, params.n_neighbors, params.min_dist, params.metric, params.seed
+
+
+def _figure(projection: Projection, texts: list[str], labels: list[str], **highlight: Any):
+    return map_figure(
+        projection.coords, texts, labels, projection.title, axis_name=projection.method, **highlight
+    )
+
+
+def _data_key(model: str, texts: list[str], labels: list[str] | None) -> str:
+    digest = hashlib.sha1(model.encode())
+    for text in texts:
+        digest.update(text.encode("utf-8", "surrogatepass") + b"\n")
+    digest.update(b"labelled" if labels is not None else b"unlabelled")
+    return digest.hexdigest()
+
+
+def _summary(
+    sentences: sentence_sets.SentenceSet,
+    state: MapState,
+    newly_embedded: int,
+    projection: Projection,
+    compared: bool,
+) -> str:
+    n = len(sentences)
+    cached = n - newly_embedded
+    colour = (
+        "their labels"
+        if state.label_kind == "label"
+        else f"{len(set(state.labels))} clusters found by k-means on the embeddings"
+    )
+    lines = [
+        f"**{n:,} sentences**, {state.embeddings.shape[1]}-dimensional embeddings "  # type: ignore[union-attr]
+        f"({newly_embedded:,} embedded now, {cached:,} from the cache), coloured by {colour}. "
+        f"{projection.method} took {projection.seconds:.1f} s."
+    ]
+    if compared:
+        lines.append("The comparison map alongside uses the same embeddings and colours.")
+    lines += [f"- {note}" for note in [*sentences.notes, *projection.notes]]
+    return "\n".join(lines)

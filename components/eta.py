@@ -1,0 +1,30 @@
+"""Time-left estimates for long runs ("about 40 s left"), from the rate measured so far.
+
+Shown on anything that can take more than a few seconds (streamed text, training), so a room
+waiting on a demo knows how long. Plain arithmetic; the handlers put the sentence in their status.
+"""
+
+from __future__ import annotations
+
+import math
+
+SHOW_FROM_SECONDS = 3.0  # below this, a countdown only flickers
+
+
+def seconds_left(done: float, total: float, elapsed: float) -> float | None:
+    """Seconds to finish ``total`` units at the rate of the ``done`` units so far (None before
+    any is done)."""
+    if done <= 0 or elapsed <= 0 or total <= done:
+        return None if done <= 0 or elapsed <= 0 else 0.0
+    return elapsed / done * (total - done)
+
+
+def time_left(done: float, total: float, elapsed: float) -> str:
+    """' · about 40 s left' (or '1 min 20 s'), or '' when under a few seconds or not known."""
+    left = seconds_left(done, total, elapsed)
+    if left is None or left < SHOW_FROM_SECONDS:
+        return ""
+    if left < 60:
+        return f" · about {math.ceil(left / 5) * 5 if left > 10 else math.ceil(left)} s left"
+    minutes, seconds = divmod(int(round(left / 10) * 10), 60)
+    return f" · about {minutes} min {seconds} s left" if seconds else f" · about {minutes} min left"

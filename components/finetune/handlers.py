@@ -1,0 +1,381 @@
+"""Handlers of the Fine-tune tab: plain functions from widget values to results, testable
+without a browser. The tab's layout and event wiring are in components/finetune/tab.py.
+
+Parsing is in models/finetune/data.py, training in models/finetune/training.py, comparisons in
+models/finetune/compare.py, the drift view in models/finetune/drift.py, export in
+models/finetune/export.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import queue
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+
+from components.eta import time_left
+from components.finetune.plots import drift_figure, drift_summary, loss_figure
+from models.errors import InvalidInputError
+from models.finetune.compare import CompareSettings, compare
+from models.finetune.data import (
+    MAX_EXAMPLES,
+    MAX_FILE_BYTES,
+    ParsedData,
+    Split,
+    load_builtin,
+    parse_file,
+    split_examples,
+)
+from models.finetune.drift import measure_drift
+from models.finetune.export import zip_adapter
+from models.finetune.training import (
+    ADAPTERS,
+    LoraBench,
+    TrainedAdapter,
+    TrainProgress,
+    TrainSettings,
+    bench_for,
+    token_length_summary,
+)
+from models.registry import Registry
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets" / "finetune"
+BUILTIN_SETS = {  # label -> file; the label is what the radio shows
+    "Pirate speak": "pirate.jsonl",
+    "Haiku": "haiku.jsonl",
+    "Playground concepts": "concepts.jsonl",
+}
+UPLOAD = "Upload a file"
+
+
+@dataclass
+class TuneSession:
+    """What one browser session has: its data, split and (after training) its adapter."""
+
+    data: ParsedData
+    split: Split
+    source: str
+    key: str = ""
+    adapter: TrainedAdapter | None = None
+    loss_before: float | None = None
+    loss_after: float | None = None
+
+
+def release(session: TuneSession | None) -> None:
+    """Free the session's adapter slot (Gradio calls this when the session ends)."""
+    if isinstance(session, TuneSession) and session.key:
+        ADAPTERS.release(session.key)
+
+
+def load_data(choice: str, upload: str | None) -> tuple[ParsedData, str]:
+    if choice in BUILTIN_SETS:
+        return load_builtin(ASSETS / BUILTIN_SETS[choice]), choice
+    if choice != UPLOAD:
+        raise InvalidInputError(f"Pick one of: {', '.join([*BUILTIN_SETS, UPLOAD])}.")
+    if not upload:
+        raise InvalidInputError("Upload a .csv, .jsonl or .txt file first.")
+    path = Path(upload)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InvalidInputError(
+            f"The file is {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB. "
+            f"Upload at most {MAX_EXAMPLES} examples."
+        )
+    return parse_file(path.name, path.read_bytes()), path.name
+
+
+def describe(tokenizer: Any, data: ParsedData, source: str) -> tuple[str, list[list[str]], Split]:
+    """Summary text, preview rows and the train/held-out split of a parsed data set."""
+    split = split_examples(data.examples)
+    lengths = token_length_summary(tokenizer, data.examples, TrainSettings().max_seq_len)
+    lines = [
+        f"**{source}**: {data.format}, {len(data.examples)} examples "
+        f"→ {len(split.train)} to train on, {len(split.held_out)} held out for the comparison.",
+        f"Tokens per example: min {lengths['min']}, median {lengths['median']}, "
+        f"max {lengths['max']} ({lengths['truncated']} longer than "
+        f"{TrainSettings().max_seq_len} will be cut).",
+    ]
+    defaults = TrainSettings()
+    raised = enough_epochs(len(split.train), defaults)
+    if raised.epochs != defaults.epochs:
+        steps_at_default = planned_steps(len(split.train), defaults)
+        steps = planned_steps(len(split.train), raised)
+        lines.append(
+            f"⚠️ {len(split.train)} training examples make only {steps_at_default} training steps "
+            f"at {defaults.epochs} epochs: too few to pick up a style. Training runs "
+            f"{raised.epochs} epochs instead ({steps} steps)"
+            + (
+                "; that is still few: add examples (60 or more work well)."
+                if steps < MIN_USEFUL_STEPS
+                else "; more examples (60 or more) teach it better still."
+            )
+        )
+    lines += [f"Note: {notice}" for notice in data.notices]
+    if data.problems:
+        shown = data.problems[:8]
+        more = f" (and {len(data.problems) - 8} more)" if len(data.problems) > 8 else ""
+        lines.append(f"Skipped {len(data.problems)} rows{more}:")
+        lines += [f"- {problem}" for problem in shown]
+    preview = [[e.prompt or "(text only)", e.response] for e in data.examples[:8]]
+    return "\n\n".join(lines), preview, split
+
+
+@functools.lru_cache(maxsize=16)
+def describe_builtin(
+    registry: Registry, model_name: str, choice: str
+) -> tuple[ParsedData, str, list[list[str]], Split]:
+    """A built-in set's description, computed once per process: it runs on every page load
+    (the default choice), so a lecture hall opening the app must not tokenize it 200 times.
+    The cached objects are only read, never changed, by the sessions that share them."""
+    data = load_builtin(ASSETS / BUILTIN_SETS[choice])
+    tokenizer = registry.load(model_name, kind="causal-lm").tokenizer
+    return (data, *describe(tokenizer, data, choice))
+
+
+def inspect_data(
+    registry: Registry, choice: str, upload: str | None
+) -> tuple[str, list[list[str]], TuneSession]:
+    """Summary, preview rows and a fresh session for the chosen data (handler for /inspect_data)."""
+    model_name = registry.default("causal-lm")
+    if choice in BUILTIN_SETS:
+        data, summary, preview, split = describe_builtin(registry, model_name, choice)
+        return summary, preview, TuneSession(data, split, choice)
+    data, source = load_data(choice, upload)
+    tokenizer = registry.load(model_name, kind="causal-lm").tokenizer
+    summary, preview, split = describe(tokenizer, data, source)
+    return summary, preview, TuneSession(data, split, source)
+
+
+# Fewer steps than this rarely teach the model a style (the built-in sets train for 24-39): a
+# small data set gets more epochs, up to the epochs limit, and the summary says so beforehand.
+MIN_USEFUL_STEPS = 24
+
+
+def enough_epochs(train_examples: int, settings: TrainSettings) -> TrainSettings:
+    """``settings`` with the epochs raised (within their limit) so that a small data set still
+    gets about MIN_USEFUL_STEPS steps; unchanged when max_steps asks for fewer on purpose."""
+    per_epoch = math.ceil(train_examples / settings.batch_size)
+    wanted = min(MIN_USEFUL_STEPS, settings.max_steps)
+    if per_epoch == 0 or per_epoch * settings.epochs >= wanted:
+        return settings
+    epochs = min(TrainSettings.LIMITS["epochs"][1], math.ceil(wanted / per_epoch))
+    return replace(settings, epochs=max(epochs, settings.epochs))
+
+
+def planned_steps(train_examples: int, settings: TrainSettings) -> int:
+    """Training steps a run will take (one batch a step), before any early stop."""
+    per_epoch = math.ceil(train_examples / settings.batch_size)
+    return min(settings.max_steps, per_epoch * settings.epochs)
+
+
+def settings_from(epochs, learning_rate, rank, max_seq_len, max_steps) -> TrainSettings:
+    return TrainSettings(
+        epochs=epochs,
+        learning_rate=learning_rate,
+        rank=rank,
+        max_seq_len=max_seq_len,
+        max_steps=max_steps,
+    ).validated()
+
+
+def results_markdown(session: TuneSession) -> str:
+    adapter = session.adapter
+    if adapter is None or session.loss_before is None or session.loss_after is None:
+        return ""
+    change = session.loss_after / session.loss_before - 1
+    ended = f" ({adapter.stopped})" if adapter.stopped else ""
+    return (
+        f"Trained {adapter.steps} steps in {adapter.seconds:.0f} s{ended}.\n\n"
+        "| on the held-out examples | base model | fine-tuned |\n|---|---|---|\n"
+        f"| loss | {session.loss_before:.3f} | {session.loss_after:.3f} ({change:+.0%}) |\n"
+        f"| perplexity | {math.exp(session.loss_before):.1f} | {math.exp(session.loss_after):.1f} |"
+    )
+
+
+def run_finetune(
+    registry: Registry,
+    session: TuneSession | None,
+    epochs: float,
+    learning_rate: float,
+    rank: float,
+    max_seq_len: float,
+    max_steps: float,
+    temperature: float = 0.0,
+    seed: float = 0,
+    max_new_tokens: float = 48,
+    control: dict[str, Any] | None = None,
+) -> Iterator[tuple[str, go.Figure | None, str, list[list[str]], TuneSession | None]]:
+    """Train, streaming (status, loss plot, results, comparisons, session) after every step."""
+    if not isinstance(session, TuneSession):
+        raise InvalidInputError("Pick a data set (or upload one) before fine-tuning.")
+    chosen = settings_from(epochs, learning_rate, rank, max_seq_len, max_steps)
+    settings = enough_epochs(len(session.split.train), chosen)
+    raised = (
+        f" {len(session.split.train)} examples at {chosen.epochs} epochs are too few steps to "
+        f"learn from, so this run trains {settings.epochs} epochs."
+        if settings.epochs != chosen.epochs
+        else ""
+    )
+    sampling = CompareSettings(
+        max_new_tokens=max_new_tokens, temperature=temperature, seed=seed
+    ).validated()
+    model_name = registry.default("causal-lm")
+    lm = registry.load(model_name, kind="causal-lm")
+    key = session.key or uuid.uuid4().hex
+    ADAPTERS.claim(key)  # refuses when the server holds too many adapters
+    session.key = key
+    yield "Preparing: measuring the base model on the held-out examples…", None, "", [], session
+    bench = bench_for(lm)
+    if session.loss_before is None:
+        session.loss_before = bench.held_out_loss(
+            session.split.held_out, None, settings.max_seq_len
+        )
+
+    updates: queue.Queue[TrainProgress | BaseException | TrainedAdapter] = queue.Queue()
+    cancel = threading.Event()
+    if control is not None:  # this session's Cancel button (and its end) set it
+        control["cancel"] = cancel
+
+    def train() -> None:
+        try:
+            updates.put(bench.train(session.split.train, settings, updates.put, cancel))
+        except BaseException as error:  # handed to the streaming loop
+            updates.put(error)
+
+    worker = threading.Thread(target=train, name="lora-training", daemon=True)
+    worker.start()
+    losses: list[float] = []
+    planned = planned_steps(len(session.split.train), settings)
+    try:
+        while True:
+            item = updates.get()
+            if isinstance(item, BaseException):
+                raise item
+            if isinstance(item, TrainedAdapter):
+                break
+            losses.append(item.loss)
+            planned = item.total_steps
+            status = (
+                f"Epoch {item.epoch}, step {item.step} of {item.total_steps} · "
+                f"loss {item.loss:.3f} · {item.seconds:.0f} s"
+                + time_left(item.step, item.total_steps, item.seconds)
+                + raised
+            )
+            yield status, loss_figure(losses, item.total_steps), "", [], session
+    finally:
+        cancel.set()  # the user pressed Cancel or closed the tab: stop within one step
+        worker.join()
+    item.base_model = model_name  # the registry's name (a hub id for the default), not a path
+    session.adapter = item
+    if item.stopped == "cancelled":
+        session.loss_after = None
+        yield (
+            f"Cancelled at step {item.steps} of {planned}. The adapter trained so far is kept: "
+            "compare it with your own prompts below, or press Fine-tune to train again.",
+            loss_figure(losses, planned),
+            "",
+            [],
+            session,
+        )
+        return
+    session.loss_after = bench.held_out_loss(session.split.held_out, item, settings.max_seq_len)
+    yield (
+        "Comparing base and fine-tuned answers on 4 held-out prompts (about 20 s)…",
+        loss_figure(losses, item.steps),
+        results_markdown(session),
+        [],
+        session,
+    )
+    held = session.split.held_out[:4]
+    rows = comparison_rows(
+        bench,
+        session,
+        [e.prompt or e.response[:60] for e in held],
+        sampling,
+        [e.response for e in held],
+    )
+    yield (
+        "Done. Try your own prompts below.",
+        loss_figure(losses, item.steps),
+        results_markdown(session),
+        rows,
+        session,
+    )
+
+
+def comparison_rows(bench, session, prompts, settings, expected=None) -> list[list[str]]:
+    assert session.adapter is not None
+    found = compare(bench, session.adapter, prompts, settings, expected)
+    return [[c.prompt, c.base, c.tuned, c.expected] for c in found]
+
+
+def trained_session(session: TuneSession | None, then: str) -> TuneSession:
+    """The session, once it has an adapter; otherwise an error that says what to do first."""
+    if not isinstance(session, TuneSession) or session.adapter is None:
+        raise InvalidInputError(f"Fine-tune a model first; then {then}.")
+    return session
+
+
+def adapter_bench(registry: Registry, session: TuneSession) -> LoraBench:
+    """The training copy of the model the session's adapter was trained on."""
+    assert session.adapter is not None
+    return bench_for(registry.load(session.adapter.base_model, kind="causal-lm"))
+
+
+def compare_models(
+    registry: Registry,
+    session: TuneSession | None,
+    prompts: str,
+    temperature: float,
+    seed: float,
+    max_new_tokens: float,
+) -> list[list[str]]:
+    """Base vs fine-tuned replies to the user's prompts, one per line (/compare_models)."""
+    session = trained_session(session, "its answers can be compared")
+    settings = CompareSettings(
+        max_new_tokens=max_new_tokens, temperature=temperature, seed=seed
+    ).validated()
+    bench = adapter_bench(registry, session)
+    return comparison_rows(bench, session, str(prompts or "").splitlines(), settings)
+
+
+def show_drift(registry: Registry, session: TuneSession | None) -> tuple[go.Figure, str]:
+    """The held-out sentences as the base and the fine-tuned model represent them, on one map
+    (/finetune_drift)."""
+    session = trained_session(session, "its drift can be shown")
+    assert session.adapter is not None
+    drift = measure_drift(adapter_bench(registry, session), session.adapter, session.split.held_out)
+    return drift_figure(drift), drift_summary(drift)
+
+
+def export_adapter(registry: Registry, session: TuneSession | None) -> str:
+    session = trained_session(session, "its adapter can be downloaded")
+    assert session.adapter is not None
+    return str(zip_adapter(adapter_bench(registry, session), session.adapter))
+
+
+def text_tab_prompt(session: TuneSession | None) -> str:
+    """A held-out prompt to try the fine-tuned model on in the Text tab."""
+    session = trained_session(session, "you can try it in the Text tab")
+    for example in session.split.held_out + session.split.train:
+        if example.prompt:
+            return example.prompt
+    first = session.split.held_out[0] if session.split.held_out else session.split.train[0]
+    return " ".join(first.response.split()[:8])  # plain-text data: a start to continue
+
+
+def cancel_training(control: dict[str, Any] | None) -> Any:
+    """Stop this session's training within one step (also called when the session ends, so a
+    closed tab stops its run). The run itself then reports where it stopped."""
+    cancel = (control or {}).get("cancel")
+    if cancel is None or cancel.is_set():
+        return "Nothing is training in this session right now."
+    cancel.set()
+    return "Cancelling: training stops at the end of this step…"

@@ -1,0 +1,104 @@
+"""Plotly figures and summaries for the Fine-tune tab: the loss curve and the drift map.
+
+Formatting only: the numbers come from models/finetune/training.py and models/finetune/drift.py.
+"""
+
+from __future__ import annotations
+
+import html
+
+import plotly.graph_objects as go
+
+from models.finetune.drift import Drift
+
+GROUP_COLOURS = {"prompt": "#2563eb", "answer": "#ea580c"}
+
+
+def loss_figure(losses: list[float], total_steps: int) -> go.Figure:
+    figure = go.Figure(
+        go.Scatter(
+            x=list(range(1, len(losses) + 1)), y=losses, mode="lines+markers", name="training loss"
+        )
+    )
+    figure.update_layout(
+        title="Training loss (lower = the examples surprise the model less)",
+        xaxis_title="step",
+        yaxis_title="loss",
+        height=320,
+        margin=dict(l=50, r=20, t=50, b=40),
+        xaxis_range=[0.5, max(total_steps, 1) + 0.5],
+    )
+    return figure
+
+
+def short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def drift_figure(drift: Drift) -> go.Figure:
+    """Each sentence twice: hollow where the base model puts it, filled where the fine-tuned model
+    does, joined by a line. Hover shows the sentence (escaped: data is never rendered as HTML)."""
+    figure = go.Figure()
+    for group, colour in GROUP_COLOURS.items():
+        rows = [i for i, g in enumerate(drift.groups) if g == group]
+        if not rows:
+            continue
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for i in rows:
+            xs += [float(drift.base_xy[i, 0]), float(drift.tuned_xy[i, 0]), None]
+            ys += [float(drift.base_xy[i, 1]), float(drift.tuned_xy[i, 1]), None]
+        figure.add_trace(
+            go.Scatter(
+                x=xs, y=ys, mode="lines", line=dict(color=colour, width=1), opacity=0.5,
+                hoverinfo="skip", showlegend=False,
+            )
+        )  # fmt: skip
+        hover = [
+            f"{html.escape(short(drift.sentences[i]))}<br>cosine base↔tuned "
+            f"{drift.similarity[i]:.3f}"
+            for i in rows
+        ]
+        for label, points, symbol in (
+            ("base model", drift.base_xy, "circle-open"),
+            ("fine-tuned", drift.tuned_xy, "circle"),
+        ):
+            figure.add_trace(
+                go.Scatter(
+                    x=points[rows, 0], y=points[rows, 1], mode="markers",
+                    name=f"{group}s, {label}",
+                    marker=dict(color=colour, symbol=symbol, size=10, line=dict(width=2)),
+                    hovertext=hover, hoverinfo="text",
+                )
+            )  # fmt: skip
+    figure.update_layout(
+        title=f"The same sentences, base vs fine-tuned model ({drift.method} of both together)",
+        height=460,
+        margin=dict(l=20, r=20, t=50, b=20),
+        xaxis=dict(showticklabels=False, title=""),
+        yaxis=dict(showticklabels=False, title=""),
+        legend=dict(orientation="h", y=-0.05),
+    )
+    return figure
+
+
+def drift_summary(drift: Drift) -> str:
+    lines = [
+        "Each sentence is shown twice: **hollow** where the base model represents it, **filled** "
+        "where the fine-tuned model does. A long line means fine-tuning changed how the model "
+        "reads that sentence. Cosine similarity of the two representations in the model's full "
+        "hidden space, centred so that 1 = unchanged and 0 = as different as two unrelated "
+        "sentences:"
+    ]
+    for group in ("answer", "prompt"):
+        mean = drift.mean_similarity(group)
+        if mean is not None:
+            count = drift.groups.count(group)
+            lines.append(f"- held-out {group}s ({count}): mean **{mean:.3f}**")
+    moved = int(drift.similarity.argmin())
+    lines.append(
+        f"- moved most: “{short(drift.sentences[moved], 60)}” ({drift.similarity[moved]:.3f})"
+    )
+    lines += [f"Note: {note}" for note in drift.notes]
+    return "\n".join(lines)

@@ -1,0 +1,267 @@
+"""Fine-tune tab: transfer learning you can watch. Pick or upload examples, train a LoRA adapter on
+the language model for a minute or two, then compare base and fine-tuned answers side by side.
+
+Layout and event wiring only: the handlers (plain functions) are in components/finetune/handlers.py.
+API: ``/inspect_data``, ``/finetune`` (streams progress), ``/compare_models``, ``/finetune_drift``,
+``/export_adapter``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from components.concurrency import training
+from components.errors import user_errors
+from components.finetune import exports as run_exports
+from components.finetune.handlers import (
+    BUILTIN_SETS,
+    UPLOAD,
+    TuneSession,
+    cancel_training,
+    compare_models,
+    export_adapter,
+    inspect_data,
+    release,
+    run_finetune,
+    show_drift,
+    text_tab_prompt,
+)
+from components.finetune.presets import FINETUNE_PRESETS, apply_finetune
+from components.presenter import EXPERT, PresetBar, preset_bar
+from models.finetune.data import MAX_EXAMPLES, MAX_FILE_BYTES
+from models.finetune.training import MAX_WALL_SECONDS, TrainSettings
+from models.registry import Registry
+from models.zerogpu import gpu, on_zerogpu
+
+# Loss says how well the model imitates the examples, not whether what it says is true.
+CAVEAT = (
+    "A lower loss means the fine-tuned model imitates your examples more closely: their style, "
+    "length and words. It does not make the model more correct, and a 135M model keeps "
+    "getting facts wrong, now in the new style."
+)
+EXPLANATION = """\
+**Transfer learning**: the language model already knows English from pre-training on billions of
+words. Fine-tuning keeps all of that and trains a tiny add-on (a *LoRA adapter*, well under 1% of
+the weights) on a few dozen examples, so the model picks up a new style or skill in a minute
+or two. The original weights never change: every comparison below runs the same base model with
+and without the adapter, on the same prompts with the same seed.
+"""
+
+
+def new_session_state() -> gr.State:
+    """The per-session fine-tune state (a ``TuneSession`` once data is chosen). app.py makes it
+    before the tabs so the Text tab can generate with this session's adapter."""
+    return gr.State(None, delete_callback=release, time_to_live=3 * 3600)
+
+
+@dataclass(frozen=True)
+class FinetuneTab:
+    """What app.py wires across tabs."""
+
+    session: gr.State
+    try_in_text: gr.Button
+    presets: PresetBar  # one-click demos (deep links apply them too)
+
+    def wire_try_in_text(self, use_tuned: gr.Checkbox, prompt: gr.Textbox, tabs: gr.Tabs) -> None:
+        """The button ticks the Text tab's "use my fine-tuned model", puts a held-out prompt
+        in, and opens that tab."""
+        self.try_in_text.click(
+            user_errors(lambda s: (True, text_tab_prompt(s), gr.Tabs(selected="text"))),
+            self.session,
+            [use_tuned, prompt, tabs],
+            api_visibility="private",
+            queue=False,
+        )
+
+
+def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
+    session = session if session is not None else new_session_state()
+    # This session's cancel event; a closed tab's session end sets it too.
+    control = gr.State({}, delete_callback=cancel_training)
+    limits = TrainSettings.LIMITS
+    defaults = TrainSettings()
+    with gr.Row(equal_height=False, elem_classes=["tab-layout"]):
+        with gr.Column(scale=2, min_width=320, elem_classes=["tab-controls"]):
+            gr.Markdown(EXPLANATION, elem_classes=["tab-intro"])
+            demos = preset_bar("finetune", FINETUNE_PRESETS)
+            choice = gr.Radio([*BUILTIN_SETS, UPLOAD], value="Pirate speak", label="Examples")
+            upload = gr.File(
+                label="CSV (prompt,response or text), JSONL or TXT",
+                file_types=[".csv", ".jsonl", ".json", ".txt"],
+                visible=False,
+                type="filepath",
+            )
+            summary = gr.Markdown(elem_id="finetune-summary")
+            with gr.Accordion("Advanced settings", open=False, elem_classes=[EXPERT]):
+                with gr.Row():
+                    epochs = gr.Slider(
+                        *limits["epochs"], value=defaults.epochs, step=1, label="Epochs"
+                    )
+                    rank = gr.Slider(
+                        *limits["rank"], value=defaults.rank, step=1, label="LoRA rank"
+                    )
+                with gr.Row():
+                    max_seq_len = gr.Slider(
+                        *limits["max_seq_len"], value=defaults.max_seq_len,
+                        step=8, label="Max tokens per example",
+                    )  # fmt: skip
+                    max_steps = gr.Slider(
+                        *limits["max_steps"], value=defaults.max_steps, step=1, label="Max steps"
+                    )
+                learning_rate = gr.Number(
+                    value=defaults.learning_rate,
+                    label="Learning rate",
+                    minimum=limits["learning_rate"][0],
+                    maximum=limits["learning_rate"][1],
+                )
+            with gr.Row():
+                train_button = gr.Button("Fine-tune", variant="primary", elem_id="finetune-train")
+                cancel_button = gr.Button("Cancel", elem_id="finetune-cancel")
+            gr.Markdown(
+                f"Limits: {MAX_FILE_BYTES // 1_000_000} MB per file, {MAX_EXAMPLES} examples, "
+                f"{limits['max_steps'][1]} steps and {MAX_WALL_SECONDS} s per run.",
+                elem_classes=["finetune-limits", "caveat"],
+            )
+            preview = gr.Dataframe(
+                headers=["prompt", "response"],
+                interactive=False,
+                wrap=True,
+                label="First examples",
+                max_height=260,
+            )
+        with gr.Column(scale=3, min_width=320, elem_classes=["tab-results"]):
+            status = gr.Markdown(elem_id="finetune-status")
+            loss_plot = gr.Plot(label="Loss curve", elem_id="finetune-loss")
+            results = gr.Markdown(elem_id="finetune-results")
+            table = gr.Dataframe(
+                headers=["Prompt", "Base model", "Fine-tuned", "Expected (held out)"],
+                interactive=False,
+                wrap=True,
+                label="Before vs after, same seed",
+                column_widths=["16%", "28%", "28%", "28%"],
+                elem_id="finetune-comparison",
+            )
+            gr.Markdown(CAVEAT, elem_classes=["caveat"], elem_id="finetune-caveat")
+            try_in_text = gr.Button(
+                "Write with it in the Text tab →", visible=False, elem_id="finetune-try-in-text"
+            )
+            with gr.Row(equal_height=True):
+                prompts = gr.Textbox(
+                    label="Your prompts (one per line)",
+                    lines=3,
+                    scale=3,
+                    placeholder="What is the best way to learn?",
+                    elem_id="finetune-prompts",
+                )
+                compare_button = gr.Button(
+                    "Compare base and fine-tuned", scale=1, elem_id="finetune-compare"
+                )
+            with gr.Row(elem_classes=[EXPERT]):
+                temperature = gr.Slider(0, 2, value=0, step=0.05, label="Temperature (0 = greedy)")
+                seed = gr.Number(value=0, precision=0, label="Seed")
+                max_new = gr.Slider(8, 256, value=48, step=8, label="Max new tokens")
+            run_exports.export_row(session, table)
+    with gr.Accordion("Drift view: how fine-tuning moved the model's representations", open=False):
+        gr.Markdown(
+            "The held-out prompts and answers, embedded by the base model and by the fine-tuned "
+            "model (the mean of the last hidden layer), mapped together with UMAP."
+        )
+        drift_button = gr.Button("Show drift")
+        drift_text = gr.Markdown(elem_id="finetune-drift-summary")
+        drift_plot = gr.Plot(label="Base vs fine-tuned representations")
+    with gr.Row(elem_classes=[EXPERT]):
+        export_button = gr.Button("Prepare adapter download")
+        download = gr.File(label="Adapter (peft format, zip)", interactive=False)
+
+    def show_upload(picked: str) -> gr.File:
+        return gr.File(visible=picked == UPLOAD)
+
+    def inspect(picked: str, file: str | None):
+        if picked == UPLOAD and not file:  # waiting for a file is not an error
+            return "Upload a .csv, .jsonl or .txt file with your examples.", [], None
+        return inspect_data(registry, picked, file)
+
+    choice.change(show_upload, choice, upload, api_visibility="private", queue=False)
+    # Runs on page load (so the default set is previewed) and whenever the choice or file changes.
+    gr.on(
+        None,
+        user_errors(inspect),
+        [choice, upload],
+        [summary, preview, session],
+        api_name="inspect_data",
+        api_description="Check a data set: summary and preview.",
+    )
+
+    # ZeroGPU (models/zerogpu.py) pickles a GPU function's arguments: the registry stays in the
+    # closure. Training, held-out losses and the first comparisons fit in one GPU allocation.
+    @gpu(duration=MAX_WALL_SECONDS + 60)
+    def train_on_device(*values: Any, control: dict[str, Any] | None) -> Iterator[Any]:
+        yield from run_finetune(registry, *values, control=control)
+
+    def train(*values: Any) -> Iterator[Any]:
+        *settings, control = values
+        # On ZeroGPU the run is in a GPU worker: the cancel event cannot be pickled there, and
+        # Gradio's own cancel ends that run.
+        yield from train_on_device(*settings, control=None if on_zerogpu() else control)
+
+    train_inputs = [session, epochs, learning_rate, rank, max_seq_len, max_steps, temperature,
+                    seed, max_new, control]  # fmt: skip
+    train_outputs = [status, loss_plot, results, table, session]
+    train_event = train_button.click(
+        user_errors(train),
+        train_inputs,
+        train_outputs,
+        api_name="finetune",
+        api_description="Fine-tune on the session's data; streams progress.",
+        **training(),
+    )
+    # One-click demos: pick the data and settings, check the data, then train.
+    demo_runs = demos.wire(
+        apply_finetune,
+        [choice, epochs, max_steps, prompts],
+        then=[
+            {"fn": user_errors(inspect), "inputs": [choice, upload],
+             "outputs": [summary, preview, session]},
+            {"fn": user_errors(train), "inputs": train_inputs, "outputs": train_outputs,
+             **training()},
+        ],
+    )  # fmt: skip
+    for run in (train_event, *demo_runs):
+        run.then(  # offered once this session has an adapter
+            lambda s: gr.Button(visible=isinstance(s, TuneSession) and s.adapter is not None),
+            session,
+            try_in_text,
+            api_visibility="private",
+            queue=False,
+        )
+    # No Gradio ``cancels``: that would end the stream mid-update and paint its outputs red.
+    # The run sees the event within one step and ends with the partial curve and a sentence.
+    cancel_button.click(cancel_training, control, status, api_visibility="private", queue=False)
+    compare_button.click(
+        user_errors(gpu(lambda *args: compare_models(registry, *args))),
+        [session, prompts, temperature, seed, max_new],
+        table,
+        api_name="compare_models",
+        api_description="Base vs fine-tuned answers to prompts (one per line), same seed.",
+        **training(),
+    )
+    drift_button.click(
+        user_errors(gpu(lambda s: show_drift(registry, s))),
+        session,
+        [drift_plot, drift_text],
+        api_name="finetune_drift",
+        api_description="Base vs fine-tuned representations of the held-out sentences on one map.",
+        **training(),
+    )
+    export_button.click(
+        user_errors(lambda s: export_adapter(registry, s)),
+        session,
+        download,
+        api_name="export_adapter",
+        **training(),  # saving applies the adapter to the shared training copy of the model
+    )
+    return FinetuneTab(session=session, try_in_text=try_in_text, presets=demos)

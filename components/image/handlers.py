@@ -1,0 +1,166 @@
+"""The Image tab's event handlers: plain functions, testable without a browser.
+
+Each validates its raw inputs (``ImageRequest.checked``), asks the registry for the model, runs
+models/image/diffusion.py and returns what the components show. Errors a user can fix arrive as
+``InvalidInputError``/``ModelUnavailableError``; ``user_errors`` (in components/image/tab.py) turns
+them into messages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PIL import Image
+
+from components import exports
+from components.safe_text import inline_code
+from models.errors import InvalidInputError
+from models.image.data import unseen_words
+from models.image.diffusion import OwnDiffusionModel, generate, same_noise_pair
+from models.image.frames import animated_gif, frame_pair, grid, upscale
+from models.image.request import GenerationResult, ImageRequest
+from models.registry import Registry
+from models.scratch import new_folder
+
+Progress = Callable[..., Any]  # gr.Progress, or any callable taking ((done, total), desc=...)
+UNCONDITIONAL_NOTE = (
+    "Empty prompt: this is **unconditional** generation. No text guides the model, so it draws "
+    "whatever it learned to draw."
+)
+
+
+def _report(progress: Progress | None, what: str) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+
+    def on_step(done: int, total: int) -> None:
+        progress((done, total), desc=f"{what}: step {done} of {total}")
+
+    return on_step
+
+
+def _model(registry: Registry, name: Any) -> Any:
+    if not isinstance(name, str) or not name:
+        raise InvalidInputError("Pick an image model from the list.")
+    return registry.load(name, kind="text-to-image")
+
+
+def _summary(
+    request: ImageRequest, result: GenerationResult, seconds: float, own_model: bool = False
+) -> str:
+    count = f"{len(result.images)} image{'s' if len(result.images) != 1 else ''}"
+    facts = (
+        f"{count} · {request.steps} {request.scheduler} steps · guidance {request.guidance:g} · "
+        f"seed {request.seed} · {seconds:.2f} s"
+    )
+    if result.unconditional:
+        return f"{UNCONDITIONAL_NOTE}\n\n{facts}"
+    unseen = unseen_words(request.prompt) if own_model else []
+    if unseen:
+        listed = ", ".join(inline_code(word, 30) for word in unseen[:8])
+        facts += (
+            f"\n\n⚠️ Our model never saw these words in training: {listed}. It only knows cats, "
+            "circles, squares and triangles in red, green, blue or yellow on white, black or "
+            "grey, so it draws from the words it knows; use those words to steer it."
+        )
+    return facts
+
+
+def generate_images(
+    registry: Registry,
+    model_name: Any,
+    prompt: Any,
+    negative_prompt: Any = "",
+    steps: Any = 25,
+    guidance: Any = 3.0,
+    seed: Any = 0,
+    scheduler: Any = "DPM-Solver++",
+    batch: Any = 1,
+    progress: Progress | None = None,
+) -> tuple[Image.Image, str]:
+    """A grid of ``batch`` images for the prompt, and a one-line summary of how it was made."""
+    request = ImageRequest.checked(prompt, negative_prompt, steps, guidance, seed, scheduler, batch)
+    model = _model(registry, model_name)
+    started = time.perf_counter()
+    result = generate(model, request, on_step=_report(progress, "Denoising"))
+    seconds = time.perf_counter() - started
+    own = isinstance(model, OwnDiffusionModel)
+    return grid(result.images), _summary(request, result, seconds, own)
+
+
+def denoising_frames(
+    registry: Registry,
+    model_name: Any,
+    prompt: Any,
+    negative_prompt: Any = "",
+    steps: Any = 25,
+    guidance: Any = 3.0,
+    seed: Any = 0,
+    scheduler: Any = "DPM-Solver++",
+    progress: Progress | None = None,
+) -> tuple[list[tuple[Image.Image, str]], str]:
+    """One picture per denoising step (noisy input | predicted clean image) and an animated GIF
+    of them (a file path), for one image."""
+    request = ImageRequest.checked(prompt, negative_prompt, steps, guidance, seed, scheduler, 1)
+    model = _model(registry, model_name)
+    result = generate(
+        model, request, on_step=_report(progress, "Recording steps"), keep_frames=True
+    )
+    total = len(result.frames)
+    pictures = [
+        (
+            frame_pair(frame.noisy, frame.predicted_clean, f"step {frame.step}/{total}"),
+            f"{frame.step}/{total} · t={frame.timestep:.0f}",
+        )
+        for frame in result.frames
+    ]
+    final = upscale(result.images[0])
+    pictures.append((frame_pair(result.images[0], None, "final image"), "final image"))
+    gif = animated_gif([picture for picture, _ in pictures[:-1]] + [_pad_to(final, pictures[0][0])])
+    path = new_folder("denoising") / "denoising.gif"  # pruned by age and count
+    path.write_bytes(gif)
+    return pictures, str(path)
+
+
+def _pad_to(picture: Image.Image, like: Image.Image) -> Image.Image:
+    """``picture`` centred on a white canvas the size of ``like`` (GIF frames share one size)."""
+    canvas = Image.new("RGB", like.size, "white")
+    canvas.paste(picture, ((like.width - picture.width) // 2, like.height - picture.height))
+    return canvas
+
+
+def compare_prompts(
+    registry: Registry,
+    model_name: Any,
+    prompt: Any,
+    second_prompt: Any,
+    negative_prompt: Any = "",
+    steps: Any = 25,
+    guidance: Any = 3.0,
+    seed: Any = 0,
+    scheduler: Any = "DPM-Solver++",
+    progress: Progress | None = None,
+) -> tuple[Image.Image, Image.Image]:
+    """The two prompts generated from the very same starting noise, side by side."""
+    request = ImageRequest.checked(prompt, negative_prompt, steps, guidance, seed, scheduler, 1)
+    model = _model(registry, model_name)
+    on_step = _report(progress, "Same noise, two prompts")
+    first, second = same_noise_pair(model, request, second_prompt, on_step=on_step)
+    return upscale(first.images[0]), upscale(second.images[0])
+
+
+def export_image(
+    picture: Image.Image | None, settings: dict[str, Any], summary: str = ""
+) -> list[str]:
+    """The generated grid as PNG and how it was made (model, prompt, seed, ...) as JSON, so the
+    same picture can be made again; the denoising GIF has its own download."""
+    if picture is None:
+        raise InvalidInputError("Nothing to export yet: press Generate first.")
+    folder = exports.export_dir("image")
+    stem = exports.slug(str(settings.get("prompt") or "unconditional"), "image")
+    png = folder / f"{stem}.png"
+    picture.save(png, optimize=True)
+    data = {**settings, "summary": summary, "width": picture.width, "height": picture.height}
+    return [str(png), str(exports.write_json(data, folder / f"{stem}.json"))]

@@ -1,0 +1,217 @@
+"""Handlers of the Text tab: plain functions from widget values to results, testable without a
+browser. The tab's layout and event wiring are in components/text/tab.py.
+
+Model math is in models/text/generation.py, models/text/sampler.py, models/text/fast_decode.py and,
+for this session's fine-tuned model, models/finetune/tuned_generation.py. Presentation helpers are
+in components/text/plots.py.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from components.eta import time_left
+from components.text import plots
+from models.errors import InvalidInputError
+from models.finetune.training import MAX_WALL_SECONDS, TrainedAdapter
+from models.finetune.tuned_generation import generate_tuned
+from models.registry import Registry
+from models.text.causal_lm import CausalLM
+from models.text.fast_decode import FastDecoder
+from models.text.generation import (
+    PRESETS,
+    SamplingSettings,
+    generate,
+    next_token_distribution,
+    score_tokens,
+)
+from models.validation import whole_number
+
+MAX_SHOWN = 50
+
+
+def model_or_default(registry: Registry, model_name: Any) -> str:
+    """The chosen language model's name; the default when none (or not a name) was sent."""
+    if not isinstance(model_name, str) or not model_name:
+        return registry.default("causal-lm")
+    return model_name
+
+
+def load_lm(registry: Registry, model_name: Any) -> CausalLM:
+    return registry.load(model_or_default(registry, model_name), kind="causal-lm")
+
+
+def generate_text(
+    registry: Registry,
+    model_name: str,
+    prompt: str,
+    chat: bool,
+    fast: bool,
+    temperature: float,
+    top_k: int,
+    top_p: float,
+    max_new_tokens: int,
+    repetition_penalty: float,
+    seed: int,
+    control: dict[str, Any] | None = None,
+    adapter: TrainedAdapter | None = None,
+) -> Iterator[tuple[str, str, list[tuple[str, str]] | None, list[dict[str, Any]]]]:
+    """Stream (text, status, coloured tokens, token records); ``seed`` -1 picks a random one.
+    With ``adapter`` (this session's fine-tune) the tuned model writes instead of the base."""
+    settings = SamplingSettings.checked(
+        temperature, top_k, top_p, max_new_tokens, repetition_penalty, seed
+    )
+    model_name = model_or_default(registry, model_name)
+    if adapter is not None and adapter.base_model != model_name:
+        raise InvalidInputError(
+            f"Your fine-tuned model is {adapter.base_model} plus an adapter: pick "
+            f"{adapter.base_model} as the model, or untick 'Use my fine-tuned model'."
+        )
+    lm = load_lm(registry, model_name)
+    fast = bool(fast)
+    stop = threading.Event()
+    if control is not None:
+        control["stop"] = stop  # the Stop button of this session sets it
+    if adapter is not None:
+        yield from generate_tuned_text(lm, adapter, prompt, settings, bool(chat), stop)
+        return
+    if not FastDecoder.is_built(lm.model, fast):
+        yield "", "Preparing the fast decoder for this model (once per server)…", None, []
+    run = None
+    for run in generate(lm, prompt, settings, chat=bool(chat), fast=fast, stop=stop):
+        if not run.finished:
+            left = time_left(len(run.tokens), settings.max_new_tokens, run.seconds)
+            yield run.text, "Generating… " + plots.status_line(run, fast, left=left), None, []
+    assert run is not None
+    status = plots.status_line(run, fast)
+    if not run.tokens:
+        yield run.text, status + "\n\nThe model ended its answer at once.", [], []
+        return
+    yield run.text, status + "\n\nScoring tokens with the full-precision model…", None, []
+    records = plots.token_records(score_tokens(lm, run, settings), lm.tokenizer)
+    yield run.text, status, plots.highlighted(records), records
+
+
+TUNED_PATH = "your fine-tuned model: base + LoRA adapter, exact fp32"
+
+
+def generate_tuned_text(
+    lm: CausalLM,
+    adapter: TrainedAdapter,
+    prompt: str,
+    settings: SamplingSettings,
+    chat: bool,
+    stop: threading.Event,
+) -> Iterator[tuple[str, str, list[tuple[str, str]] | None, list[dict[str, Any]]]]:
+    """The same stream as ``generate_text``, written by this session's fine-tuned model."""
+    run = None
+    for update in generate_tuned(lm, adapter, prompt, settings, chat=chat, stop=stop):
+        if update.waiting:
+            yield "", (
+                "Waiting: another user is fine-tuning on this server, and fine-tuned models "
+                f"take turns with training. It ends within {MAX_WALL_SECONDS} s."
+            ), None, []  # fmt: skip
+        elif update.run is not None:
+            run = update.run
+            status = plots.status_line(run, False, TUNED_PATH)
+            if not run.finished:
+                yield run.text, "Generating… " + status, None, []
+            elif not run.tokens:
+                yield run.text, status + "\n\nThe model ended its answer at once.", [], []
+            else:
+                yield run.text, status + "\n\nScoring tokens with the fine-tuned model…", None, []
+        elif update.scored is not None and run is not None:
+            records = plots.token_records(update.scored, lm.tokenizer)
+            status = plots.status_line(run, False, TUNED_PATH)
+            yield run.text, status, plots.highlighted(records), records
+
+
+def session_adapter(use_tuned: Any, finetune_session: Any) -> TrainedAdapter | None:
+    """The adapter to generate with: None for the base model; an error when the box is ticked
+    but this session has not fine-tuned anything yet."""
+    if not use_tuned:
+        return None
+    adapter = getattr(finetune_session, "adapter", None)
+    if not isinstance(adapter, TrainedAdapter):
+        raise InvalidInputError(
+            "You have no fine-tuned model in this session yet: train one in the Fine-tune tab, "
+            "or untick 'Use my fine-tuned model'."
+        )
+    return adapter
+
+
+def stop_generation(control: dict[str, Any] | None) -> None:
+    """Ask this session's generation to stop; harmless when none runs or when pressed twice."""
+    stop = (control or {}).get("stop")
+    if stop is not None:
+        stop.set()
+
+
+def show_alternatives(
+    records: list[dict[str, Any]] | None, evt: gr.SelectData
+) -> tuple[str, Any, list[list[str]]]:
+    index = evt.index if isinstance(evt.index, int) else -1
+    if not records or not 0 <= index < len(records):
+        return "Select a token in the coloured text to see its alternatives.", None, []
+    record = records[index]
+    rows = [tuple(row) for row in record["alternatives"]]
+    chart = plots.bar_chart(rows, f"Alternatives for token {index + 1}")  # type: ignore[arg-type]
+    return (
+        plots.alternatives_title(record, index),
+        chart,
+        plots.alternatives_table(record),
+    )
+
+
+def token_probabilities(
+    registry: Registry,
+    model_name: str,
+    prompt: str,
+    chat: bool,
+    temperature: float,
+    top_k: int,
+    top_p: float,
+    repetition_penalty: float,
+    shown: int,
+) -> tuple[str, Any, list[list[str]]]:
+    """(summary, chart, table) of the next-token distribution before and after the sampler."""
+    settings = SamplingSettings.checked(temperature, top_k, top_p, 1, repetition_penalty, None)
+    count = whole_number("tokens shown", shown, 1, MAX_SHOWN)
+    lm = load_lm(registry, model_name)
+    distribution = next_token_distribution(lm, prompt, settings, chat=bool(chat))
+    rows = plots.distribution_rows(distribution, lm.tokenizer, count)
+    chart = plots.bar_chart(rows, "Next token: before vs after the sampler")
+    table = [[token, plots.percent(p), plots.percent(ps)] for token, p, ps in rows]
+    return plots.distribution_summary(distribution), chart, table
+
+
+def apply_preset(name: str | None) -> tuple[Any, ...]:
+    """The sampler values of a named preset (nothing changes for an unknown name)."""
+    preset = PRESETS.get(name or "")
+    if preset is None:
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    return preset.temperature, preset.top_k, preset.top_p, preset.repetition_penalty
+
+
+def matching_preset(
+    temperature: float, top_k: int, top_p: float, repetition_penalty: float
+) -> str | None:
+    """The sampler preset these values are (None when they match none: the radio then shows no
+    choice, rather than a preset the sliders no longer follow)."""
+    values = (temperature, top_k, top_p, repetition_penalty)
+    for name, preset in PRESETS.items():
+        wanted = (preset.temperature, preset.top_k, preset.top_p, preset.repetition_penalty)
+        if all(_close(a, b) for a, b in zip(values, wanted, strict=True)):
+            return name
+    return None
+
+
+def _close(value: Any, wanted: float) -> bool:
+    try:
+        return abs(float(value) - wanted) < 1e-6
+    except (TypeError, ValueError):
+        return False

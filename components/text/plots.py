@@ -1,0 +1,149 @@
+"""Text tab presentation helpers: probability colours, token records, charts and tables.
+
+Plain functions from model results to what the components show (no model math, no gradio objects),
+so they are testable without a browser. The Text tab's wiring is in components/text/tab.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+import torch
+
+from models.text.generation import (
+    Generation,
+    NextTokenDistribution,
+    ScoredToken,
+    visible_token,
+)
+from models.text.sampler import entropy_bits, kept_count, top_alternatives
+
+# (lower bound, label, colour): the model's probability for the token it wrote.
+BUCKETS = [
+    (0.9, "≥ 90%", "#1a9850"),
+    (0.5, "50–90%", "#91cf60"),
+    (0.2, "20–50%", "#fee08b"),
+    (0.05, "5–20%", "#fc8d59"),
+    (0.0, "< 5%", "#d73027"),
+]
+COLOR_MAP = {label: colour for _, label, colour in BUCKETS}
+TABLE_HEADERS = ["token", "model", "sampler"]  # probability: raw, then after the sampler
+TABLE_WIDTHS = ["44%", "28%", "28%"]
+
+
+def probability_bucket(probability: float) -> str:
+    for lower, label, _ in BUCKETS:
+        if probability >= lower:
+            return label
+    return BUCKETS[-1][1]
+
+
+def token_records(scored: list[ScoredToken], tokenizer: Any) -> list[dict[str, Any]]:
+    """Per-token data kept in the user's session (gr.State): plain JSON-able values."""
+    return [
+        {
+            "piece": token.piece,
+            "token": visible_token(tokenizer, token.token_id),
+            "probability": token.probability,
+            "sampler_probability": token.sampler_probability,
+            "alternatives": [
+                [
+                    visible_token(tokenizer, alt.token_id),
+                    alt.model_probability,
+                    alt.sampler_probability,
+                ]
+                for alt in token.alternatives
+            ],
+        }
+        for token in scored
+    ]
+
+
+def highlighted(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(text piece, probability bucket) pairs for gr.HighlightedText, one per token."""
+    return [(r["piece"], probability_bucket(r["probability"])) for r in records]
+
+
+def percent(probability: float) -> str:
+    """One format for every probability shown: "12.3%", "0.082%" (two significant digits
+    below 0.1%), "< 0.01%" for what no reader could tell from zero, and "0.0%"."""
+    if probability >= 0.001:
+        return f"{probability:.1%}"
+    if probability >= 0.0001:
+        return f"{probability * 100:.2g}%"
+    return "0.0%" if probability <= 0 else "< 0.01%"
+
+
+def alternatives_table(record: dict[str, Any]) -> list[list[str]]:
+    return [[token, percent(p), percent(ps)] for token, p, ps in record["alternatives"]]
+
+
+def alternatives_title(record: dict[str, Any], index: int) -> str:
+    return (
+        f"**Token {index + 1}: `{record['token']}`**: the model gave it "
+        f"**{percent(record['probability'])}**; after the sampler settings it had "
+        f"**{percent(record['sampler_probability'])}**. The model's top choices here:"
+    )
+
+
+def bar_chart(rows: list[tuple[str, float, float]], title: str) -> go.Figure:
+    """Grouped horizontal bars: model probability vs after-sampler probability per token."""
+    labels = [f"{i + 1}. {token}" for i, (token, _, _) in enumerate(rows)]
+    figure = go.Figure()
+    figure.add_bar(
+        y=labels, x=[p for _, p, _ in rows], name="model (temperature 1)", orientation="h"
+    )
+    figure.add_bar(y=labels, x=[ps for _, _, ps in rows], name="after sampler", orientation="h")
+    figure.update_layout(
+        title=title,
+        barmode="group",
+        xaxis={"title": "probability", "tickformat": ".0%", "rangemode": "tozero"},
+        yaxis={"autorange": "reversed"},
+        height=max(260, 34 * len(rows) + 120),
+        margin={"l": 10, "r": 10, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure
+
+
+def status_line(run: Generation, fast: bool, path: str | None = None, left: str = "") -> str:
+    """One line about a run; ``path`` names the decoder when it is neither of the usual two;
+    ``left`` is a time-left estimate (components/eta.py) for a run still going."""
+    path = path or ("int8 fast path" if fast else "fp32 path")
+    parts = [
+        f"seed **{run.seed}**",
+        f"{len(run.tokens)} tokens",
+        f"{run.tokens_per_second:.1f} tokens/s ({path})",
+        f"first token {run.first_token_seconds:.2f} s",
+    ]
+    if run.finished:
+        parts.append(f"ended: {run.stop_reason}")
+    text = " · ".join(parts) + left
+    return text + (f"\n\n⚠️ {run.notice}" if run.notice else "")
+
+
+def distribution_rows(
+    distribution: NextTokenDistribution, tokenizer: Any, count: int
+) -> list[tuple[str, float, float]]:
+    alternatives = top_alternatives(distribution.model_probs, distribution.sampler_probs, count)
+    return [
+        (
+            visible_token(tokenizer, alt.token_id),
+            alt.model_probability,
+            alt.sampler_probability,
+        )
+        for alt in alternatives
+    ]
+
+
+def distribution_summary(distribution: NextTokenDistribution) -> str:
+    before, after = distribution.model_probs, distribution.sampler_probs
+    top = float(torch.max(before))
+    text = (
+        f"Prompt: {distribution.prompt_tokens} tokens. Before the sampler, all "
+        f"{before.numel():,} tokens are possible (top token {percent(top)}, uncertainty "
+        f"{entropy_bits(before):.2f} bits). After it, **{kept_count(after):,}** can be picked "
+        f"(uncertainty {entropy_bits(after):.2f} bits)."
+    )
+    return text + (f"\n\n⚠️ {distribution.notice}" if distribution.notice else "")

@@ -1,0 +1,293 @@
+"""Text tab: a language model writing token by token, and why it picks each token.
+
+- Generate: streams text from the fast int8 decode path with sampling controls and a Stop button;
+  when it ends, the output is shown as tokens coloured by the probability the (fp32) model gave
+  each one, and selecting a token shows the alternatives at that position.
+- Next-token explorer: the distribution over the next token before and after the sampler.
+- "Use my fine-tuned model": the same generation with the LoRA adapter this session trained in
+  the Fine-tune tab (models/finetune/tuned_generation.py); everyone else keeps the base model.
+
+API: ``/generate_text`` (streams) and ``/token_probabilities``. Layout and wiring only: the
+handlers (plain functions) are in components/text/handlers.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from components.concurrency import heavy
+from components.errors import user_errors
+from components.presenter import EXPERT, PresetBar, preset_bar
+from components.text import exports, plots
+from components.text.handlers import (
+    MAX_SHOWN,
+    apply_preset,
+    generate_text,
+    matching_preset,
+    session_adapter,
+    show_alternatives,
+    stop_generation,
+    token_probabilities,
+)
+from components.text.presets import TEXT_PRESETS, apply_text
+from models.finetune.training import TrainedAdapter
+from models.registry import Registry
+from models.text.generation import (
+    MAX_NEW_TOKENS,
+    MAX_PROMPT_CHARS,
+    MAX_REPETITION_PENALTY,
+    MAX_SEED,
+    MAX_TEMPERATURE,
+    MAX_TOP_K,
+    PRESETS,
+)
+from models.zerogpu import gpu, on_zerogpu
+
+DEFAULT_PROMPT = "Explain in two sentences why the sky is blue."
+INTRO = (
+    "A language model writes one token at a time: it gives every token in its vocabulary a "
+    "probability, and a **sampler** (temperature, top-k, top-p) picks one. Generate text, "
+    "then click any token to see what else the model considered."
+)
+# What a 135M model can and cannot do, next to everything it writes.
+CAVEAT = (
+    "The default model is small (135M parameters): it writes fluent English and follows short "
+    "instructions, but it often gets facts and arithmetic wrong and writes poorly in other "
+    "languages. Check what it says; a colour shows how sure it was, not whether it is right."
+)
+PICK_HINT = "Select a token in the coloured text to see its alternatives."
+EXPLORER_PROMPT = "The capital of France is"
+
+
+@dataclass(frozen=True)
+class TextTab:
+    """Handles the lead can wire across tabs (e.g. "Send to Attention")."""
+
+    prompt: gr.Textbox
+    output: gr.Textbox  # the generated text
+    send_to_attention: gr.Button  # app.py wires it to the Attention tab
+    use_tuned: gr.Checkbox  # "use my fine-tuned model"; the Fine-tune tab can tick it
+    presets: PresetBar | None = None  # one-click demos (deep links apply them too)
+
+
+def build(registry: Registry, finetune_session: gr.State | None = None) -> TextTab:
+    """The tab's UI and events; ``finetune_session`` is the Fine-tune tab's per-session state,
+    read when "Use my fine-tuned model" is ticked."""
+    balanced = PRESETS["balanced"]
+    control = gr.State({})  # this session's stop event
+    records = gr.State([])  # this session's per-token probabilities
+    # Controls on the left, results on the right from the top of the tab: a demo's result is on
+    # the first screen, also on a 1280×720 projector in presenter mode.
+    with gr.Row(elem_classes=["tab-layout"]):
+        with gr.Column(scale=2, min_width=300, elem_classes=["tab-controls"]):
+            gr.Markdown(INTRO, elem_classes=["tab-intro"])
+            demos = preset_bar("text", TEXT_PRESETS)
+            model = gr.Dropdown(
+                choices=registry.choices("causal-lm"),
+                value=registry.default("causal-lm") if registry.names("causal-lm") else None,
+                label="Model",
+                elem_classes=[EXPERT],
+            )
+            chat = gr.Checkbox(
+                True, label="Chat mode (use the model's chat template)", elem_classes=[EXPERT]
+            )
+            fast = gr.Checkbox(
+                True, label="Fast int8 decoding (off: exact fp32)", elem_classes=[EXPERT]
+            )
+            use_tuned = gr.Checkbox(
+                False, label="Use my fine-tuned model (train one in the Fine-tune tab)",
+                elem_id="text-use-tuned",
+            )  # fmt: skip
+            preset = gr.Radio(
+                list(PRESETS), value="balanced", label="Sampler preset", elem_id="text-preset"
+            )
+            temperature = gr.Slider(
+                0, MAX_TEMPERATURE, balanced.temperature, step=0.05,
+                label="Temperature (0 = greedy)",
+            )  # fmt: skip
+            top_k = gr.Slider(0, MAX_TOP_K, balanced.top_k, step=1, label="Top-k (0 = off)",
+                              elem_classes=[EXPERT])  # fmt: skip
+            top_p = gr.Slider(0.01, 1, balanced.top_p, step=0.01, label="Top-p (1 = off)",
+                              elem_classes=[EXPERT])  # fmt: skip
+            repetition = gr.Slider(
+                1, MAX_REPETITION_PENALTY, balanced.repetition_penalty, step=0.05,
+                label="Repetition penalty (1 = off)", elem_classes=[EXPERT],
+            )  # fmt: skip
+            max_new = gr.Slider(
+                1, MAX_NEW_TOKENS, 128, step=1, label="Max new tokens", elem_id="text-max-new"
+            )
+            seed = gr.Number(
+                -1, precision=0, label="Seed (-1 = random; the seed used is shown)",
+                minimum=-1, maximum=MAX_SEED, elem_id="text-seed", elem_classes=[EXPERT],
+            )  # fmt: skip
+        with gr.Column(scale=3, min_width=320, elem_classes=["tab-results"]):
+            prompt = gr.Textbox(
+                DEFAULT_PROMPT, lines=2, max_lines=8, label="Prompt", elem_id="text-prompt",
+                max_length=MAX_PROMPT_CHARS,
+            )  # fmt: skip
+            with gr.Row():
+                generate_button = gr.Button("Generate", variant="primary", elem_id="text-generate")
+                stop = gr.Button("Stop", variant="stop", elem_id="text-stop")
+            output = gr.Textbox(
+                lines=2, max_lines=12, label="Output (streams as it is written)",
+                elem_id="text-output", interactive=False,
+            )  # fmt: skip
+            status = gr.Markdown(elem_id="text-status")
+            tokens = gr.HighlightedText(
+                label="Why this token? Click one for its alternatives",
+                color_map=plots.COLOR_MAP, show_legend=True, show_inline_category=False,
+                combine_adjacent=False, elem_id="text-tokens",
+            )  # fmt: skip
+            gr.Markdown(CAVEAT, elem_classes=["caveat"], elem_id="text-caveat")
+            picked = gr.Markdown(PICK_HINT, elem_id="text-picked")
+            with gr.Row():
+                alt_chart = gr.Plot(label="Alternatives", scale=1, elem_id="text-alt-chart")
+                alt_table = gr.Dataframe(
+                    headers=plots.TABLE_HEADERS, label="Alternatives",
+                    interactive=False, elem_id="text-alternatives", scale=1,
+                    column_widths=plots.TABLE_WIDTHS,
+                )  # fmt: skip
+            with gr.Row(equal_height=True):
+                send_to_attention = gr.Button(
+                    "See the attention behind this text →", size="sm",
+                    elem_id="text-send-attention",
+                )  # fmt: skip
+            exports.export_row(
+                records, prompt, {"model": model, "chat": chat, "fast": fast,
+                                  "temperature": temperature, "top_k": top_k,
+                                  "top_p": top_p, "max_new_tokens": max_new,
+                                  "repetition_penalty": repetition, "seed": seed},
+                status,
+            )  # fmt: skip
+    with gr.Accordion(
+        "Next-token explorer: the distribution before and after the sampler",
+        elem_id="text-explorer",
+    ):
+        gr.Markdown(
+            "The model's distribution over the **next** token after the prompt "
+            "(chat mode off by default here: the raw continuation), before and after "
+            "the sampler settings on the left. Lower temperature sharpens it; top-k "
+            "and top-p cut its tail."
+        )
+        with gr.Row():
+            explorer_chat = gr.Checkbox(False, label="Chat mode")
+            shown = gr.Slider(5, MAX_SHOWN, 15, step=1, label="Tokens shown")
+            explore = gr.Button("Show next-token distribution", variant="primary")
+        summary = gr.Markdown(elem_id="text-explorer-summary")
+        with gr.Row():
+            dist_chart = gr.Plot(
+                label="Next-token distribution", scale=3, elem_id="text-explorer-chart"
+            )
+            dist_table = gr.Dataframe(
+                headers=plots.TABLE_HEADERS, label="Top tokens",
+                interactive=False, elem_id="text-explorer-table", scale=2,
+                column_widths=plots.TABLE_WIDTHS,
+            )  # fmt: skip
+
+    settings = [temperature, top_k, top_p, max_new, repetition, seed]
+
+    @gpu
+    def generate_on_device(
+        *values: Any, control: dict[str, Any] | None, adapter: TrainedAdapter | None
+    ) -> Iterator[Any]:
+        yield from generate_text(registry, *values, control, adapter)
+
+    @user_errors
+    def on_generate(
+        model_name: str,
+        prompt_text: str,
+        chat_mode: bool,
+        fast_path: bool,
+        temperature_value: float,
+        top_k_value: int,
+        top_p_value: float,
+        max_new_tokens: int,
+        repetition_penalty: float,
+        seed_value: int,
+        use_finetuned: bool,
+        session: dict[str, Any],
+        tuned_session: Any = None,
+    ) -> Iterator[tuple[str, str, Any, list[dict[str, Any]]]]:
+        # On ZeroGPU generation runs in a GPU worker process, which the Stop button's event
+        # cannot reach (nor be pickled to): there the run ends at max_new_tokens.
+        yield from generate_on_device(
+            model_name, prompt_text, chat_mode, fast_path, temperature_value, top_k_value,
+            top_p_value, max_new_tokens, repetition_penalty, seed_value,
+            control=None if on_zerogpu() else session,
+            adapter=session_adapter(use_finetuned, tuned_session),
+        )  # fmt: skip
+
+    tuned_input = [finetune_session] if finetune_session is not None else []
+    gen_inputs = [model, prompt, chat, fast, *settings, use_tuned, control, *tuned_input]
+    gen_outputs = [output, status, tokens, records]
+    generate_button.click(
+        lambda: (PICK_HINT, None, []),
+        outputs=[picked, alt_chart, alt_table],
+        api_visibility="private",
+        queue=False,
+    ).then(
+        on_generate, gen_inputs, gen_outputs, api_name="generate_text", **heavy()
+    )  # fmt: skip
+    stop.click(stop_generation, [control], None, api_visibility="private", queue=False)
+    tokens.select(
+        show_alternatives, [records], [picked, alt_chart, alt_table], api_visibility="private"
+    )
+    sampler = [temperature, top_k, top_p, repetition]
+    preset.input(apply_preset, [preset], sampler, api_visibility="private", queue=False)
+    for slider in sampler:  # moving a slider by hand: the radio names the preset it now matches
+        slider.input(matching_preset, sampler, preset, api_visibility="private", queue=False)
+
+    @user_errors
+    @gpu
+    def on_explore(
+        model_name: str,
+        prompt_text: str,
+        chat_mode: bool,
+        temperature_value: float,
+        top_k_value: int,
+        top_p_value: float,
+        repetition_penalty: float,
+        shown_count: int,
+    ) -> tuple[str, Any, list[list[str]]]:
+        return token_probabilities(
+            registry, model_name, prompt_text, chat_mode, temperature_value, top_k_value,
+            top_p_value, repetition_penalty, shown_count,
+        )  # fmt: skip
+
+    explore_inputs = [model, prompt, explorer_chat, temperature, top_k, top_p, repetition, shown]
+    explore_outputs = [summary, dist_chart, dist_table]
+    explore.click(
+        on_explore, explore_inputs, explore_outputs, api_name="token_probabilities", **heavy()
+    )
+
+    def refresh_explorer(shown_summary: str, *values: Any) -> Any:
+        """Moving a sampler slider redraws the explorer once it has been used."""
+        if not shown_summary:
+            return gr.skip(), gr.skip(), gr.skip()
+        return on_explore(*values)
+
+    for control_input in (temperature, top_k, top_p, repetition, shown, explorer_chat):
+        event = control_input.input if control_input is explorer_chat else control_input.release
+        event(
+            refresh_explorer, [summary, *explore_inputs], explore_outputs,
+            api_visibility="private", trigger_mode="always_last", **heavy(),
+        )  # fmt: skip
+
+    # One-click demos: fill the controls, then generate exactly as the Generate button does.
+    def apply_demo(slug: str) -> tuple[Any, ...]:
+        values = apply_text(slug)
+        return (*values, matching_preset(*values[2:6]))
+
+    demos.wire(
+        apply_demo,
+        [prompt, chat, temperature, top_k, top_p, repetition, max_new, seed, preset],
+        then=[{"fn": on_generate, "inputs": gen_inputs, "outputs": gen_outputs, **heavy()}],
+    )
+    return TextTab(
+        prompt=prompt, output=output, send_to_attention=send_to_attention, use_tuned=use_tuned,
+        presets=demos,
+    )  # fmt: skip

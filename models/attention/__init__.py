@@ -1,0 +1,1 @@
+"""Self-attention of decoders and encoders: extraction, caching and per-head statistics."""

@@ -1,0 +1,1 @@
+"""Embeddings: sentences as vectors, their maps, and models trained on them."""

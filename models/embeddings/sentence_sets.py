@@ -1,0 +1,199 @@
+"""Sentences to embed: the built-in example sets, text typed in the box, and uploaded files.
+
+Everything a user sends arrives here first and leaves as a clean ``SentenceSet``: stripped,
+empty lines dropped, duplicates dropped (one point per distinct sentence), over-long lines cut,
+at most ``MAX_SENTENCES`` sentences. What was changed is said in ``notes``, and anything we
+refuse raises ``InvalidInputError`` with one sentence saying what to do.
+
+This module reads and validates text only; it does not embed or project.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from models.errors import InvalidInputError
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "embeddings"
+MAX_SENTENCES = 10_000
+MAX_CHARS = 1_000  # per sentence; MiniLM reads at most 256 tokens (~1,000 characters) anyway
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # 10,000 lines of 500 characters fit comfortably
+MIN_SENTENCES = 3  # fewer cannot make a map (and t-SNE/UMAP need a few neighbours)
+
+# name shown in the UI -> (file, one line describing it)
+EXAMPLE_SETS: dict[str, tuple[str, str]] = {
+    "Five topics": (
+        "topics.csv",
+        "200 sentences about cooking, sport, space, music and finance (40 each).",
+    ),
+    "Words in groups": (
+        "words.csv",
+        "220 single words: countries, capitals, men and women, animals, fruit, colours, "
+        "numbers, emotions, vehicles, verbs in the past tense.",
+    ),
+    "Sentiment": (
+        "sentiment.csv",
+        "160 review-like sentences: positive, negative and neutral, often on the same subject.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class SentenceSet:
+    """Distinct sentences, their labels (or None when the source had none), and what we changed."""
+
+    texts: list[str]
+    labels: list[str] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def clean(texts: list[str], labels: list[str] | None = None, source: str = "input") -> SentenceSet:
+    """Strip, drop empty and duplicate lines, cut long ones, enforce the cap, explain each step."""
+    notes: list[str] = []
+    seen: set[str] = set()
+    kept_texts: list[str] = []
+    kept_labels: list[str] = []
+    empty = duplicates = cut = 0
+    for index, raw in enumerate(texts):
+        text = " ".join(str(raw).split())  # also folds tabs and stray newlines
+        if not text:
+            empty += 1
+            continue
+        if len(text) > MAX_CHARS:
+            text, cut = text[:MAX_CHARS], cut + 1
+        if text in seen:
+            duplicates += 1
+            continue
+        seen.add(text)
+        kept_texts.append(text)
+        if labels is not None:
+            kept_labels.append(" ".join(str(labels[index]).split()) or "(no label)")
+    if empty:
+        notes.append(f"Skipped {empty} empty line{'s' * (empty != 1)}.")
+    if duplicates:
+        notes.append(
+            f"Dropped {duplicates} duplicate sentence{'s' * (duplicates != 1)} "
+            "(each distinct sentence is one point)."
+        )
+    if cut:
+        notes.append(f"Cut {cut} sentence{'s' * (cut != 1)} to {MAX_CHARS:,} characters.")
+    if len(kept_texts) > MAX_SENTENCES:
+        raise InvalidInputError(
+            f"The {source} has {len(kept_texts):,} distinct sentences; the cap is "
+            f"{MAX_SENTENCES:,}. Use fewer lines."
+        )
+    if len(kept_texts) < MIN_SENTENCES:
+        raise InvalidInputError(
+            f"The {source} has {len(kept_texts)} distinct non-empty sentence"
+            f"{'s' * (len(kept_texts) != 1)}; a map needs at least {MIN_SENTENCES}, "
+            "one per line."
+        )
+    return SentenceSet(kept_texts, kept_labels if labels is not None else None, notes)
+
+
+def from_text(text: str | None) -> SentenceSet:
+    """Sentences typed or pasted in the box, one per line."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInputError("The text box is empty: type or paste sentences, one per line.")
+    lines = text.splitlines()
+    if len(lines) > 4 * MAX_SENTENCES:  # refuse before doing per-line work on a huge paste
+        raise InvalidInputError(
+            f"The text box has {len(lines):,} lines; the cap is {MAX_SENTENCES:,} sentences."
+        )
+    return clean(lines, source="text box")
+
+
+def example_names() -> list[str]:
+    return list(EXAMPLE_SETS)
+
+
+def load_example(name: str | None) -> SentenceSet:
+    """One of the built-in labelled sets in assets/embeddings/."""
+    if name not in EXAMPLE_SETS:
+        raise InvalidInputError(
+            f"There is no example set called '{name}'; pick one of: {', '.join(EXAMPLE_SETS)}."
+        )
+    path = EXAMPLES_DIR / EXAMPLE_SETS[name][0]
+    return _parse_csv(path.read_text(encoding="utf-8"), "text", "label", path.name)
+
+
+def from_upload(path: str | Path | None, text_column: str = "text", label_column: str = "label"):
+    """A .csv (a text column, optionally a label column) or .txt (one sentence per line) file."""
+    if not path:
+        raise InvalidInputError("No file uploaded: choose a .csv or .txt file first.")
+    path = Path(path)
+    name = path.name
+    size = path.stat().st_size
+    if size > MAX_UPLOAD_BYTES:
+        raise InvalidInputError(
+            f"'{name}' is {size / 1024 / 1024:.1f} MB; uploads are limited to "
+            f"{MAX_UPLOAD_BYTES // 1024 // 1024} MB ({MAX_SENTENCES:,} sentences)."
+        )
+    text = decode(path.read_bytes(), name)
+    if path.suffix.lower() == ".csv":
+        return _parse_csv(text, text_column, label_column, name)
+    if path.suffix.lower() in (".txt", ".text", ""):
+        return clean(text.splitlines(), source=f"file '{name}'")
+    raise InvalidInputError(f"'{name}' is not a .csv or .txt file; upload one of those.")
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 text (a byte-order mark is fine); binary files and other encodings are refused."""
+    if b"\x00" in data[:8192]:
+        raise InvalidInputError(
+            f"'{name}' looks like a binary file, not text; upload a UTF-8 .csv or .txt file."
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInputError(
+            f"'{name}' is not UTF-8 text (byte {error.start:,} is invalid); save it as UTF-8 "
+            "and upload it again."
+        ) from None
+
+
+def _parse_csv(text: str, text_column: str, label_column: str, name: str) -> SentenceSet:
+    text_column = (text_column or "").strip() or "text"
+    label_column = (label_column or "").strip()
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        columns = [c.strip() if c else "" for c in (reader.fieldnames or [])]
+        reader.fieldnames = columns
+        rows = []
+        for row in reader:
+            rows.append(row)
+            if len(rows) > 4 * MAX_SENTENCES:
+                break
+    except csv.Error as error:
+        raise InvalidInputError(f"'{name}' is not a readable CSV file ({error}).") from None
+    if not columns:
+        raise InvalidInputError(f"'{name}' is empty: it needs a header row naming its columns.")
+    if text_column not in columns:
+        found = ", ".join(f"'{c}'" for c in columns[:20])
+        raise InvalidInputError(
+            f"'{name}' has no column '{text_column}'. Columns found: {found}. "
+            "Type the right name in 'Text column'."
+        )
+    if len(rows) > 4 * MAX_SENTENCES:
+        raise InvalidInputError(f"'{name}' has too many rows; the cap is {MAX_SENTENCES:,}.")
+    texts = [row.get(text_column) or "" for row in rows]
+    labels = None
+    notes: list[str] = []
+    if label_column and label_column in columns:
+        labels = [row.get(label_column) or "" for row in rows]
+    elif label_column and label_column != "label":  # the user named a column that is not there
+        found = ", ".join(f"'{c}'" for c in columns[:20])
+        raise InvalidInputError(
+            f"'{name}' has no column '{label_column}'. Columns found: {found}. "
+            "Fix 'Label column', or clear it to colour by clusters."
+        )
+    elif label_column:
+        notes.append(f"'{name}' has no 'label' column, so points are coloured by cluster.")
+    result = clean(texts, labels, source=f"file '{name}'")
+    return SentenceSet(result.texts, result.labels, notes + result.notes)

@@ -1,0 +1,95 @@
+"""The first screen a visitor sees: nothing they did not cause shows an error.
+
+A plain page load used to paint red "Error" badges over most controls (each tab's deep-link chain
+ran on load and was stopped with an error on purpose), and no test looked. These tests open every
+tab after a plain load, after every demo's deep link, and after a cancelled training run, and fail
+on any error badge or error toast; the server's log must show no traceback for a plain load.
+Each waits on the app's own signals (a status text, a drawn plot), never on a fixed delay.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from components.attention.presets import PRESETS as ATTENTION_PRESETS
+from components.embeddings.presets import EMBEDDING_PRESETS
+from components.image.presets import IMAGE_PRESETS
+from components.text.presets import TEXT_PRESETS
+from tests.browser.conftest import assert_no_errors, log_position, log_since
+
+TABS = ["Start here", "Text", "Image", "Embeddings", "Attention", "Fine-tune", "Models"]
+
+# What shows that a tab's demo has finished: (selector, text it contains).
+RESULT = {
+    "text": ("#text-status", "ended:"),
+    "image": ("#image-summary", "images"),
+    "embeddings": ("#embeddings-summary", "sentences"),
+    "attention": ("#attention-main .gtitle", "layer"),
+}
+DEMOS = [
+    *(("text", p.slug) for p in TEXT_PRESETS),
+    *(("image", p.slug) for p in IMAGE_PRESETS),
+    *(("embeddings", p.slug) for p in EMBEDDING_PRESETS),
+    *(("attention", p.slug) for p in ATTENTION_PRESETS),
+]
+
+
+def loaded(page) -> None:
+    """The page's load events have run: the Fine-tune tab's data summary (filled on load) is
+    there, so anything a load could have broken has had its chance. (Gradio draws a tab's
+    content once it is opened, so this opens the Fine-tune tab.)"""
+    page.get_by_role("tab", name="Fine-tune", exact=True).click()
+    expect(page.locator("#finetune-summary")).to_contain_text("examples", timeout=120_000)
+
+
+def test_a_plain_load_shows_no_error_on_any_tab_and_logs_no_traceback(page) -> None:
+    start = log_position()
+    page.reload()
+    loaded(page)
+    for name in TABS:
+        tab = page.get_by_role("tab", name=name, exact=True)
+        tab.click()
+        expect(tab).to_have_attribute("aria-selected", "true")
+        assert_no_errors(page, f"plain load, {name} tab")
+    # Typing into a field works at once: no badge sits on top of it.
+    page.get_by_role("tab", name="Image", exact=True).click()
+    prompt = page.locator("#image-prompt textarea, #image-prompt input").first
+    prompt.click()
+    prompt.fill("a blue square on white")
+    expect(prompt).to_have_value("a blue square on white")
+    assert "Traceback" not in log_since(start)
+
+
+@pytest.mark.parametrize(("tab", "slug"), DEMOS, ids=[f"{t}-{s}" for t, s in DEMOS])
+def test_every_demo_link_runs_without_an_error(browser, app_url: str, tab: str, slug: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}?tab={tab}&preset={slug}")
+        selector, text = RESULT[tab]
+        expect(page.locator(selector).first).to_contain_text(text, timeout=180_000)
+        expect(page.locator(f"#{tab}-preset-note")).not_to_be_empty()
+        assert_no_errors(page, f"?tab={tab}&preset={slug}")
+        for name in TABS:  # the other tabs were not touched by the demo
+            page.get_by_role("tab", name=name, exact=True).click()
+            assert_no_errors(page, f"?tab={tab}&preset={slug}, then the {name} tab")
+    finally:
+        context.close()
+
+
+def test_a_cancelled_training_run_keeps_its_curve_and_shows_no_error(page) -> None:
+    page.get_by_role("tab", name="Fine-tune", exact=True).click()
+    loaded(page)
+    page.locator("#finetune-train").click()
+    status = page.locator("#finetune-status")
+    expect(status).to_contain_text(re.compile(r"step [2-9]\d* of"), timeout=180_000)
+    page.locator("#finetune-cancel").click()
+    expect(status).to_contain_text(re.compile(r"Cancelled at step \d+ of \d+"), timeout=60_000)
+    expect(page.locator("#finetune-loss .js-plotly-plot")).to_be_visible()
+    assert_no_errors(page, "after Cancel")
+    for name in TABS:
+        page.get_by_role("tab", name=name, exact=True).click()
+        assert_no_errors(page, f"after Cancel, the {name} tab")
