@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -199,6 +199,7 @@ def generate(
     chat: bool = True,
     stop: threading.Event | None = None,
     decoder_factory: Any = None,
+    continue_ids: Sequence[int] = (),
 ) -> Iterator[Generation]:
     """Stream a generation: yields the updated Generation after every token, and once at the end.
 
@@ -206,6 +207,12 @@ def generate(
     seed, a random one is drawn and reported in ``Generation.seed``. Setting ``stop`` ends the
     loop before the next token. ``decoder_factory`` (called with the sequence length) replaces the
     shared decode loop, e.g. by a model that carries a session's LoRA adapter.
+
+    ``continue_ids`` are tokens already chosen after the prompt (a branch: the original's tokens
+    up to a position, then another pick). They are read one by one, as the original run read
+    them (same kernels, so the same numbers), and the seeded generator draws once for each as if
+    it had sampled them: every later token gets the random number the original run used at that
+    position, and the original's own tokens give back the original (models/text/branching.py).
     """
     prepared = prepare_prompt(lm, prompt, chat, settings.max_new_tokens)
     seed = settings.seed if settings.seed is not None else secrets.randbelow(MAX_SEED + 1)
@@ -222,14 +229,26 @@ def generate(
     started = time.perf_counter()
     run.stop_reason = "max new tokens"
     token = -1
-    for index in range(settings.max_new_tokens):
+    forced = list(continue_ids)
+    if forced:  # a branch: see _replay
+        next_logits, forced_probs = _replay(decoder, prepared.ids, forced, settings, generator)
+        for forced_token, probability in zip(forced, forced_probs, strict=True):
+            history.append(forced_token)
+            run.tokens.append(GeneratedToken(forced_token, text.add(forced_token), probability))
+        run.text = text.text
+    for index in range(len(forced), settings.max_new_tokens):
         if stop is not None and stop.is_set():
             run.stop_reason = "stopped"
             break
         # All per-token tensor work on one thread: torch's setting is per OS thread and Gradio
         # may resume this generator on another, so it is applied between yields, never across.
         with intra_op_threads(DECODE_THREADS):
-            logits = decoder.start(prepared.ids)[0] if index == 0 else decoder.step(token)[0]
+            if index == 0:
+                logits = decoder.start(prepared.ids)[0]
+            elif index == len(forced):
+                logits = next_logits
+            else:
+                logits = decoder.step(token)[0]
             penalized = apply_repetition_penalty(logits, history, settings.repetition_penalty)
             probs = sampler_probabilities(
                 penalized, settings.temperature, settings.top_k, settings.top_p
@@ -242,12 +261,37 @@ def generate(
         run.tokens.append(GeneratedToken(token, text.add(token), float(probs[token])))
         run.text = text.text
         run.seconds = time.perf_counter() - started
-        if index == 0:
+        if index == len(forced):
             run.first_token_seconds = run.seconds
         yield run
     run.seconds = time.perf_counter() - started
     run.finished = True
     yield run
+
+
+def _replay(
+    decoder: Any,
+    prompt_ids: list[int],
+    forced: list[int],
+    settings: SamplingSettings,
+    generator: torch.Generator,
+) -> tuple[torch.Tensor, list[float]]:
+    """Read the prompt, then the forced tokens one step each (exactly the original run's
+    path), drawing once per forced token from the distribution it had (the draw is discarded).
+    Returns the logits after the last forced token and each forced token's sampler probability."""
+    with intra_op_threads(DECODE_THREADS):
+        logits = decoder.start(prompt_ids)[0]
+        history, probabilities = list(prompt_ids), []
+        for token in forced:
+            penalized = apply_repetition_penalty(logits, history, settings.repetition_penalty)
+            probs = sampler_probabilities(
+                penalized, settings.temperature, settings.top_k, settings.top_p
+            )
+            sample(probs, generator)  # keeps the generator in step with the original run
+            probabilities.append(float(probs[token]))
+            history.append(token)
+            logits = decoder.step(token)[0]
+    return logits, probabilities
 
 
 @dataclass(frozen=True)
