@@ -15,9 +15,8 @@ from models import zerogpu  # noqa: F401  # isort: skip
 import gradio as gr  # isort: skip
 
 from components import attention, embeddings, finetune, image, models_panel, start_here, text
-from components.number_guard import install_number_guard
 from components.presenter import PAGE_OPTIONS, TITLE, presenter_bar, wire_presenter
-from components.serving import DEFAULT_CONCURRENCY, DELETE_CACHE, LAUNCH_OPTIONS, QUEUE_SIZE
+from components.serving import DELETE_CACHE, LAUNCH_OPTIONS, QUEUE, QUEUE_SIZE, patch_gradio
 from models.builtin import default_registry
 from models.errors import PlaygroundError
 from models.registry import Registry
@@ -25,7 +24,7 @@ from models.warm_up import start_warm_up
 
 
 def build_app(registry: Registry, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
-    install_number_guard()  # API callers sending "abc" or NaN for a slider get a sentence
+    patch_gradio()  # numbers checked at the edge, the image cache written atomically
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=DELETE_CACHE) as demo:
         bar = presenter_bar()  # view, presenter mode, link to this scene
         tuned = finetune.new_session_state()  # this session's adapter, also used by the Text tab
@@ -47,7 +46,7 @@ def build_app(registry: Registry, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
         looker.wire_send(writer.send_to_attention, writer.output, tabs, writer.model)  # across
         tuner.wire_try_in_text(writer.use_tuned, writer.prompt, tabs)
         wire_presenter(demo, tabs, bar, [t.presets for t in built if t.presets])  # deep links
-    demo.queue(max_size=queue_size, default_concurrency_limit=DEFAULT_CONCURRENCY)
+    demo.queue(max_size=queue_size, **QUEUE)
     return demo
 
 

@@ -54,7 +54,8 @@ def models_table(registry: Registry) -> list[list[str]]:
         for s in registry.statuses()
     ]
     known = {s.name for s in registry.statuses()}
-    remote = [name for name in choice.backend.models() if name not in known]
+    served = choice.backend.models() if choice.backend.kind == "openai" else []
+    remote = [name for name in served if name not in known]
     return rows + [remote_row(choice, name) for name in remote]
 
 

@@ -5,9 +5,11 @@ Every export goes to a fresh folder under one root (``$TMPDIR/playground-scratch
 ``MAX_AGE_SECONDS`` go, and past ``MAX_FOLDERS`` the oldest go too. So disk use stays bounded on a
 public server however many people export, without tracking who made which file.
 
-Deleting early is safe: Gradio copies every file a handler returns into its own cache before the
-response is sent (app.py bounds that cache with ``delete_cache``), so our copy is only needed
-for the moment between writing it and returning it.
+Gradio copies every file a handler returns into its own cache after the handler returns (app.py
+bounds that cache with ``delete_cache``), so our copy is needed from writing it until that copy,
+which on a busy server can wait behind other requests: a folder younger than
+``MIN_KEEP_SECONDS`` is never deleted, even past ``MAX_FOLDERS`` (a burst can then hold up to
+``HARD_MAX_FOLDERS``, when the oldest young ones go after all, so the disk stays bounded).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ log = logging.getLogger("playground")
 
 MAX_AGE_SECONDS = 15 * 60  # far longer than any handler needs between writing and returning
 MAX_FOLDERS = 200  # a burst of exports from a lecture hall still cannot fill the disk
+MIN_KEEP_SECONDS = 60  # a handler's file lives at least this long, copied or not
+HARD_MAX_FOLDERS = 5 * MAX_FOLDERS
 _prune_lock = threading.Lock()  # two handlers pruning at once would race on the same folders
 
 
@@ -48,9 +52,12 @@ def prune(
     max_age: float = MAX_AGE_SECONDS,
     max_folders: int = MAX_FOLDERS,
     now: float | None = None,
+    min_keep: float = MIN_KEEP_SECONDS,
+    hard_max: int = HARD_MAX_FOLDERS,
 ) -> int:
     """Delete folders under ``root`` older than ``max_age`` seconds, then the oldest beyond
-    ``max_folders - 1`` (room for the one about to be made). Returns how many were deleted."""
+    ``max_folders - 1`` (room for the one about to be made) among those older than ``min_keep``,
+    and past ``hard_max`` the oldest whatever their age. Returns how many were deleted."""
     now = time.time() if now is None else now
     with _prune_lock:
         folders = []
@@ -62,8 +69,12 @@ def prune(
                 continue
         folders.sort()
         expired = [path for mtime, path in folders if now - mtime > max_age]
-        kept = [path for mtime, path in folders if now - mtime <= max_age]
-        expired += kept[: max(0, len(kept) - (max_folders - 1))]
+        kept = [(mtime, path) for mtime, path in folders if now - mtime <= max_age]
+        over = max(0, len(kept) - (max_folders - 1))
+        settled = [path for mtime, path in kept if now - mtime > min_keep]
+        expired += settled[:over]
+        young = [path for mtime, path in kept if now - mtime <= min_keep]
+        expired += young[: max(0, len(young) - (hard_max - 1))]
         for path in expired:
             shutil.rmtree(path, ignore_errors=True)
         if expired:

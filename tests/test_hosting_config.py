@@ -7,8 +7,9 @@ import types
 
 import pytest
 
-from app import LAUNCH_OPTIONS, QUEUE_SIZE, build_app, main
+from app import build_app, main
 from components import concurrency
+from components.serving import LAUNCH_OPTIONS, QUEUE_SIZE
 from models import zerogpu
 from tests.fakes import fake_spec
 
@@ -146,3 +147,43 @@ def test_a_shared_host_records_and_exposes_nothing_unless_asked() -> None:
     assert "runs" in on["footer_links"]
     for key, value in default.items():
         assert LAUNCH_OPTIONS[key] == value  # what app.py launches with (no variables set here)
+
+
+def test_the_image_cache_never_shows_half_a_picture(tmp_path) -> None:
+    """Same seed, same picture, same cache path: while two requests write it, a reader only ever
+    finds a whole image (Gradio writes that file in place; components/atomic_cache.py does not)."""
+    import threading
+
+    from gradio import processing_utils
+    from PIL import Image
+
+    from components.atomic_cache import install
+
+    install()
+    assert getattr(processing_utils.save_pil_to_cache, "_playground_atomic_cache", False)
+    assert getattr(processing_utils.save_bytes_to_cache, "_playground_atomic_cache", False)
+    picture = Image.effect_noise((512, 512), 80).convert("RGB")
+    path = processing_utils.save_pil_to_cache(picture, str(tmp_path), format="png")
+    done, broken = threading.Event(), []
+
+    def write() -> None:
+        for _ in range(40):
+            processing_utils.save_pil_to_cache(picture, str(tmp_path), format="png")
+
+    def read() -> None:
+        while not done.is_set():
+            try:
+                with Image.open(path) as seen:
+                    seen.load()
+            except Exception as error:  # a truncated file: the bug this guards against
+                broken.append(repr(error))
+
+    writers = [threading.Thread(target=write) for _ in range(2)]
+    reader = threading.Thread(target=read)
+    for thread in [reader, *writers]:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    done.set()
+    reader.join()
+    assert not broken, broken[:3]

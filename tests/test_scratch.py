@@ -48,4 +48,20 @@ def test_embedding_exports_land_in_the_pruned_root(tmp_path: Path, monkeypatch) 
     for _ in range(scratch.MAX_FOLDERS + 20):
         path = embedding_exports.write_csv(np.zeros((2, 2)), ["a", "b"], ["x", "y"], "label")
     assert path.parent.parent == tmp_path
-    assert len(list(tmp_path.iterdir())) <= scratch.MAX_FOLDERS  # bounded however many exports
+    # A burst keeps its young folders (their files may not be copied yet), up to the hard cap...
+    assert len(list(tmp_path.iterdir())) <= scratch.HARD_MAX_FOLDERS
+    # ... and once they are older than the keep window, the count limit holds again.
+    later = time.time() + scratch.MIN_KEEP_SECONDS + 1
+    scratch.prune(tmp_path, now=later)
+    assert len(list(tmp_path.iterdir())) <= scratch.MAX_FOLDERS
+
+
+def test_a_file_just_written_survives_any_burst(tmp_path: Path) -> None:
+    """A handler's file is never deleted before Gradio copied it: even far past the count
+    limit, folders younger than the keep window stay (up to the hard cap)."""
+    just_written = make_folder(tmp_path, "image-now", age=1)
+    for n in range(10):
+        make_folder(tmp_path, f"image-{n}", age=scratch.MIN_KEEP_SECONDS + 10 + n)
+    scratch.prune(tmp_path, max_folders=3)
+    assert just_written.exists()
+    assert len(list(tmp_path.iterdir())) == 2  # the newest settled one, and the young one

@@ -20,7 +20,8 @@ os.environ["HF_HUB_OFFLINE"] = "1"  # before anything imports huggingface_hub
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from app import LAUNCH_OPTIONS, build_app
+from app import build_app
+from components.serving import LAUNCH_OPTIONS
 from models.builtin import MINILM, external_spec, minilm_spec
 from models.image.catalog import OWN_MODEL, register_image_models
 from models.registry import Registry

@@ -14,7 +14,8 @@ import pytest
 from gradio_client import Client
 from gradio_client.utils import QueueError
 
-from app import LAUNCH_OPTIONS, build_app
+from app import build_app
+from components.serving import LAUNCH_OPTIONS
 from tests.hosting.calls import IMAGE_MODEL
 from tests.hosting.conftest import free_port, record
 from tests.hosting.server import tiny_registry, warm
