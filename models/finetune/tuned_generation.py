@@ -3,8 +3,8 @@
 The shared registry model stays the base model for everyone. A tuned generation borrows the
 process's ``LoraBench`` (models/finetune/training.py), applies the session's LoRA adapter for the
 length of one generation, and decodes with the exact fp32 forward and a KV cache. It cannot use the
-Text tab's int8 fast path: that path reads the base weights directly and would silently drop the
-adapter. The token probabilities shown afterwards come from the tuned model too.
+Text tab's llama.cpp fast engine: that path reads the base weights directly and would silently
+drop the adapter. The token probabilities shown afterwards come from the tuned model too.
 
 The bench is one model copy that training and tuned generations take in turns, so the work runs
 in a thread that waits (cancellably) while another user trains; the stream says it is waiting.

@@ -70,4 +70,4 @@ def test_a_fine_tuned_model_belongs_to_its_session(app_url: str) -> None:
     with pytest.raises(Exception, match="no fine-tuned model in this session"):
         theirs.predict(**ask, use_finetuned=True, api_name="/generate_text")
     _, status, *_ = theirs.predict(**ask, api_name="/generate_text")
-    assert "int8 fast path" in status and "fine-tuned" not in status
+    assert "llama.cpp" in status and "fine-tuned" not in status

@@ -23,7 +23,7 @@ def test_generate_stream_select_a_token_and_see_alternatives(page) -> None:
 
     output = page.locator("#text-output textarea")
     lengths: list[int] = []
-    deadline = time.monotonic() + 180  # the first run also builds the int8 decoder
+    deadline = time.monotonic() + 180  # the first run also starts the llama.cpp engine
     while time.monotonic() < deadline:
         lengths.append(len(output.input_value()))
         if page.locator("#text-tokens .token").count() > 0:

@@ -22,7 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-START_SECONDS = 180  # a cold start on a busy 2-core machine (imports, MiniLM, the int8 decoder)
+START_SECONDS = 180  # a cold start on a busy 2-core machine (imports, MiniLM, the llama.cpp engine)
 
 
 def free_port() -> int:

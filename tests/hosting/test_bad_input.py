@@ -272,7 +272,8 @@ SURROGATES = "caf\\ud800 \\udfff bar"  # lone UTF-16 halves, as raw JSON can car
         (
             "project_embeddings",
             f'["Text box", "Five topics", "{SURROGATES}\\nthe cat\\na dog", null, "text", '
-            '"label", null, "PCA", "2", 15, 0.1, "cosine", 42, "nothing"]',
+            '"label", "sentence-transformers/all-MiniLM-L6-v2", "PCA", "2", 15, 0.1, "cosine", 42, '
+            '"nothing"]',
         ),
     ],
 )
