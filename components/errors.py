@@ -8,6 +8,7 @@ the operator and the user gets a short apology instead of a crash.
 from __future__ import annotations
 
 import functools
+import html
 import inspect
 import logging
 from collections.abc import Callable
@@ -26,7 +27,9 @@ def to_gradio_error(error: Exception) -> gr.Error:
         return error
     if isinstance(error, PlaygroundError):
         # The user's to fix, not a server fault: a sentence for them, no traceback in the log.
-        return gr.Error(str(error), print_exception=False)
+        # The browser's toast renders its message as HTML, and a sentence may quote a file's
+        # column names or a CSV row: escaped, "<img onerror=…>" shows as text, never as markup.
+        return gr.Error(html.escape(str(error), quote=False), print_exception=False)
     log.exception("Unexpected error in a handler", exc_info=error)
     return gr.Error(
         f"Something went wrong on the server ({type(error).__name__}). Try again; if it keeps "

@@ -115,7 +115,7 @@ def test_txt_blocks() -> None:
             b"prompt,response\nq,a\n",
             "Found 1 usable example; fine-tuning needs at least",
         ),
-        ("bin.csv", b"\x00\x01\x02binary", "looks binary"),
+        ("bin.csv", b"\x00\x01\x02binary", "looks like a binary file"),
         ("latin1.txt", "caf\xe9 au lait\n\nb\n\nc\n\nd".encode("latin-1"), "not UTF-8"),
         ("huge.txt", b"a" * 2_000_001, "the limit is 2 MB"),
         ("data.xlsx", b"PK stuff", "Files ending in '.xlsx' are not supported"),

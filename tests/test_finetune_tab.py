@@ -174,3 +174,60 @@ def test_cancel_button_stops_the_run_even_when_its_stream_goes_on(registry: Regi
     assert cancel_training({}).startswith("Nothing is training")  # nothing running: harmless
     assert cancel_training(control).startswith("Nothing is training")  # already stopped
     release(session)
+
+
+def test_picking_data_again_frees_the_sessions_slot(registry: Registry, upload: str) -> None:
+    """Issue 16 item 4: every pick of a data set (the radio re-runs /inspect_data) used to start a
+    new session and claim a new slot on the next run; 7 picks locked fine-tuning for everyone."""
+    held = ADAPTERS.held
+    _, _, session = inspect_data(registry, UPLOAD, upload)
+    for round_number in range(ADAPTERS.limit + 2):  # more rounds than the server has slots
+        train(registry, session, max_steps=1)
+        assert ADAPTERS.held == held + 1, round_number
+        _, _, session = inspect_data(registry, "Haiku", None, session)
+        assert ADAPTERS.held == held
+    release(session)
+
+
+def test_base_loss_follows_the_token_limit_of_each_run(registry: Registry, tmp_path: Path) -> None:
+    """Issue 16 item 3: "before" is measured at the run's own limit, the same as a fresh session."""
+    path = tmp_path / "long.csv"
+    answer = " ".join(["the cat sat on the mat and a dog ran in the park"] * 4)
+    path.write_text("prompt,response\n" + f"q,{answer}\n" * 12, encoding="utf-8")
+    _, _, session = inspect_data(registry, UPLOAD, str(path))
+    train(registry, session, max_steps=1, max_seq_len=16)
+    at_16 = session.loss_before
+    train(registry, session, max_steps=1, max_seq_len=64)
+    _, _, fresh = inspect_data(registry, UPLOAD, str(path))
+    train(registry, fresh, max_steps=1, max_seq_len=64)
+    assert session.loss_before == pytest.approx(fresh.loss_before) and at_16 != fresh.loss_before
+    release(session)
+    release(fresh)
+
+
+def test_a_token_limit_with_no_room_for_answers_is_a_sentence_and_the_session_recovers(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """Issue 16 items 1-2: a limit shorter than the prompt template trained nothing and divided by
+    zero; the session then stayed broken at a sensible limit."""
+    path = tmp_path / "long.csv"
+    prompt = " ".join(["word"] * 30)
+    path.write_text("prompt,response\n" + f"{prompt},yes\n" * 12, encoding="utf-8")
+    _, _, session = inspect_data(registry, UPLOAD, str(path))
+    with pytest.raises(InvalidInputError, match=r"nothing is left to learn.*at least"):
+        train(registry, session, max_seq_len=16)
+    updates = train(registry, session, max_steps=1, max_seq_len=96)
+    assert updates[-1][0].startswith("Done") and session.loss_before > 0
+    release(session)
+
+
+def test_markup_in_a_file_shows_as_text_in_the_summary(registry: Registry, tmp_path: Path) -> None:
+    """Issue 16 item 8: a file's name and its rows are quoted in the summary as text."""
+    path = tmp_path / "<img src=x onerror=alert(1)>.csv"
+    path.write_text(
+        "prompt,response\n" + "\n".join(LINES) + "\n<script>alert(2)</script>,\n", encoding="utf-8"
+    )
+    summary, _, _ = inspect_data(registry, UPLOAD, str(path))
+    assert "<script" not in summary  # the row, escaped as running text
+    # the name only inside a code span, which Markdown shows literally
+    assert summary.count("<img") == summary.count("`<img src=x onerror=alert(1)>.csv`") == 1

@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 
 from components.eta import time_left
 from components.finetune.plots import drift_figure, drift_summary, loss_figure
+from components.safe_text import escape_markdown, inline_code
 from models.errors import InvalidInputError
 from models.finetune.compare import CompareSettings, compare
 from models.finetune.data import (
@@ -89,7 +90,7 @@ def describe(tokenizer: Any, data: ParsedData, source: str) -> tuple[str, list[l
     split = split_examples(data.examples)
     lengths = token_length_summary(tokenizer, data.examples, TrainSettings().max_seq_len)
     lines = [
-        f"**{source}**: {data.format}, {len(data.examples)} examples "
+        f"**{inline_code(source, 120)}**: {data.format}, {len(data.examples)} examples "
         f"→ {len(split.train)} to train on, {len(split.held_out)} held out for the comparison.",
         f"Tokens per example: min {lengths['min']}, median {lengths['median']}, "
         f"max {lengths['max']} ({lengths['truncated']} longer than "
@@ -110,12 +111,13 @@ def describe(tokenizer: Any, data: ParsedData, source: str) -> tuple[str, list[l
                 else "; more examples (60 or more) teach it better still."
             )
         )
-    lines += [f"Note: {notice}" for notice in data.notices]
+    # Notices and problems quote the user's file (names, rows): shown as text, never as markup.
+    lines += [f"Note: {escape_markdown(notice)}" for notice in data.notices]
     if data.problems:
         shown = data.problems[:8]
         more = f" (and {len(data.problems) - 8} more)" if len(data.problems) > 8 else ""
         lines.append(f"Skipped {len(data.problems)} rows{more}:")
-        lines += [f"- {problem}" for problem in shown]
+        lines += [f"- {escape_markdown(problem)}" for problem in shown]
     preview = [[e.prompt or "(text only)", e.response] for e in data.examples[:8]]
     return "\n\n".join(lines), preview, split
 
@@ -133,14 +135,21 @@ def describe_builtin(
 
 
 def inspect_data(
-    registry: Registry, choice: str, upload: str | None
+    registry: Registry, choice: str, upload: str | None, previous: TuneSession | None = None
 ) -> tuple[str, list[list[str]], TuneSession]:
-    """Summary, preview rows and a fresh session for the chosen data (handler for /inspect_data)."""
+    """Summary, preview rows and a fresh session for the chosen data (handler for /inspect_data).
+
+    New data replaces the session's adapter, so the previous session's adapter slot is freed
+    here: a person switching data sets (or a client calling this in a loop) holds one slot at
+    most, instead of one per pick until each lapses hours later."""
     model_name = registry.default("causal-lm")
+    fresh = load_data(choice, upload) if choice not in BUILTIN_SETS else None
+    release(previous)
     if choice in BUILTIN_SETS:
         data, summary, preview, split = describe_builtin(registry, model_name, choice)
         return summary, preview, TuneSession(data, split, choice)
-    data, source = load_data(choice, upload)
+    assert fresh is not None
+    data, source = fresh
     tokenizer = registry.load(model_name, kind="causal-lm").tokenizer
     summary, preview, split = describe(tokenizer, data, source)
     return summary, preview, TuneSession(data, split, source)
@@ -226,10 +235,9 @@ def run_finetune(
     session.key = key
     yield "Preparing: measuring the base model on the held-out examples…", None, "", [], session
     bench = bench_for(lm)
-    if session.loss_before is None:
-        session.loss_before = bench.held_out_loss(
-            session.split.held_out, None, settings.max_seq_len
-        )
+    # Measured at this run's token limit (remembered per limit by the bench), never reused from a
+    # run at another limit: before and after are always the same measurement.
+    session.loss_before = bench.base_loss(session.split.held_out, settings.max_seq_len)
 
     updates: queue.Queue[TrainProgress | BaseException | TrainedAdapter] = queue.Queue()
     cancel = threading.Event()

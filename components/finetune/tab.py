@@ -200,17 +200,20 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
     def show_upload(picked: str) -> gr.File:
         return gr.File(visible=picked == UPLOAD)
 
-    def inspect(picked: str = DEFAULT_SET, file: str | None = None):
+    def inspect(
+        picked: str = DEFAULT_SET, file: str | None = None, previous: TuneSession | None = None
+    ):
         if picked == UPLOAD and not file:  # waiting for a file is not an error
+            release(previous)
             return "Upload a .csv, .jsonl or .txt file with your examples.", [], None
-        return inspect_data(registry, picked, file)
+        return inspect_data(registry, picked, file, previous)
 
     choice.change(show_upload, choice, upload, api_visibility="private", queue=False)
     # Runs on page load (so the default set is previewed) and whenever the choice or file changes.
     gr.on(
         None,
         user_errors(inspect),
-        [choice, upload],
+        [choice, upload, session],
         [summary, preview, session],
         api_name="inspect_data",
         api_description="Check a data set: summary and preview.",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from models.errors import InvalidInputError
+from models.upload_text import decode_upload, quoted_names
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "embeddings"
 MAX_SENTENCES = 10_000
@@ -144,18 +145,8 @@ def from_upload(path: str | Path | None, text_column: str = "text", label_column
 
 
 def decode(data: bytes, name: str) -> str:
-    """UTF-8 text (a byte-order mark is fine); binary files and other encodings are refused."""
-    if b"\x00" in data[:8192]:
-        raise InvalidInputError(
-            f"'{name}' looks like a binary file, not text; upload a UTF-8 .csv or .txt file."
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InvalidInputError(
-            f"'{name}' is not UTF-8 text (byte {error.start:,} is invalid); save it as UTF-8 "
-            "and upload it again."
-        ) from None
+    """UTF-8 or UTF-16 text (models/upload_text.py); binary files and other encodings refused."""
+    return decode_upload(data, name)
 
 
 def _parse_csv(text: str, text_column: str, label_column: str, name: str) -> SentenceSet:
@@ -175,7 +166,7 @@ def _parse_csv(text: str, text_column: str, label_column: str, name: str) -> Sen
     if not columns:
         raise InvalidInputError(f"'{name}' is empty: it needs a header row naming its columns.")
     if text_column not in columns:
-        found = ", ".join(f"'{c}'" for c in columns[:20])
+        found = quoted_names(columns)
         raise InvalidInputError(
             f"'{name}' has no column '{text_column}'. Columns found: {found}. "
             "Type the right name in 'Text column'."
@@ -188,7 +179,7 @@ def _parse_csv(text: str, text_column: str, label_column: str, name: str) -> Sen
     if label_column and label_column in columns:
         labels = [row.get(label_column) or "" for row in rows]
     elif label_column and label_column != "label":  # the user named a column that is not there
-        found = ", ".join(f"'{c}'" for c in columns[:20])
+        found = quoted_names(columns)
         raise InvalidInputError(
             f"'{name}' has no column '{label_column}'. Columns found: {found}. "
             "Fix 'Label column', or clear it to colour by clusters."

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from models.errors import InvalidInputError
+from models.upload_text import decode_upload, quoted_names
 
 MAX_FILE_BYTES = 2_000_000
 MAX_ROWS = 2_000  # rows read from a file
@@ -61,27 +62,19 @@ class Split:
     held_out: list[Example]
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 text, or a sentence saying the file is not text."""
+def decode_text(data: bytes, name: str = "The file") -> str:
+    """UTF-8 or UTF-16 text, or a sentence saying the file is not text."""
     if len(data) > MAX_FILE_BYTES:
         raise InvalidInputError(
             f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB. "
             f"Upload at most {MAX_EXAMPLES} examples."
         )
-    if b"\x00" in data[:4096]:
-        raise InvalidInputError("The file looks binary: upload a UTF-8 CSV, JSONL or TXT file.")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InvalidInputError(
-            f"The file is not UTF-8 text (bad byte at position {error.start}): save it as UTF-8 "
-            "and upload it again."
-        ) from error
+    return decode_upload(data, name)
 
 
 def parse_file(filename: str, data: bytes) -> ParsedData:
     """Examples from an uploaded file's name and bytes; raises InvalidInputError when unusable."""
-    text = decode_text(data)
+    text = decode_text(data, Path(filename).name)
     if not text.strip():
         raise InvalidInputError("The file is empty: add at least a few examples.")
     suffix = Path(filename).suffix.lower()
@@ -145,7 +138,7 @@ def parse_csv(text: str) -> ParsedData:
     elif "text" in columns:
         kind = "csv text"
     else:
-        found = ", ".join(f"'{c}'" for c in columns) or "none"
+        found = quoted_names(columns)
         raise InvalidInputError(
             f"The CSV needs 'prompt' and 'response' columns, or one 'text' column; found {found}."
         )
