@@ -57,10 +57,12 @@ LAUNCH_OPTIONS: dict[str, Any] = {
 
 
 def patch_gradio() -> None:
-    """The two places the playground changes Gradio itself (each idempotent, each tested):
-    numbers from API callers checked with a sentence (components/number_guard.py) and the image
-    cache written atomically (components/atomic_cache.py)."""
-    from components import atomic_cache, number_guard
+    """The three places the playground changes Gradio itself (each idempotent, each tested):
+    numbers from API callers checked with a sentence (components/number_guard.py), the image
+    cache written atomically (components/atomic_cache.py) and file inputs that are URLs refused
+    with a sentence (components/no_url_files.py)."""
+    from components import atomic_cache, no_url_files, number_guard
 
     number_guard.install_number_guard()
     atomic_cache.install()
+    no_url_files.install()

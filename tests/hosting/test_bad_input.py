@@ -208,6 +208,19 @@ def test_server_files_cannot_be_passed_as_uploads(server) -> None:
     assert_answers(client)
 
 
+@pytest.mark.parametrize("api_name", ["/inspect_data", "/project_embeddings"])
+def test_a_file_given_as_a_web_address_is_refused_with_a_sentence(server, api_name) -> None:
+    """Issue 16 item 10: the server never fetches a caller's URL, and says so in a sentence."""
+    client = server.client()
+    address = "https://example.invalid/data.csv"
+    remote = {"path": address, "url": address, "meta": {"_type": "gradio.FileData"}}
+    args = ["Upload a file", remote] if api_name == "/inspect_data" else []
+    kwargs = {} if args else {"source": "Upload a file", "upload": remote}
+    with pytest.raises(AppError, match=r"does not fetch files from web addresses: upload"):
+        client.predict(*args, api_name=api_name, **kwargs)
+    assert_answers(client)
+
+
 @pytest.mark.parametrize(
     "route",
     [
