@@ -1,7 +1,5 @@
-"""Generative-model playground: assemble the tabs, parse --host/--port/--share, launch.
-
-Nothing here loads a model: the registry loads lazily, and a warm-up starts once the server is up.
-"""
+"""Generative-model playground: assemble the tabs, parse --host/--port/--share, launch. Nothing
+here loads a model: the registry loads lazily, and a warm-up starts once the server is up."""
 
 from __future__ import annotations
 
@@ -17,6 +15,7 @@ import gradio as gr  # isort: skip
 from components import attention, embeddings, finetune, image, models_panel, start_here, text
 from components.presenter import PAGE_OPTIONS, TITLE, presenter_bar, wire_presenter
 from components.serving import DELETE_CACHE, LAUNCH_OPTIONS, QUEUE, QUEUE_SIZE, patch_gradio
+from components.tokens import build as build_tokens_tab
 from models.builtin import default_registry
 from models.errors import PlaygroundError
 from models.registry import Registry
@@ -35,6 +34,8 @@ def build_app(registry: Registry, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
                 built.append(writer := text.build(registry, tuned))
             with gr.Tab("Image", id="image"):
                 built.append(image.build(registry))
+            with gr.Tab("Tokens", id="tokens"):
+                built.append(build_tokens_tab(registry))
             with gr.Tab("Embeddings", id="embeddings"):
                 built.append(embeddings.build(registry))
             with gr.Tab("Attention", id="attention"):

@@ -3,7 +3,7 @@
 An API caller can send a FileData whose path is a URL; Gradio would then download it from the
 server (SSRF-protected, but still a fetch on a caller's behalf, and offline it fails with a
 message-less "upstream Gradio app has raised an exception"). The playground refuses it with a
-sentence that says what to do instead. Installed by components/serving.patch_gradio.
+sentence that says what to do instead. Installed by patch_gradio (components/serving.py).
 
 Not here: which local paths may be passed (Gradio's own allowed-paths check, tested in
 tests/hosting/test_bad_input.py).

@@ -29,7 +29,7 @@ from components.safe_text import inline_code
 from models.errors import InvalidInputError
 
 TITLE = "Generative-model playground"  # the page's title, in the browser's tab
-TAB_IDS = ("start", "text", "image", "embeddings", "attention", "finetune", "models")
+TAB_IDS = ("start", "text", "image", "tokens", "embeddings", "attention", "finetune", "models")
 VIEWS = ("Simple", "Expert")
 EXPERT = "expert"  # elem_classes value of the controls that only the expert view shows
 

@@ -20,6 +20,12 @@ from models.registry import Registry
 log = logging.getLogger("playground")
 
 
+def warm_up_lens(registry: Registry) -> None:
+    from models.text.tokenizer_lens import warm_up_lens as read_vocabularies
+
+    read_vocabularies(registry)
+
+
 def start_text_engine(registry: Registry) -> None:
     from models.text.backends.base import TextRequest
     from models.text.backends.selection import text_backend
@@ -70,5 +76,6 @@ def start_warm_up(registry: Registry) -> threading.Thread:
             compile_projection,
             lambda: draw_one_image(registry),
             lambda: score_once(registry),
+            lambda: warm_up_lens(registry),  # the packaged vocabularies: the Tokens tab's load
         ],
     )

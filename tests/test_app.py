@@ -35,13 +35,14 @@ def test_app_builds_with_every_tab_and_api() -> None:
         "Start here",
         "Text",
         "Image",
+        "Tokens",
         "Embeddings",
         "Attention",
         "Fine-tune",
         "Models",
     }
     api_names = {dep.api_name for dep in demo.fns.values()}
-    assert {"models", "load_model"} <= api_names
+    assert {"models", "load_model", "tokenizer_lens"} <= api_names
 
 
 def test_models_table_shows_state_and_source() -> None:

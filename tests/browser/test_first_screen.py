@@ -18,9 +18,10 @@ from components.attention.presets import PRESETS as ATTENTION_PRESETS
 from components.embeddings.presets import EMBEDDING_PRESETS
 from components.image.presets import IMAGE_PRESETS
 from components.text.presets import TEXT_PRESETS
+from components.tokens.presets import TOKENS_PRESETS
 from tests.browser.conftest import assert_no_errors, log_position, log_since
 
-TABS = ["Start here", "Text", "Image", "Embeddings", "Attention", "Fine-tune", "Models"]
+TABS = ["Start here", "Text", "Image", "Tokens", "Embeddings", "Attention", "Fine-tune", "Models"]
 
 # What shows that a tab's demo has finished: (selector, text it contains).
 RESULT = {
@@ -28,12 +29,14 @@ RESULT = {
     "image": ("#image-summary", "images"),
     "embeddings": ("#embeddings-summary", "sentences"),
     "attention": ("#attention-main .gtitle", "layer"),
+    "tokens": ("#tokens-view", "characters per token"),
 }
 DEMOS = [
     *(("text", p.slug) for p in TEXT_PRESETS),
     *(("image", p.slug) for p in IMAGE_PRESETS),
     *(("embeddings", p.slug) for p in EMBEDDING_PRESETS),
     *(("attention", p.slug) for p in ATTENTION_PRESETS),
+    *(("tokens", p.slug) for p in TOKENS_PRESETS),
 ]
 
 

@@ -7,6 +7,7 @@ Each test saves a 1280×720 screenshot to test-artifacts/presenter-<tab>.png; wi
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, ROOT, assert_no_errors
@@ -83,7 +85,16 @@ _PLOT_TEXT_JS = """() => [...document.querySelectorAll('.js-plotly-plot svg text
 
 
 def assert_plot_text_readable(page, minimum: float = 16) -> None:
-    """Presenter mode: every piece of plot text in view is at least ``minimum`` px."""
+    """Presenter mode: every piece of plot text in view is at least ``minimum`` px.
+
+    A plot that streams (the loss curve during training) is redrawn by Plotly.react and then
+    enlarged by the page's script one frame later: wait (on the page itself, up to 15 s) for a
+    moment where every text is enlarged, then check, so a redraw caught mid-frame is not a fail
+    while a plot that is never enlarged still is."""
+    with contextlib.suppress(PlaywrightTimeout):  # reported with the small texts below
+        page.wait_for_function(
+            f"() => ({_PLOT_TEXT_JS})().every(([, size]) => size >= {minimum})", timeout=15_000
+        )
     texts = page.evaluate(_PLOT_TEXT_JS)
     assert texts, "no plot text on the first screen"
     small = [(text, size) for text, size in texts if size < minimum]
