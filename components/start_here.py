@@ -41,7 +41,7 @@ LIFE_CYCLE = """\
 1. **Collect**: gather lots of examples, such as web text or captioned images. The Embeddings and
    Fine-tune tabs ship small collections written for this playground, and accept your own.
 2. **Pre-process**: clean the data and turn it into numbers: text is split into *tokens*
-   (see them in the Attention tab), images are scaled to a fixed size.
+   (the Tokens tab splits one text with several tokenizers), images are scaled to a fixed size.
 3. **Train**: the model adjusts millions of numbers so that it predicts its data well. The image
    model in the Image tab was trained from scratch by a script in this project.
 4. **Fine-tune**: a trained model is adapted to a narrower task or style with a few examples
