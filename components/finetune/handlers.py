@@ -135,24 +135,22 @@ def describe_builtin(
 
 
 def inspect_data(
-    registry: Registry, choice: str, upload: str | None, previous: TuneSession | None = None
+    registry: Registry, choice: str, upload: str | None, slot_key: str = ""
 ) -> tuple[str, list[list[str]], TuneSession]:
     """Summary, preview rows and a fresh session for the chosen data (handler for /inspect_data).
 
-    New data replaces the session's adapter, so the previous session's adapter slot is freed
-    here: a person switching data sets (or a client calling this in a loop) holds one slot at
-    most, instead of one per pick until each lapses hours later."""
+    ``slot_key`` names the server's adapter slot this session's training will hold: the tab
+    passes the browser (or API client) session, so picking data again and again (the radio
+    re-runs this on every change) reuses one slot instead of claiming one per pick until each
+    lapsed hours later. Without it, every training session gets a slot of its own."""
     model_name = registry.default("causal-lm")
-    fresh = load_data(choice, upload) if choice not in BUILTIN_SETS else None
-    release(previous)
     if choice in BUILTIN_SETS:
         data, summary, preview, split = describe_builtin(registry, model_name, choice)
-        return summary, preview, TuneSession(data, split, choice)
-    assert fresh is not None
-    data, source = fresh
+        return summary, preview, TuneSession(data, split, choice, key=slot_key)
+    data, source = load_data(choice, upload)
     tokenizer = registry.load(model_name, kind="causal-lm").tokenizer
     summary, preview, split = describe(tokenizer, data, source)
-    return summary, preview, TuneSession(data, split, source)
+    return summary, preview, TuneSession(data, split, source, key=slot_key)
 
 
 # Fewer steps than this rarely teach the model a style (the built-in sets train for 24-39): a

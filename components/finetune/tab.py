@@ -200,20 +200,19 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
     def show_upload(picked: str) -> gr.File:
         return gr.File(visible=picked == UPLOAD)
 
-    def inspect(
-        picked: str = DEFAULT_SET, file: str | None = None, previous: TuneSession | None = None
-    ):
+    def inspect(picked: str = DEFAULT_SET, file: str | None = None, request: gr.Request = None):
         if picked == UPLOAD and not file:  # waiting for a file is not an error
-            release(previous)
             return "Upload a .csv, .jsonl or .txt file with your examples.", [], None
-        return inspect_data(registry, picked, file, previous)
+        # One adapter slot per browser (or API client) session, however often data is picked.
+        slot = f"session-{request.session_hash}" if request and request.session_hash else ""
+        return inspect_data(registry, picked, file, slot)
 
     choice.change(show_upload, choice, upload, api_visibility="private", queue=False)
     # Runs on page load (so the default set is previewed) and whenever the choice or file changes.
     gr.on(
         None,
         user_errors(inspect),
-        [choice, upload, session],
+        [choice, upload],
         [summary, preview, session],
         api_name="inspect_data",
         api_description="Check a data set: summary and preview.",

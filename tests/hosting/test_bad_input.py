@@ -208,6 +208,16 @@ def test_server_files_cannot_be_passed_as_uploads(server) -> None:
     assert_answers(client)
 
 
+def test_one_client_picking_data_again_and_again_holds_one_adapter_slot(server) -> None:
+    """Issue 16 item 4: inspect + a 1-step fine-tune, ten times from one client, used to be
+    refused on the 7th run ("already holds 8 fine-tuned models")."""
+    client = server.client()
+    for _ in range(10):
+        client.predict("Haiku", None, api_name="/inspect_data")
+        client.submit(1, 0.002, 8, 64, 1, 0.0, 0, 4, api_name="/finetune").result()
+    assert_answers(client)
+
+
 @pytest.mark.parametrize("api_name", ["/inspect_data", "/project_embeddings"])
 def test_a_file_given_as_a_web_address_is_refused_with_a_sentence(server, api_name) -> None:
     """Issue 16 item 10: the server never fetches a caller's URL, and says so in a sentence."""
