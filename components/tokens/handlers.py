@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from components.tokens.exports import tokens_csv
 from components.tokens.plots import counts_figure, lens_html, summary_rows
+from models.errors import PlaygroundError
 from models.registry import Registry
 from models.text.tokenizer_lens import (
     DEFAULT_LENS,
@@ -35,7 +36,7 @@ def default_tokenizers(registry: Registry) -> list[str]:
     for alias in DEFAULT_LENS:
         try:
             key = resolve_key(registry, alias)
-        except Exception:  # a registry without a decoder or an embedder: skip that alias
+        except PlaygroundError:  # a registry without a decoder or an embedder: skip that alias
             continue
         if key in keys:
             found.append(key)
