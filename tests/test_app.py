@@ -42,7 +42,13 @@ def test_app_builds_with_every_tab_and_api() -> None:
         "Models",
     }
     api_names = {dep.api_name for dep in demo.fns.values()}
-    assert {"models", "load_model", "tokenizer_lens"} <= api_names
+    assert {
+        "models",
+        "load_model",
+        "tokenizer_lens",
+        "train_classifier",
+        "classify_sentence",
+    } <= api_names
 
 
 def test_models_table_shows_state_and_source() -> None:

@@ -16,6 +16,7 @@ import gradio as gr
 
 from components import exports
 from components.concurrency import SESSION_TTL, heavy
+from components.embeddings.classifier_panel import build_classifier_panel
 from components.embeddings.handlers import (
     COMPARE_NONE,
     MAX_K,
@@ -261,4 +262,7 @@ def build(registry: Registry) -> BuiltTab:
              "outputs": [neighbours, main_plot]},
         ],
     )  # fmt: skip
+    build_classifier_panel(
+        registry, [source, example, upload, text_column, label_column, model], state
+    )
     return BuiltTab(presets=demos)
