@@ -89,6 +89,43 @@ PRESETS = (
 )
 
 
+# Demos of the inside views (components/attention/inside_panel.py): after the heatmaps, the tab
+# runs the view the slug names. Kept apart from PRESETS, whose effects tests/test_attention_views.py
+# measures head by head.
+INSIDE_PRESETS = (
+    Preset(
+        slug="head-arithmetic",
+        name="One head's arithmetic (decoder)",
+        model=SMOLLM2,
+        text=PRESETS[1].text,
+        layer=16,
+        head=0,
+        view="One head",
+        focus_token="thanked",
+        explanation=(
+            "Layer 16 head 0 of SmolLM2, query **thanked**: below the heatmaps, the q·k score of "
+            "every earlier token, scaled by 1/√64, the softmax (nearly all weight on the token "
+            "just before) and the heatmap's own row beside it: the same numbers."
+        ),
+    ),
+    Preset(
+        slug="logit-lens",
+        name="Logit lens: when does the answer appear? (decoder)",
+        model=SMOLLM2,
+        text="The Eiffel Tower is in the city of Paris. The Colosseum is in the city of",
+        layer=16,
+        head=0,
+        view="One head",
+        focus_token="",
+        explanation=(
+            "Below the heatmaps, the logit lens: the last column is the guess after *city of*. "
+            "Early layers guess filler words; **Rome** appears only in the last layers. Click "
+            "a cell for its top 5."
+        ),
+    ),
+)
+
+
 def preset_by_name(name: str) -> Preset | None:
     return next((preset for preset in PRESETS if preset.name == name), None)
 
@@ -99,4 +136,4 @@ def tab_presets(presets: tuple[Preset, ...] | list[Preset]) -> tuple[TabPreset, 
 
 
 def preset_by_slug(slug: str) -> Preset | None:
-    return next((preset for preset in PRESETS if preset.slug == slug), None)
+    return next((preset for preset in PRESETS + INSIDE_PRESETS if preset.slug == slug), None)

@@ -16,8 +16,8 @@ from typing import Any
 import gradio as gr
 
 from components import exports
-from components.attention import handlers
-from components.attention.presets import PRESETS, preset_by_slug, tab_presets
+from components.attention import handlers, inside_panel
+from components.attention.presets import INSIDE_PRESETS, PRESETS, preset_by_slug, tab_presets
 from components.concurrency import SESSION_TTL, heavy
 from components.errors import user_errors
 from components.presenter import EXPERT, BuiltTab, preset_bar
@@ -83,7 +83,8 @@ def build(registry: Registry) -> AttentionTab:
     default_model = registry.default("causal-lm") if "causal-lm" in {
         registry.spec(n).kind for n in names
     } else (names[0] if names else "")  # fmt: skip
-    presets = [p for p in PRESETS if p.model in names]  # only presets whose model is here
+    # only presets whose model is here
+    presets = [p for p in PRESETS + INSIDE_PRESETS if p.model in names]
     first = PRESETS[1]  # the decoder example: a sensible text to start from
 
     @user_errors
@@ -158,6 +159,8 @@ def build(registry: Registry) -> AttentionTab:
             elem_classes=[EXPERT],
         )  # fmt: skip
     focus_plot = gr.Plot(label="Token focus", elem_id="attention-focus-plot")
+    inside = inside_panel.build(registry, model, text, result_state, layer, head, focus,
+                                default_model)  # fmt: skip
     with gr.Row():
         with gr.Column(scale=1, min_width=200):
             export = gr.Button("Export view (HTML) and matrix (CSV, JSON)", size="sm")
@@ -210,11 +213,15 @@ def build(registry: Registry) -> AttentionTab:
         )
 
     # One-click demos: set model, text, head and view, run the model once, draw every view.
-    demos.wire(
+    ends = demos.wire(
         apply_preset,
         [model, text, layer, head, view, focus_hint, score],
         then=[extract_kwargs, render_kwargs],
     )
+    views = {"head-arithmetic": inside.arithmetic, "logit-lens": inside.lens}
+    for preset, end in zip(presets, ends, strict=True):  # an inside view's demo also runs it
+        if preset.slug in views:
+            end.success(**views[preset.slug])
 
     main_only = {
         "fn": user_errors(lambda r, v, lay, hd: handlers.main_figure(r, v, lay, hd)),

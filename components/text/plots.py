@@ -59,6 +59,7 @@ def token_records(scored: list[ScoredToken], tokenizer: Any) -> list[dict[str, A
                 ]
                 for alt in token.alternatives
             ],
+            "alternative_ids": [alt.token_id for alt in token.alternatives],  # for branching
         }
         for token in scored
     ]

@@ -32,6 +32,27 @@ TEXT_PRESETS = (
         "temperature 2 with top-k and top-p off flattens the distribution so much that rare "
         "tokens win: the text falls apart and turns red. This is why samplers exist.",
     ),
+    TabPreset(
+        "branch",
+        "Branch at an unsure token",
+        "a story, then a branch at the first token (from the fourth) the model gave under 50%, "
+        "continued with its "
+        "best alternative and the same seed: under *Branch from a token* the two texts share "
+        "every token before the orange one and part after it. Compare their log-probabilities.",
+    ),
+    TabPreset(
+        "sample",
+        "Sample 4 stories: temperature and diversity",
+        "the story prompt at temperature 1, then *Sample N* writes 4 continuations with seeds "
+        "11-14: four different openings. Set the temperature to 0 and sample again: one text.",
+    ),
+    TabPreset(
+        "why",
+        "Why ' Paris' rather than ' London'?",
+        "under *Why this token?*, integrated gradients on 'The capital of France is': ' France' "
+        "and ' capital' push towards ' Paris' rather than ' London'; the scores add up to the "
+        "logit difference.",
+    ),
 )
 TEXT_VALUES: dict[str, tuple[Any, ...]] = {
     "sure": ("What is the capital of France? Answer in one sentence.", True, 0.0, 0, 1.0, 1.1,
@@ -39,6 +60,12 @@ TEXT_VALUES: dict[str, tuple[Any, ...]] = {
     "story": ("Write the opening sentence of a fairy tale about a lonely robot.", True, 1.1, 0,
               0.97, 1.05, 48, 7),
     "too-hot": ("Explain in two sentences why the sky is blue.", True, 2.0, 0, 1.0, 1.0, 40, 3),
+    "branch": ("Write the opening sentence of a fairy tale about a lonely robot.", True, 0.8, 0,
+               0.95, 1.05, 32, 5),
+    "sample": ("Write the opening sentence of a fairy tale about a lonely robot.", True, 1.0, 0,
+               1.0, 1.05, 24, 11),
+    "why": ("What is the capital of France? Answer in one sentence.", True, 0.0, 0, 1.0, 1.1,
+            16, 1),
 }  # fmt: skip
 
 

@@ -23,7 +23,7 @@ import gradio as gr
 from components.concurrency import heavy, text_engine
 from components.errors import user_errors
 from components.presenter import EXPERT, BuiltTab, preset_bar
-from components.text import exports, plots
+from components.text import branch_handlers, exports, inside_panel, plots
 from components.text.engine import default_model, model_choices
 from components.text.handlers import (
     MAX_SHOWN,
@@ -190,6 +190,11 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
                                   "repetition_penalty": repetition, "seed": seed},
                 status,
             )  # fmt: skip
+    inside = inside_panel.build(
+        registry, model=model, prompt=prompt, chat=chat, tokens=tokens, records=records,
+        control=control, default_model=default_model(registry, engine) or "",
+        settings=[temperature, top_k, top_p, max_new, repetition, seed],
+    )  # fmt: skip
     with gr.Accordion(
         "Next-token explorer: the distribution before and after the sampler",
         elem_id="text-explorer",
@@ -239,6 +244,9 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
         session: dict[str, Any],
         tuned_session: Any = None,
     ) -> Iterator[tuple[Any, ...]]:
+        seed_value = branch_handlers.resolved_seed(seed_value)  # a branch reuses it
+        session.pop("run", None)  # what a branch reads: set again once this run has finished
+        final: list[dict[str, Any]] = []
         # On ZeroGPU generation runs in a GPU worker process, which the Stop button's event
         # cannot reach (nor be pickled to): there the run ends at max_new_tokens.
         for text_so_far, status_line, coloured, token_records in generate_on_device(
@@ -247,7 +255,20 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
             control=None if on_zerogpu() else session,
             adapter=session_adapter(use_finetuned, tuned_session),
         ):  # fmt: skip
-            yield text_so_far, status_line, coloured, token_records, token_records
+            final = token_records
+            yield (
+                text_so_far,
+                status_line,  # said in the page's language (components/spoken_results.py)
+                coloured,
+                token_records,
+                token_records,
+            )
+        if final and not use_finetuned:  # branching works on the base model
+            session["run"] = branch_handlers.context_of_run(
+                registry, model_name, prompt_text, chat_mode, fast_path,
+                (temperature_value, top_k_value, top_p_value, max_new_tokens, repetition_penalty,
+                 seed_value), final,
+            )  # fmt: skip
 
     tuned_input = [finetune_session] if finetune_session is not None else []
     gen_inputs = [model, prompt, chat, fast, *settings, use_tuned, control, *tuned_input]
@@ -310,11 +331,15 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
         values = apply_text(slug)
         return (*values, matching_preset(*values[2:6]))
 
-    demos.wire(
+    ends = demos.wire(
         apply_demo,
         [prompt, chat, temperature, top_k, top_p, repetition, max_new, seed, preset],
         then=[{"fn": on_generate, "inputs": gen_inputs, "outputs": gen_outputs, **writing}],
     )
+    views = {"branch": inside.branch_demo, "sample": inside.sample, "why": inside.why_text}
+    for demo, end in zip(TEXT_PRESETS, ends, strict=True):  # a view's demo then runs the view
+        if demo.slug in views:
+            end.success(**views[demo.slug])
     return TextTab(
         model=model,
         prompt=prompt, output=output, send_to_attention=send_to_attention, use_tuned=use_tuned,

@@ -81,6 +81,7 @@ class StreamedToken:
                 [readable(alt.token), alt.probability, alt.sampler_probability]
                 for alt in self.alternatives
             ],
+            "alternative_ids": [alt.token_id for alt in self.alternatives],  # None: not sent
         }
 
 
