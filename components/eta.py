@@ -7,6 +7,10 @@ waiting on a demo knows how long. Plain arithmetic; the handlers put the sentenc
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
+
+Progress = Callable[..., Any]  # gr.Progress, or any callable taking ((done, total), desc=...)
 
 SHOW_FROM_SECONDS = 3.0  # below this, a countdown only flickers
 
@@ -28,3 +32,17 @@ def time_left(done: float, total: float, elapsed: float) -> str:
         return f" · about {math.ceil(left / 5) * 5 if left > 10 else math.ceil(left)} s left"
     minutes, seconds = divmod(int(round(left / 10) * 10), 60)
     return f" · about {minutes} min {seconds} s left" if seconds else f" · about {minutes} min left"
+
+
+def counted(
+    progress: Progress | None, what: str, unit: str = "step"
+) -> Callable[[int, int], None] | None:
+    """An ``on_step(done, total)`` callback for the model layer that moves ``progress`` and says
+    "<what>: <unit> 3 of 25"; None without a progress bar."""
+    if progress is None:
+        return None
+
+    def on_step(done: int, total: int) -> None:
+        progress((done, total), desc=f"{what}: {unit} {done} of {total}")
+
+    return on_step

@@ -20,9 +20,12 @@ from models.errors import InvalidInputError
 COMPARISON_HEADER = ["prompt", "base_model", "fine_tuned", "expected"]
 
 
-def loss_curve(losses: list[float], title: str) -> go.Figure:
+def loss_curve(losses: list[float], title: str, held_out: Any = ()) -> go.Figure:
     figure = go.Figure(go.Scatter(x=list(range(1, len(losses) + 1)), y=losses,
                                   mode="lines+markers", name="training loss"))  # fmt: skip
+    if held_out:
+        figure.add_trace(go.Scatter(x=[s for s, _ in held_out], y=[v for _, v in held_out],
+                                    mode="lines+markers", name="held-out loss"))  # fmt: skip
     figure.update_layout(
         title=title, xaxis_title="step", yaxis_title="loss", template="plotly_white"
     )
@@ -36,8 +39,13 @@ def export_run(session: Any, table: Any) -> list[str]:
         raise InvalidInputError("Nothing to export yet: fine-tune a model first.")
     folder = exports.export_dir("finetune")
     source = str(getattr(session, "source", "") or "your data")
+    held_out = list(getattr(adapter, "held_out", []) or [])  # empty when none was measured
     page = exports.write_html(
-        loss_curve(adapter.losses, f"Fine-tuning on {source}: training loss per step"),
+        loss_curve(
+            adapter.losses,
+            f"Fine-tuning on {source}: training and held-out loss per step",
+            held_out,
+        ),
         folder / "finetune-loss.html",
     )
     rows = [[str(cell) for cell in row] for row in exports.table_rows(table)]
@@ -51,6 +59,9 @@ def export_run(session: Any, table: Any) -> list[str]:
         "stopped": adapter.stopped,
         "lora": {k: v for k, v in adapter.config.items() if isinstance(v, int | float | str)},
         "training_loss": adapter.losses,
+        "held_out_curve": [[step, loss] for step, loss in held_out],
+        "held_out_curve_examples": getattr(adapter, "held_out_examples", 0),
+        "kept_step": getattr(adapter, "kept_step", adapter.steps),
         "held_out": {
             "loss_before": before,
             "loss_after": after,

@@ -35,6 +35,7 @@ from models.finetune.data import (
     split_examples,
 )
 from models.finetune.drift import measure_drift
+from models.finetune.evaluation import Point, held_out_report
 from models.finetune.export import zip_adapter
 from models.finetune.settings import TrainedAdapter, TrainProgress, TrainSettings
 from models.finetune.training import ADAPTERS, LoraBench, bench_for, token_length_summary
@@ -47,6 +48,7 @@ BUILTIN_SETS = {  # label -> file; the label is what the radio shows
     "Playground concepts": "concepts.jsonl",
 }
 UPLOAD = "Upload a file"
+DEFAULT_PATIENCE = 3  # evaluations without a new best before an early stop (when it is on)
 
 
 @dataclass
@@ -175,14 +177,30 @@ def planned_steps(train_examples: int, settings: TrainSettings) -> int:
     return min(settings.max_steps, per_epoch * settings.epochs)
 
 
-def settings_from(epochs, learning_rate, rank, max_seq_len, max_steps) -> TrainSettings:
+def settings_from(
+    epochs, learning_rate, rank, max_seq_len, max_steps, patience: Any = None
+) -> TrainSettings:
+    """The tab's values, checked by the model layer (``patience`` None = no early stop; 0, NaN
+    or past ``MAX_PATIENCE`` is refused with a sentence)."""
     return TrainSettings(
         epochs=epochs,
         learning_rate=learning_rate,
         rank=rank,
         max_seq_len=max_seq_len,
         max_steps=max_steps,
+        patience=patience,
     ).validated()
+
+
+def held_out_status(progress: TrainProgress) -> str:
+    """The live held-out figure for the status line: the latest evaluation and the best so far."""
+    if not progress.held_out:
+        return ""
+    step, loss = progress.held_out[-1]
+    text = f" · held-out {loss:.3f} (step {step})"
+    if progress.best_step is not None and progress.best_step != step:
+        text += f", best at step {progress.best_step}"
+    return text
 
 
 def results_markdown(session: TuneSession) -> str:
@@ -191,9 +209,22 @@ def results_markdown(session: TuneSession) -> str:
         return ""
     change = session.loss_after / session.loss_before - 1
     ended = f" ({adapter.stopped})" if adapter.stopped else ""
+    live = held_out_report(adapter.held_out, adapter.kept_step, adapter.steps,
+                           examples=adapter.held_out_examples)  # fmt: skip
+    if adapter.stopped.startswith("stopped early"):
+        live += (
+            f" Early stopping ended the run at step {adapter.steps}: the best step's adapter "
+            f"(step {adapter.kept_step}) is kept."
+        )
+    trained = (
+        f"Trained {adapter.steps} steps in {adapter.seconds:.0f} s{ended}."
+        if adapter.steps
+        else "A brought-back adapter whose zip held no training history."
+    )
     return (
-        f"Trained {adapter.steps} steps in {adapter.seconds:.0f} s{ended}.\n\n"
-        "| on the held-out examples | base model | fine-tuned |\n|---|---|---|\n"
+        trained
+        + (f"\n\n{live}" if live else "")
+        + "\n\n| on the held-out examples | base model | fine-tuned |\n|---|---|---|\n"
         f"| loss | {session.loss_before:.3f} | {session.loss_after:.3f} ({change:+.0%}) |\n"
         f"| perplexity | {math.exp(session.loss_before):.1f} | {math.exp(session.loss_after):.1f} |"
     )
@@ -211,11 +242,19 @@ def run_finetune(
     seed: float = 0,
     max_new_tokens: float = 48,
     control: dict[str, Any] | None = None,
+    early_stop: bool = False,
+    patience: float = DEFAULT_PATIENCE,
 ) -> Iterator[tuple[str, go.Figure | None, str, list[list[str]], TuneSession | None]]:
-    """Train, streaming (status, loss plot, results, comparisons, session) after every step."""
+    """Train, streaming (status, loss plot, results, comparisons, session) after every step.
+
+    The held-out examples are measured every ``EVAL_EVERY`` steps (the plot's second line) and
+    the adapter keeps the best measured step's weights; with ``early_stop`` the run ends after
+    ``patience`` evaluations in a row without a new best."""
     if not isinstance(session, TuneSession):
         raise InvalidInputError("Pick a data set (or upload one) before fine-tuning.")
-    chosen = settings_from(epochs, learning_rate, rank, max_seq_len, max_steps)
+    chosen = settings_from(
+        epochs, learning_rate, rank, max_seq_len, max_steps, patience if early_stop else None
+    )
     settings = enough_epochs(len(session.split.train), chosen)
     raised = (
         f" {len(session.split.train)} examples at {chosen.epochs} epochs are too few steps to "
@@ -244,13 +283,19 @@ def run_finetune(
 
     def train() -> None:
         try:
-            updates.put(bench.train(session.split.train, settings, updates.put, cancel))
+            updates.put(
+                bench.train(
+                    session.split.train, settings, updates.put, cancel,
+                    held_out=session.split.held_out,
+                )
+            )  # fmt: skip
         except BaseException as error:  # handed to the streaming loop
             updates.put(error)
 
     worker = threading.Thread(target=train, name="lora-training", daemon=True)
     worker.start()
     losses: list[float] = []
+    held: tuple[Point, ...] = ()
     planned = planned_steps(len(session.split.train), settings)
     try:
         while True:
@@ -260,14 +305,14 @@ def run_finetune(
             if isinstance(item, TrainedAdapter):
                 break
             losses.append(item.loss)
-            planned = item.total_steps
+            held, planned = item.held_out, item.total_steps
             status = (
                 f"Epoch {item.epoch}, step {item.step} of {item.total_steps} · "
-                f"loss {item.loss:.3f} · {item.seconds:.0f} s"
+                f"loss {item.loss:.3f}{held_out_status(item)} · {item.seconds:.0f} s"
                 + time_left(item.step, item.total_steps, item.seconds)
                 + raised
             )
-            yield status, loss_figure(losses, item.total_steps), "", [], session
+            yield status, loss_figure(losses, item.total_steps, held), "", [], session
     finally:
         cancel.set()  # the user pressed Cancel or closed the tab: stop within one step
         worker.join()
@@ -278,7 +323,7 @@ def run_finetune(
         yield (
             f"Cancelled at step {item.steps} of {planned}. The adapter trained so far is kept: "
             "compare it with your own prompts below, or press Fine-tune to train again.",
-            loss_figure(losses, planned),
+            loss_figure(losses, planned, item.held_out, item.kept_step),
             "",
             [],
             session,
@@ -287,7 +332,7 @@ def run_finetune(
     session.loss_after = bench.held_out_loss(session.split.held_out, item, settings.max_seq_len)
     yield (
         "Comparing base and fine-tuned answers on 4 held-out prompts (about 20 s)…",
-        loss_figure(losses, item.steps),
+        loss_figure(losses, item.steps, item.held_out, item.kept_step),
         results_markdown(session),
         [],
         session,
@@ -300,9 +345,10 @@ def run_finetune(
         sampling,
         [e.response for e in held],
     )
+    ended = f" Training {item.stopped}." if item.stopped.startswith("stopped early") else ""
     yield (
-        "Done. Try your own prompts below.",
-        loss_figure(losses, item.steps),
+        f"Done.{ended} Try your own prompts below.",
+        loss_figure(losses, item.steps, item.held_out, item.kept_step),
         results_markdown(session),
         rows,
         session,

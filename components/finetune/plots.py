@@ -1,4 +1,5 @@
-"""Plotly figures and summaries for the Fine-tune tab: the loss curve and the drift map.
+"""Plotly figures and summaries for the Fine-tune tab: the loss curve (with the live held-out
+loss), the learning-dynamics curves (overfitting, from scratch vs pretrained) and the drift map.
 
 Formatting only: the numbers come from models/finetune/training.py and models/finetune/drift.py.
 """
@@ -6,27 +7,86 @@ Formatting only: the numbers come from models/finetune/training.py and models/fi
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
 from models.finetune.drift import Drift
+from models.finetune.evaluation import Point
 
 GROUP_COLOURS = {"prompt": "#2563eb", "answer": "#ea580c"}
 
 
-def loss_figure(losses: list[float], total_steps: int) -> go.Figure:
+def loss_figure(
+    losses: list[float],
+    total_steps: int,
+    held_out: Sequence[Point] = (),
+    kept_step: int | None = None,
+) -> go.Figure:
+    """Training loss per step and, when measured, the live held-out loss (step 0 = before
+    training) on the same axes; ``kept_step`` marks the step whose weights the adapter keeps."""
     figure = go.Figure(
         go.Scatter(
             x=list(range(1, len(losses) + 1)), y=losses, mode="lines+markers", name="training loss"
         )
     )
+    if held_out:
+        figure.add_trace(
+            go.Scatter(
+                x=[step for step, _ in held_out], y=[loss for _, loss in held_out],
+                mode="lines+markers", name="held-out loss", line=dict(color="#ea580c", dash="dot"),
+                marker=dict(symbol="diamond", size=8),
+            )
+        )  # fmt: skip
+        kept = dict(held_out).get(kept_step) if kept_step is not None else None
+        if kept is not None:
+            figure.add_trace(
+                go.Scatter(
+                    x=[kept_step], y=[kept], mode="markers", name=f"kept: step {kept_step}",
+                    marker=dict(symbol="star", size=16, color="#16a34a"),
+                )
+            )  # fmt: skip
     figure.update_layout(
-        title="Training loss (lower = the examples surprise the model less)",
+        title="Training loss (lower = the examples surprise the model less)"
+        + (" and held-out loss" if held_out else ""),
         xaxis_title="step",
         yaxis_title="loss",
         height=320,
         margin=dict(l=50, r=20, t=50, b=40),
-        xaxis_range=[0.5, max(total_steps, 1) + 0.5],
+        xaxis_range=[-0.5 if held_out else 0.5, max(total_steps, 1) + 0.5],
+        legend=dict(orientation="h", y=-0.25),
+    )
+    return figure
+
+
+def curves_figure(
+    title: str,
+    curves: Sequence[tuple[str, Sequence[Point]]],
+    marked: tuple[str, int, float] | None = None,
+) -> go.Figure:
+    """Several (step, loss) curves on one plot; ``marked`` = (label, step, loss) draws a dashed
+    vertical line there (the overfitting demo's turning point)."""
+    figure = go.Figure()
+    for name, points in curves:
+        figure.add_trace(
+            go.Scatter(x=[s for s, _ in points], y=[v for _, v in points], mode="lines+markers",
+                       name=name)
+        )  # fmt: skip
+    if marked is not None:
+        label, step, loss = marked
+        figure.add_vline(x=step, line_dash="dash", line_color="#dc2626")
+        figure.add_trace(
+            go.Scatter(x=[step], y=[loss], mode="markers+text", name=label, text=[label],
+                       textposition="top center",
+                       marker=dict(symbol="star", size=16, color="#dc2626"))
+        )  # fmt: skip
+    figure.update_layout(
+        title=title,
+        xaxis_title="step",
+        yaxis_title="loss (nats per answer token)",
+        height=360,
+        margin=dict(l=50, r=20, t=50, b=40),
+        legend=dict(orientation="h", y=-0.2),
     )
     return figure
 

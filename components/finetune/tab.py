@@ -2,8 +2,10 @@
 the language model for a minute or two, then compare base and fine-tuned answers side by side.
 
 Layout and event wiring only: the handlers (plain functions) are in components/finetune/handlers.py.
-API: ``/inspect_data``, ``/finetune`` (streams progress), ``/compare_models``, ``/finetune_drift``,
-``/export_adapter``.
+API: ``/inspect_data``, ``/finetune`` (streams progress and the live held-out loss; early stop),
+``/compare_models``, ``/finetune_drift``, ``/export_adapter``; the learning-dynamics views
+(components/finetune/dynamics_panel.py) add ``/overfit_demo``, ``/transfer_demo`` and
+``/import_adapter``.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import gradio as gr
 
 from components.concurrency import training
 from components.errors import user_errors
+from components.finetune import dynamics_panel as dynamics
 from components.finetune import exports as run_exports
 from components.finetune.handlers import (
     BUILTIN_SETS,
+    DEFAULT_PATIENCE,
     UPLOAD,
     TuneSession,
     cancel_training,
@@ -30,7 +34,15 @@ from components.finetune.handlers import (
     show_drift,
     text_tab_prompt,
 )
-from components.finetune.presets import FINETUNE_PRESETS, apply_finetune
+from components.finetune.presets import (
+    ALL_PRESETS,
+    EARLY_STOP_VALUES,
+    FINETUNE_VALUES,
+    ROUND_TRIP_VALUES,
+    apply_early_stop,
+    apply_finetune,
+    apply_round_trip,
+)
 from components.presenter import EXPERT, BuiltTab, preset_bar
 from models.finetune.compare import CompareSettings
 from models.finetune.data import MAX_EXAMPLES, MAX_FILE_BYTES
@@ -53,6 +65,9 @@ the weights) on a few dozen examples, so the model picks up a new style or skill
 or two. The original weights never change: every comparison below runs the same base model with
 and without the adapter, on the same prompts with the same seed.
 """
+
+
+WAITING_FOR_FILE = "Upload a .csv, .jsonl or .txt file with your examples."
 
 
 def new_session_state() -> gr.State:
@@ -90,7 +105,7 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
     with gr.Row(equal_height=False, elem_classes=["tab-layout"]):
         with gr.Column(scale=2, min_width=320, elem_classes=["tab-controls"]):
             gr.Markdown(EXPLANATION, elem_classes=["tab-intro"])
-            demos = preset_bar("finetune", FINETUNE_PRESETS)
+            demos = preset_bar("finetune", ALL_PRESETS)
             choice = gr.Radio([*BUILTIN_SETS, UPLOAD], value=DEFAULT_SET, label="Examples")
             upload = gr.File(
                 label="CSV (prompt,response or text), JSONL or TXT",
@@ -129,6 +144,7 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
                     minimum=limits["learning_rate"][0],
                     maximum=limits["learning_rate"][1],
                 )
+            early_stop, patience = dynamics.early_stop_controls()
             with gr.Row():
                 train_button = gr.Button("Fine-tune", variant="primary", elem_id="finetune-train")
                 cancel_button = gr.Button("Cancel", elem_id="finetune-cancel")
@@ -194,18 +210,24 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
         drift_text = gr.Markdown(elem_id="finetune-drift-summary", label="Drift summary")
         drift_plot = gr.Plot(label="Base vs fine-tuned representations")
     with gr.Row(elem_classes=[EXPERT]):
-        export_button = gr.Button("Prepare adapter download")
-        download = gr.File(label="Adapter (peft format, zip)", interactive=False)
+        export_button = gr.Button("Prepare adapter download", elem_id="finetune-export-adapter")
+        download = gr.File(label="Adapter (peft format, zip)", interactive=False,
+                           elem_id="finetune-adapter-file")  # fmt: skip
+    # The learning-dynamics views: overfitting, from scratch vs pretrained, bring back an adapter.
+    parts = dynamics.TabParts(session=session, control=control, loss_plot=loss_plot,
+                              results=results)  # fmt: skip
+    panel = dynamics.build_dynamics_panel(registry, parts, demos)
 
     def show_upload(picked: str) -> gr.File:
         return gr.File(visible=picked == UPLOAD)
 
     def inspect(picked: str = DEFAULT_SET, file: str | None = None, request: gr.Request = None):
         if picked == UPLOAD and not file:  # waiting for a file is not an error
-            return "Upload a .csv, .jsonl or .txt file with your examples.", [], None
+            return WAITING_FOR_FILE, [], None
         # One adapter slot per browser (or API client) session, however often data is picked.
         slot = f"session-{request.session_hash}" if request and request.session_hash else ""
-        return inspect_data(registry, picked, file, slot)
+        summary, preview, session = inspect_data(registry, picked, file, slot)
+        return summary, preview, session  # said in the page's language (spoken_results)
 
     choice.change(show_upload, choice, upload, api_visibility="private", queue=False)
     # Runs on page load (so the default set is previewed) and whenever the choice or file changes.
@@ -221,8 +243,12 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
     # ZeroGPU (models/zerogpu.py) pickles a GPU function's arguments: the registry stays in the
     # closure. Training, held-out losses and the first comparisons fit in one GPU allocation.
     @gpu(duration=MAX_WALL_SECONDS + 60)
-    def train_on_device(*values: Any, control: dict[str, Any] | None) -> Iterator[Any]:
-        yield from run_finetune(registry, *values, control=control)
+    def train_on_device(
+        *values: Any, control: dict[str, Any] | None, early_stop: bool, patience: float
+    ) -> Iterator[Any]:
+        yield from run_finetune(
+            registry, *values, control=control, early_stop=early_stop, patience=patience
+        )
 
     d, c = TrainSettings(), CompareSettings()
 
@@ -237,15 +263,20 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
         seed: int = c.seed,
         max_new_tokens: int = c.max_new_tokens,
         control: dict[str, Any] | None = None,
+        early_stop: bool = False,
+        patience: float = DEFAULT_PATIENCE,
     ) -> Iterator[Any]:
         settings = (session, epochs, learning_rate, rank, max_seq_len, max_steps, temperature,
                     seed, max_new_tokens)  # fmt: skip
         # On ZeroGPU the run is in a GPU worker: the cancel event cannot be pickled there, and
         # Gradio's own cancel ends that run.
-        yield from train_on_device(*settings, control=None if on_zerogpu() else control)
+        yield from train_on_device(
+            *settings, control=None if on_zerogpu() else control, early_stop=bool(early_stop),
+            patience=patience,
+        )  # fmt: skip
 
     train_inputs = [session, epochs, learning_rate, rank, max_seq_len, max_steps, temperature,
-                    seed, max_new, control]  # fmt: skip
+                    seed, max_new, control, early_stop, patience]  # fmt: skip
     train_outputs = [status, loss_plot, results, table, session]
     train_event = train_button.click(
         user_errors(train),
@@ -256,7 +287,7 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
         **training(),
     )
     # One-click demos: pick the data and settings, check the data, then train.
-    demo_runs = demos.wire(
+    demo_runs = demos.only(FINETUNE_VALUES).wire(
         apply_finetune,
         [choice, epochs, max_steps, prompts],
         then=[
@@ -266,7 +297,32 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
              **training()},
         ],
     )  # fmt: skip
-    for run in (train_event, *demo_runs):
+    # The early-stop demo: the same chain, with a learning rate and early stopping set too.
+    demo_runs += demos.only(EARLY_STOP_VALUES).wire(
+        apply_early_stop,
+        [choice, epochs, max_steps, prompts, learning_rate, early_stop, patience],
+        then=[
+            {"fn": user_errors(inspect), "inputs": [choice, upload],
+             "outputs": [summary, preview, session]},
+            {"fn": user_errors(train), "inputs": train_inputs, "outputs": train_outputs,
+             **training()},
+        ],
+    )  # fmt: skip
+    # Export and bring back: a short run, the adapter zipped, then read back from that zip.
+    demo_runs += demos.only(ROUND_TRIP_VALUES).wire(
+        lambda slug: (*apply_round_trip(slug), gr.Accordion(open=True)),
+        [choice, epochs, max_steps, prompts, panel.import_box],
+        then=[
+            {"fn": user_errors(inspect), "inputs": [choice, upload],
+             "outputs": [summary, preview, session]},
+            {"fn": user_errors(train), "inputs": train_inputs, "outputs": train_outputs,
+             **training()},
+            {"fn": user_errors(lambda s: export_adapter(registry, s)), "inputs": session,
+             "outputs": download, **training()},
+            {**panel.import_step, "inputs": [session, download]},
+        ],
+    )  # fmt: skip
+    for run in (train_event, *demo_runs, *panel.imported):
         run.then(  # offered once this session has an adapter
             lambda s: gr.Button(visible=isinstance(s, TuneSession) and s.adapter is not None),
             session,

@@ -9,12 +9,12 @@ them into messages.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 from PIL import Image
 
 from components import exports
+from components.eta import Progress, counted
 from components.safe_text import inline_code
 from models.errors import InvalidInputError
 from models.image.data import unseen_words
@@ -24,24 +24,13 @@ from models.image.request import GenerationResult, ImageRequest
 from models.registry import Registry
 from models.scratch import new_folder
 
-Progress = Callable[..., Any]  # gr.Progress, or any callable taking ((done, total), desc=...)
 UNCONDITIONAL_NOTE = (
     "Empty prompt: this is **unconditional** generation. No text guides the model, so it draws "
     "whatever it learned to draw."
 )
 
 
-def _report(progress: Progress | None, what: str) -> Callable[[int, int], None] | None:
-    if progress is None:
-        return None
-
-    def on_step(done: int, total: int) -> None:
-        progress((done, total), desc=f"{what}: step {done} of {total}")
-
-    return on_step
-
-
-def _model(registry: Registry, name: Any) -> Any:
+def image_model(registry: Registry, name: Any) -> Any:
     if not isinstance(name, str) or not name:
         raise InvalidInputError("Pick an image model from the list.")
     return registry.load(name, kind="text-to-image")
@@ -82,9 +71,9 @@ def generate_images(
 ) -> tuple[Image.Image, str]:
     """A grid of ``batch`` images for the prompt, and a one-line summary of how it was made."""
     request = ImageRequest.checked(prompt, negative_prompt, steps, guidance, seed, scheduler, batch)
-    model = _model(registry, model_name)
+    model = image_model(registry, model_name)
     started = time.perf_counter()
-    result = generate(model, request, on_step=_report(progress, "Denoising"))
+    result = generate(model, request, on_step=counted(progress, "Denoising"))
     seconds = time.perf_counter() - started
     own = isinstance(model, OwnDiffusionModel)
     return grid(result.images), _summary(request, result, seconds, own)
@@ -104,9 +93,9 @@ def denoising_frames(
     """One picture per denoising step (noisy input | predicted clean image) and an animated GIF
     of them (a file path), for one image."""
     request = ImageRequest.checked(prompt, negative_prompt, steps, guidance, seed, scheduler, 1)
-    model = _model(registry, model_name)
+    model = image_model(registry, model_name)
     result = generate(
-        model, request, on_step=_report(progress, "Recording steps"), keep_frames=True
+        model, request, on_step=counted(progress, "Recording steps"), keep_frames=True
     )
     total = len(result.frames)
     pictures = [
@@ -145,8 +134,8 @@ def compare_prompts(
 ) -> tuple[Image.Image, Image.Image]:
     """The two prompts generated from the very same starting noise, side by side."""
     request = ImageRequest.checked(prompt, negative_prompt, steps, guidance, seed, scheduler, 1)
-    model = _model(registry, model_name)
-    on_step = _report(progress, "Same noise, two prompts")
+    model = image_model(registry, model_name)
+    on_step = counted(progress, "Same noise, two prompts")
     first, second = same_noise_pair(model, request, second_prompt, on_step=on_step)
     return upscale(first.images[0]), upscale(second.images[0])
 

@@ -7,9 +7,10 @@ they show.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from components.presenter import TabPreset, preset_values
+from components.presenter import PresetBar, TabPreset, preset_values
 
 # Values: (prompt, negative prompt, steps, guidance, seed, scheduler, batch)
 IMAGE_PRESETS = (
@@ -42,3 +43,55 @@ IMAGE_VALUES: dict[str, tuple[Any, ...]] = {
 
 def apply_image(slug: str) -> tuple[Any, ...]:
     return preset_values(IMAGE_VALUES, slug)
+
+
+# One demo per steering view (components/image/steering_panel.py): each fills the main controls
+# it reads and its view's own, opens the view and runs it.
+VIEW_PRESETS = (
+    TabPreset(
+        "guidance-apart",
+        "Guidance, taken apart",
+        "each row splits one denoising step into the clean image the model predicts without the "
+        "prompt, with it, and their difference; the guided mix (scale 5) pushes five times along "
+        "that difference. In the early rows the two predictions differ most: that is where the "
+        "prompt decides the picture.",
+    ),
+    TabPreset(
+        "switch-prompt",
+        "Change the prompt mid-way",
+        "a red cat on white for the first 6 of 25 steps, then a blue square on black, from the "
+        "same noise: the cat's white background stays, but the object becomes a blue square. "
+        "The strip shows the order: switched after 2 steps it is all B, after 4 to 6 the "
+        "background is A's, after 16 the whole cat is, because early steps fix the layout.",
+    ),
+    TabPreset(
+        "noise-a-picture",
+        "Noise a picture, as in training",
+        "a green cat (a combination never in training) noised to more and more steps t, as "
+        "training does, with the model's guess of the clean image from each: nearly exact at "
+        "small t, only a blurry green blob (the prompt's idea of one) near t = 999.",
+    ),
+)
+# (prompt, negative prompt, steps, guidance, seed, scheduler, steps to show)
+GUIDANCE_VALUES: dict[str, tuple[Any, ...]] = {
+    "guidance-apart": (
+        "a yellow triangle on a black background", "", 25, 5.0, 0, "DPM-Solver++",
+        "1, 3, 6, 10, 16, 25",
+    ),
+}  # fmt: skip
+# (prompt A, prompt B, negative prompt, steps, guidance, seed, scheduler, k, switch points)
+SWITCH_VALUES: dict[str, tuple[Any, ...]] = {
+    "switch-prompt": (
+        "a red cat on a white background", "a blue square on a black background", "", 25, 3.0,
+        0, "DPM-Solver++", 6, "0, 2, 4, 6, 10, 16, 25",
+    ),
+}  # fmt: skip
+# (shape, colour, background, timesteps, image seed, noise seed)
+NOISE_VALUES: dict[str, tuple[Any, ...]] = {
+    "noise-a-picture": ("cat", "green", "black", "0, 100, 250, 500, 750, 900, 999", 0, 0),
+}
+
+
+def only(bar: PresetBar, slugs: Iterable[str]) -> PresetBar:
+    """The part of the tab's demo bar whose demos are ``slugs`` (``PresetBar.only``)."""
+    return bar.only(slugs)

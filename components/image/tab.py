@@ -3,9 +3,12 @@
 Three views share one set of controls (model, prompt, negative prompt, steps, guidance, seed,
 scheduler): a batch of images as a grid, the denoising steps (what the model sees and the clean
 image it predicts at every step, with a slider and an animated GIF), and two prompts generated
-from the same starting noise.
+from the same starting noise. Below them, the steering views (guidance taken apart, changing the
+prompt mid-way, forward noising) live in components/image/steering_panel.py.
 
-API: ``/generate_image`` (grid image + summary) and ``/denoising_frames`` (gallery of steps + GIF).
+API: ``/generate_image`` (grid image + summary) and ``/denoising_frames`` (gallery of steps + GIF);
+the steering views add ``/guidance_parts``, ``/guidance_grid``, ``/prompt_switch`` and
+``/forward_noise``.
 Handlers live in components/image/handlers.py; the math in models/image/diffusion.py.
 """
 
@@ -21,7 +24,8 @@ from components import exports
 from components.concurrency import SESSION_TTL, heavy
 from components.errors import user_errors
 from components.image import handlers
-from components.image.presets import IMAGE_PRESETS, apply_image
+from components.image.presets import IMAGE_PRESETS, IMAGE_VALUES, VIEW_PRESETS, apply_image, only
+from components.image.steering_panel import ImageControls, build_steering_panel
 from components.presenter import EXPERT, BuiltTab, preset_bar
 from models.image.request import MAX_BATCH, MAX_GUIDANCE, MAX_SEED, MAX_STEPS
 from models.image.schedulers import SCHEDULER_NAMES
@@ -93,7 +97,7 @@ def build(registry: Registry) -> BuiltTab:
     with gr.Row(equal_height=False, elem_classes=["tab-layout"]):
         with gr.Column(scale=2, min_width=320, elem_classes=["tab-controls"]):
             gr.Markdown(INTRO, elem_classes=["image-intro", "tab-intro"])
-            demos = preset_bar("image", IMAGE_PRESETS)
+            demos = preset_bar("image", (*IMAGE_PRESETS, *VIEW_PRESETS))
             model = gr.Dropdown(
                 choices=choices,
                 value=default_model,
@@ -116,7 +120,15 @@ def build(registry: Registry) -> BuiltTab:
                 elem_classes=[EXPERT],
             )
             with gr.Row(elem_classes=[EXPERT]):
-                steps = gr.Slider(1, MAX_STEPS, value=25, step=1, label="Steps", precision=0)
+                steps = gr.Slider(
+                    1,
+                    MAX_STEPS,
+                    value=25,
+                    step=1,
+                    label="Steps",
+                    precision=0,
+                    elem_id="image-steps",
+                )
                 guidance = gr.Slider(
                     0, MAX_GUIDANCE, value=3.0, step=0.5, label="Guidance scale",
                     info="1 = prompt only; higher follows the prompt harder",
@@ -166,6 +178,8 @@ def build(registry: Registry) -> BuiltTab:
                 label="Second prompt", type="pil", interactive=False, height=280
             )
 
+    controls = ImageControls(model, prompt, negative, steps, guidance, seed, scheduler)
+    build_steering_panel(registry, controls, demos)
     settings = [model, prompt, negative, steps, guidance, seed, scheduler]
 
     # Named parameters with defaults: API callers can pass just ``prompt=`` (README examples).
@@ -262,7 +276,7 @@ def build(registry: Registry) -> BuiltTab:
         api_visibility="private",
     )
     # One-click demos: fill the controls, generate the grid, then record the denoising steps.
-    demos.wire(
+    only(demos, IMAGE_VALUES).wire(
         apply_image,
         [prompt, negative, steps, guidance, seed, scheduler, batch],
         then=[

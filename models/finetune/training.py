@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -40,7 +41,7 @@ from models.finetune.settings import MAX_WALL_SECONDS, TrainedAdapter, TrainProg
 from models.text.causal_lm import CausalLM
 
 TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
-MAX_ADAPTERS = 8  # adapters held in memory across all sessions
+MAX_ADAPTERS = 8  # adapters held in memory across all sessions (PLAYGROUND_MAX_ADAPTERS overrides)
 ADAPTER_MAX_AGE = 3 * 3600  # seconds; the Fine-tune tab's session time_to_live
 
 
@@ -218,7 +219,14 @@ class LoraBench:
         return self._base_losses[key]
 
 
-ADAPTERS = AdapterLedger()  # server-wide count of adapters that sessions hold
+def adapter_limit(environ: dict[str, str] | None = None) -> int:
+    """``PLAYGROUND_MAX_ADAPTERS`` when it is a whole number above 0, else ``MAX_ADAPTERS``."""
+    configured = (os.environ if environ is None else environ).get("PLAYGROUND_MAX_ADAPTERS", "")
+    configured = configured.strip()
+    return int(configured) if configured.isdigit() and int(configured) > 0 else MAX_ADAPTERS
+
+
+ADAPTERS = AdapterLedger(adapter_limit())  # server-wide count of adapters that sessions hold
 _benches: dict[str, LoraBench] = {}
 _benches_lock = threading.Lock()
 
