@@ -28,7 +28,8 @@ test: setup
 
 # Retake the README's tour screenshots (docs/tour/*.png) with the browser test.
 tour: setup
-	UPDATE_TOUR=1 HF_HUB_OFFLINE=1 $(PY) -m pytest tests/browser/test_presenter.py $(PYTEST_ARGS)
+	UPDATE_TOUR=1 HF_HUB_OFFLINE=1 $(PY) -m pytest tests/browser/test_presenter.py \
+		"tests/browser/test_lessons.py::test_walk_every_lesson[en]" $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -8,13 +8,12 @@ import sys
 
 import click
 
-# On a ZeroGPU Space, `spaces` must be imported before torch: models.zerogpu imports it first.
-from models import zerogpu  # noqa: F401  # isort: skip
+from models import zerogpu  # noqa: F401  # isort: skip  # (on ZeroGPU: `spaces` before torch)
 import gradio as gr  # isort: skip
 
-from components import attention, embeddings, finetune, image, models_panel, start_here, text
+from components import attention, embeddings, finetune, image, lessons, models_panel, serving, text
 from components.presenter import PAGE_OPTIONS, TITLE, presenter_bar, wire_presenter
-from components.serving import DELETE_CACHE, LAUNCH_OPTIONS, QUEUE, QUEUE_SIZE, patch_gradio
+from components.start_here import build as build_start_tab
 from components.tokens import build as build_tokens_tab
 from models.builtin import default_registry
 from models.errors import PlaygroundError
@@ -22,14 +21,14 @@ from models.registry import Registry
 from models.warm_up import start_warm_up
 
 
-def build_app(registry: Registry, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
-    patch_gradio()  # numbers checked at the edge, the image cache written atomically
-    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=DELETE_CACHE) as demo:
-        bar = presenter_bar()  # view, presenter mode, link to this scene
+def build_app(registry: Registry, queue_size: int = serving.QUEUE_SIZE) -> gr.Blocks:
+    serving.patch_gradio()  # numbers checked at the edge, the image cache written atomically
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=serving.DELETE_CACHE) as demo:
+        bar, lesson = presenter_bar(), lessons.build()  # view, mode, scene link; the lessons
         tuned = finetune.new_session_state()  # this session's adapter, also used by the Text tab
         with gr.Tabs() as tabs:
             with gr.Tab("Start here", id="start"):
-                built = [start_here.build(tabs)]
+                built = [build_start_tab(tabs)]
             with gr.Tab("Text", id="text"):
                 built.append(writer := text.build(registry, tuned))
             with gr.Tab("Image", id="image"):
@@ -47,7 +46,8 @@ def build_app(registry: Registry, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
         looker.wire_send(writer.send_to_attention, writer.output, tabs, writer.model)  # across
         tuner.wire_try_in_text(writer.use_tuned, writer.prompt, tabs)
         wire_presenter(demo, tabs, bar, [t.presets for t in built if t.presets])  # deep links
-    demo.queue(max_size=queue_size, **QUEUE)
+        lesson.wire(demo, tabs)  # ?lesson=…&step=…, the language, each step's demo
+    demo.queue(max_size=queue_size, **serving.QUEUE)
     return demo
 
 
@@ -64,12 +64,11 @@ def main(host: str, port: int, share: bool, warm_up: bool) -> None:
     try:
         demo = build_app(registry := default_registry())
         demo.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=True,
-                    quiet=True, **PAGE_OPTIONS, **LAUNCH_OPTIONS)  # fmt: skip
+                    quiet=True, **PAGE_OPTIONS, **serving.LAUNCH_OPTIONS)  # fmt: skip
     except PlaygroundError as error:
         sys.exit(f"Cannot start: {error}")
     except OSError as error:
-        sys.exit(f"Cannot listen on {host}:{port} ({error}). Stop the program using that port, "
-                 f"or pick another with --port {port + 1}.")  # fmt: skip
+        sys.exit(serving.cannot_listen(host, port, error))
     print(f"Playground running at http://{host}:{port}", flush=True)
     if warm_up:
         start_warm_up(registry)

@@ -17,14 +17,15 @@ Nothing here is per user: the choices live in the page and in each session's ``g
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import gradio as gr
 
+from components.i18n import HEADERS_JS, i18n, language_of, translate
 from components.safe_text import inline_code
 from models.errors import InvalidInputError
 
@@ -85,11 +86,12 @@ PAGE_JS = """() => {
         }
     }, 300);
 }"""
-# How every page is drawn (app.py's launch and the hosting tests' server): the stylesheet, and
-# the script that enlarges plots in presenter mode.
+# How every page is drawn (app.py's launch and the hosting tests' server): the stylesheet, the
+# script that enlarges plots in presenter mode, and the translations.
 PAGE_OPTIONS: dict[str, Any] = {
     "css_paths": [Path(__file__).resolve().parents[1] / "assets" / "style.css"],
-    "js": PAGE_JS,
+    "js": f"() => {{ ({PAGE_JS})(); ({HEADERS_JS})(); }}",
+    "i18n": i18n(),  # the page's words in Spanish and Chinese (components/i18n.py)
 }
 # A deep link presses its demo's button, once the tab that holds it is shown: a link and a click
 # run the very same events. (Running the demo's chain from a state change instead fired on every
@@ -144,7 +146,8 @@ class DeepLink:
     notices: tuple[str, ...] = ()
 
 
-def _first(value: Any) -> str:
+def first_value(value: Any) -> str:
+    """A query parameter's value, stripped and lower-cased ('' when absent)."""
     if isinstance(value, list | tuple):
         value = value[0] if value else ""
     return str(value).strip().lower() if value is not None else ""
@@ -161,8 +164,8 @@ def parse_deep_link(params: Mapping[str, Any], presets: Mapping[str, Sequence[st
     """Check ``tab``, ``preset``, ``view`` and ``mode`` against the tabs and their preset slugs.
     Anything unknown is dropped with a notice naming what would have worked."""
     notices: list[str] = []
-    tab = _first(params.get("tab")) or None
-    preset = _first(params.get("preset")) or None
+    tab = first_value(params.get("tab")) or None
+    preset = first_value(params.get("preset")) or None
     if tab is not None and tab not in TAB_IDS:
         notices.append(
             f"Unknown tab {inline_code(tab)} in the link: use one of {', '.join(TAB_IDS)}."
@@ -183,13 +186,13 @@ def parse_deep_link(params: Mapping[str, Any], presets: Mapping[str, Sequence[st
         fix = f"use one of {known}" if known else "it has no demos, so leave preset out"
         notices.append(f"The {tab} tab has no preset {inline_code(preset)}: {fix}.")
         preset = None
-    view = _first(params.get("view")) or None
+    view = first_value(params.get("view")) or None
     if view is not None:
         matches = [v for v in VIEWS if v.lower() == view]
         if not matches:
             notices.append(f"Unknown view {inline_code(view)} in the link: use simple or expert.")
         view = matches[0] if matches else None
-    mode = _first(params.get("mode")) or None
+    mode = first_value(params.get("mode")) or None
     presenter = None
     if mode is not None:
         if mode in ("presenter", "normal"):
@@ -232,9 +235,30 @@ class PresetBar:
     def button_id(self, slug: str) -> str:
         return f"{self.tab_id}-preset-{slug}"
 
-    def note_for(self, slug: str) -> str:
+    def note_for(self, slug: str, language: str = "en") -> str:
+        """What the audience should look at once ``slug`` is applied, in ``language``."""
         found = next((p for p in self.presets if p.slug == slug), None)
-        return f"**{found.label}**: {found.note}" if found else ""
+        if found is None:
+            return ""
+        label, note = translate(found.label, language), translate(found.note, language)
+        return f"**{label}**: {note}"
+
+    def _picker(self, slug: str) -> Callable[[gr.Request], tuple[str, str]]:
+        def pick(request: gr.Request) -> tuple[str, str]:
+            return slug, self.note_for(slug, language_of(request))
+
+        return pick
+
+    def only(self, slugs: Iterable[str]) -> PresetBar:
+        """The part of this bar whose demos are ``slugs`` (same note and state), so each group
+        of demos can be wired to its own events."""
+        wanted = set(slugs)
+        keep = [i for i, preset in enumerate(self.presets) if preset.slug in wanted]
+        return replace(
+            self,
+            presets=tuple(self.presets[i] for i in keep),
+            buttons=[self.buttons[i] for i in keep],
+        )
 
     def wire(
         self, apply: Callable[[str], Any], outputs: Sequence[Any], then: Sequence[dict[str, Any]]
@@ -245,7 +269,7 @@ class PresetBar:
         ends: list[Any] = []
         for preset, button in zip(self.presets, self.buttons, strict=True):
             event = button.click(
-                lambda slug=preset.slug: (slug, self.note_for(slug)),
+                self._picker(preset.slug),
                 outputs=[self.current, self.note],
                 api_visibility="private",
                 queue=False,
@@ -284,9 +308,9 @@ def presenter_bar() -> PresenterBar:
     """The strip above the tabs, one short row: view, presenter mode, and the scene link (shown
     once asked for, so the bar stays small on a projector and on a phone)."""
     with gr.Row(elem_id="presenter-bar", equal_height=True):
-        view = gr.Radio(
+        view = gr.Radio(  # wide enough for "Controles expertos" in presenter mode's larger type
             [(f"{v} controls", v) for v in VIEWS], value="Expert", label="Controls",
-            elem_id="view-toggle", scale=0, min_width=360, show_label=False, container=False,
+            elem_id="view-toggle", scale=0, min_width=440, show_label=False, container=False,
         )  # fmt: skip
         presenter = gr.Checkbox(
             False, label="Presenter mode", elem_id="presenter-mode", scale=0, min_width=200,

@@ -66,3 +66,11 @@ def patch_gradio() -> None:
     number_guard.install_number_guard()
     atomic_cache.install()
     no_url_files.install()
+
+
+def cannot_listen(host: str, port: int, error: OSError) -> str:
+    """What to tell a person whose port is taken (app.py exits with it)."""
+    return (
+        f"Cannot listen on {host}:{port} ({error}). Stop the program using that port, or pick "
+        f"another with --port {port + 1}."
+    )

@@ -48,6 +48,15 @@ def test_app_builds_with_every_tab_and_api() -> None:
         "tokenizer_lens",
         "train_classifier",
         "classify_sentence",
+        "head_arithmetic",
+        "logit_lens",
+        "branch_text",
+        "sample_texts",
+        "explain_token",
+        "guidance_parts",
+        "guidance_grid",
+        "prompt_switch",
+        "forward_noise",
     } <= api_names
 
 

@@ -84,3 +84,10 @@ def test_refusals_are_sentences(real_registry, tmp_path) -> None:
     with pytest.raises(InvalidInputError):
         train_classifier(real_registry, "Upload a file", None, str(one_class), "text", "label",
                          MINILM, 0.25, 0)  # fmt: skip
+
+
+def test_the_default_labelled_set_is_a_built_in_one() -> None:
+    from components.embeddings.classifier_panel import DEFAULT_SET
+    from models.embeddings.sentence_sets import example_names
+
+    assert DEFAULT_SET in example_names()

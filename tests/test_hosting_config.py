@@ -190,3 +190,12 @@ def test_the_image_cache_never_shows_half_a_picture(tmp_path) -> None:
     done.set()
     reader.join()
     assert not broken, broken[:3]
+
+
+def test_the_adapter_limit_can_be_raised_by_the_operator() -> None:
+    from models.finetune.training import MAX_ADAPTERS, adapter_limit
+
+    assert adapter_limit({}) == MAX_ADAPTERS == 8
+    assert adapter_limit({"PLAYGROUND_MAX_ADAPTERS": " 16 "}) == 16
+    for bad in ("0", "-3", "many", "2.5"):
+        assert adapter_limit({"PLAYGROUND_MAX_ADAPTERS": bad}) == MAX_ADAPTERS

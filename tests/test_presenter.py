@@ -146,7 +146,7 @@ def test_the_app_has_the_presenter_bar_and_every_tabs_demo_buttons() -> None:
         ("text", text_demos.TEXT_PRESETS),
         ("image", image_demos.IMAGE_PRESETS),
         ("embeddings", embedding_demos.EMBEDDING_PRESETS),
-        ("finetune", finetune_demos.FINETUNE_PRESETS),
+        ("finetune", finetune_demos.ALL_PRESETS),
     ):
         assert {f"{tab}-preset-{p.slug}" for p in presets} <= ids, tab
     # Expert-only controls are marked on every model tab (the CSS hides them in simple view).
@@ -180,4 +180,8 @@ def test_demo_runs_join_the_groups_their_buttons_use() -> None:
     # (with comparisons, drift and export, which use the same training copy of the model).
     train = [d for d in demo.fns.values() if d.concurrency_id == "finetune"]
     assert all(d.concurrency_limit == 1 for d in train)
-    assert len(train) == 1 + 3 + 3  # button, 3 demos (a deep link presses one); compare, ...
+    # button, 5 training demos (a deep link presses one); compare, drift, export; the overfitting
+    # and transfer demos (button + preset each); bringing back an adapter (button; and the
+    # round-trip demo's export and import)
+    assert len(train) == 1 + 5 + 3 + 2 + 2 + 1 + 2
+    assert {"overfit", "transfer", "bring_back"} <= {d.fn.__name__ for d in train}

@@ -9,6 +9,7 @@ without logprobs. Each gives one sentence and nothing hangs (all timeouts are bo
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 
@@ -138,12 +139,18 @@ def test_wrong_key_and_a_server_dying_mid_answer() -> None:
         )
         long = SamplingSettings(temperature=0.0, top_k=0, top_p=1.0, max_new_tokens=400, seed=0)
         seen = 0
-        with pytest.raises(ModelUnavailableError, match=r"after 3 tokens|stopped answering"):
+        # Tokens already in flight when the process dies may still arrive, so the count the
+        # message gives is at least 3 (a loaded CI run said "after 4 tokens"), never fewer.
+        with pytest.raises(
+            ModelUnavailableError, match=r"after \d+ tokens|stopped answering"
+        ) as err:
             for run in backend.generate(TextRequest("Once upon a time", long, chat=False)):
                 seen = len(run.tokens)
-                if seen == 3:
+                if seen >= 3 and server.process.poll() is None:
                     server.kill()
         assert seen >= 3
+        said = re.search(r"after (\d+) tokens", str(err.value))
+        assert said is None or int(said.group(1)) >= 3
     finally:
         server.stop()
 

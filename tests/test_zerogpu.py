@@ -122,3 +122,19 @@ def test_registry_cannot_cross_to_the_worker() -> None:
 
     with pytest.raises((TypeError, pickle.PicklingError)):
         pickle.dumps(Registry())  # which is why the handlers keep it in their closures
+
+
+def test_the_learning_dynamics_views_cross_to_the_gpu_worker(endpoints) -> None:
+    """Bringing back an adapter and the overfitting demo run in the worker; the session an
+    import fills comes back through the outputs, and the cancel event stays out."""
+    handlers, calls, _ = endpoints
+    _, _, session = handlers["inspect_data"]("Haiku", None)
+    *_, trained = last(handlers["finetune"](session, 1, 0.002, 4, 32, 2, 0.0, 0, 8, {}))
+    archive = handlers["export_adapter"](trained)
+    summary, _, _, back = handlers["import_adapter"](None, archive)
+    assert "Brought back a LoRA adapter" in summary and calls[-1] == "import_on_device"
+    assert back.adapter is not None and back.adapter.losses == trained.adapter.losses
+    import threading
+
+    status, *_ = last(handlers["overfit_demo"]({"cancel": threading.Event()}))
+    assert status.startswith("Done") and calls[-1] == "overfit_on_device"

@@ -27,11 +27,10 @@ from models.embeddings.classifier import (
     SPLIT_SEED,
     TEST_FRACTION,
 )
-from models.embeddings.sentence_sets import example_names
 from models.registry import Registry
 from models.validation import MAX_SEED
 
-DEFAULT_SET = "Sentiment" if "Sentiment" in example_names() else example_names()[0]
+DEFAULT_SET = "Sentiment"  # a built-in labelled set (tests/test_embeddings_classifier_tab.py)
 INTRO = (
     "### A predictive model on these embeddings\n"
     f"{IDEA} Train a logistic regression on the labelled set picked above: part of each class "
@@ -81,8 +80,10 @@ def build_classifier_panel(registry: Registry, sources: list[Any], map_state: gr
         test_fraction: float = TEST_FRACTION, seed: int = SPLIT_SEED,
         state: MapState | None = None,
     ):  # fmt: skip
-        return train_classifier(registry, source, example, upload, text_column, label_column,
-                                model, test_fraction, seed, state)  # fmt: skip
+        return train_classifier(
+            registry, source, example, upload, text_column, label_column, model,
+            test_fraction, seed, state,
+        )  # fmt: skip
 
     @user_errors
     def classify(sentence: str, fitted: ClassifierState | None = None):

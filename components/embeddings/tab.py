@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from components import exports
+from components import exports, i18n
 from components.concurrency import SESSION_TTL, heavy
 from components.embeddings.classifier_panel import build_classifier_panel
 from components.embeddings.handlers import (
@@ -182,8 +182,8 @@ def build(registry: Registry) -> BuiltTab:
     source.change(
         show_source, source, [example, about, text, upload_group], api_visibility="private"
     )
-    example.change(
-        lambda name: sentence_sets.EXAMPLE_SETS.get(name, ("", ""))[1],
+    example.change(  # a fixed sentence per set: marked, it is said in the page's language
+        lambda name: i18n.marked(sentence_sets.EXAMPLE_SETS.get(name, ("", ""))[1]),
         example,
         about,
         api_visibility="private",

@@ -48,7 +48,9 @@ def app_url() -> Iterator[str]:
             cwd=ROOT,
             stdout=log_file,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+            # The suite fine-tunes (or brings back an adapter) in more sessions than a server's
+            # default 8 adapter slots, and a closed page frees its slot only an hour later.
+            env={**os.environ, "HF_HUB_OFFLINE": "1", "PLAYGROUND_MAX_ADAPTERS": "32"},
         )
         url = f"http://127.0.0.1:{port}/"
         try:

@@ -14,9 +14,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from components.attention.presets import INSIDE_PRESETS
 from components.attention.presets import PRESETS as ATTENTION_PRESETS
 from components.embeddings.presets import EMBEDDING_PRESETS
-from components.image.presets import IMAGE_PRESETS
+from components.finetune.presets import DYNAMICS_PRESETS
+from components.image.presets import IMAGE_PRESETS, VIEW_PRESETS
 from components.text.presets import TEXT_PRESETS
 from components.tokens.presets import TOKENS_PRESETS
 from tests.browser.conftest import assert_no_errors, log_position, log_since
@@ -30,13 +32,34 @@ RESULT = {
     "embeddings": ("#embeddings-summary", "sentences"),
     "attention": ("#attention-main .gtitle", "layer"),
     "tokens": ("#tokens-view", "characters per token"),
+    "finetune": ("#finetune-status", "Done"),
 }
+# Demos that end somewhere else than their tab's result: the views inside a tab.
+RESULT_OF_DEMO = {
+    ("image", "guidance-apart"): ("#image-guidance-summary", "taken apart at steps"),
+    ("image", "switch-prompt"): ("#image-switch-summary", "closer to"),
+    ("image", "noise-a-picture"): ("#image-noise-summary", "never seen in training"),
+    ("text", "branch"): ("#text-branch-summary", "Branched at token"),
+    ("text", "sample"): ("#text-sample-summary", "different texts out of"),
+    ("text", "why"): ("#text-why-summary", "rather than"),
+    ("attention", "head-arithmetic"): ("#attention-arithmetic-summary", "heatmap's row"),
+    ("attention", "logit-lens"): ("#attention-lens-summary", "Click any cell"),
+    # the Fine-tune tab's learning-dynamics views
+    ("finetune", "early-stop"): ("#finetune-status", "Done. Training stopped early"),
+    ("finetune", "overfit"): ("#finetune-overfit-summary", "Training loss fell from"),
+    ("finetune", "scratch-vs-pretrained"): ("#finetune-transfer-summary", "weights, all"),
+    ("finetune", "bring-back"): ("#finetune-import-summary", "Brought back a LoRA adapter"),
+}
+# Demos that take longer than most (ms): both arms of from scratch vs pretrained, about 75 s
+# on an idle 2-core CPU, twice that when it is shared.
+TIMEOUT_OF_DEMO = {("finetune", "scratch-vs-pretrained"): 420_000}
 DEMOS = [
     *(("text", p.slug) for p in TEXT_PRESETS),
-    *(("image", p.slug) for p in IMAGE_PRESETS),
+    *(("image", p.slug) for p in (*IMAGE_PRESETS, *VIEW_PRESETS)),
     *(("embeddings", p.slug) for p in EMBEDDING_PRESETS),
-    *(("attention", p.slug) for p in ATTENTION_PRESETS),
+    *(("attention", p.slug) for p in (*ATTENTION_PRESETS, *INSIDE_PRESETS)),
     *(("tokens", p.slug) for p in TOKENS_PRESETS),
+    *(("finetune", p.slug) for p in DYNAMICS_PRESETS),
 ]
 
 
@@ -75,8 +98,9 @@ def test_every_demo_link_runs_without_an_error(browser, app_url: str, tab: str, 
     page = context.new_page()
     try:
         page.goto(f"{app_url}?tab={tab}&preset={slug}")
-        selector, text = RESULT[tab]
-        expect(page.locator(selector).first).to_contain_text(text, timeout=180_000)
+        selector, text = RESULT_OF_DEMO.get((tab, slug), RESULT[tab])
+        timeout = TIMEOUT_OF_DEMO.get((tab, slug), 180_000)
+        expect(page.locator(selector).first).to_contain_text(text, timeout=timeout)
         expect(page.locator(f"#{tab}-preset-note")).not_to_be_empty()
         assert_no_errors(page, f"?tab={tab}&preset={slug}")
         for name in TABS:  # the other tabs were not touched by the demo

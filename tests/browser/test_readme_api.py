@@ -53,4 +53,9 @@ def test_the_readme_api_example_runs_as_written(app_url: str, capsys) -> None:
     assert len(names["neighbours"]["data"]) == 2
     assert names["rows"] and len(names["rows"]["data"][0]) == 4
     assert str(names["adapter_zip"]).endswith(".zip")
+    assert "Brought back a LoRA adapter for" in names["brought_back"]
     assert names["grid"] and names["gif"] and len(names["frames"]) == 26  # 25 steps + final
+    assert [p["step"] for p in names["parts"]["parts"]] == [1, 5, 10]
+    assert [len(row) for row in names["cells"]["cells_png_base64"]] == [2, 2]
+    assert [item["k"] for item in names["switch"]["strip"]] == [0, 1, 2, 4, 6, 10]
+    assert len(names["noised"]["levels"]) == 7 and names["noised"]["held_out"]

@@ -119,7 +119,7 @@ def test_bad_parameters_get_a_sentence(server, model_name, api_name, args, kwarg
         ("generate_text", '["{lm}", "the cat", false, true, NaN, 0, 1, 8, 1, 7, false]', "nan"),
         ("generate_text", '["{lm}", "the cat", false, true, 0.5, 0, 1, 8, 1, NaN, false]', "nan"),
         ("generate_image", f'["{IMAGE_MODEL}", "a cat", "", 5, Infinity, 0, "DDIM", 1]', r"inf"),
-        ("finetune", "[1, 0.002, 4, 32, 2, 0.0, -Infinity, 8]", r"-inf"),
+        ("finetune", "[1, 0.002, 4, 32, 2, 0.0, -Infinity, 8, false, 3]", r"-inf"),
     ],
 )
 def test_nan_and_infinity_get_a_sentence(server, model_name, api_name, template, message):

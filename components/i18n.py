@@ -1,0 +1,315 @@
+"""The page in several languages: English in the code is the key, `components/locales/<code>.json`
+says it in another language, and Gradio's frontend swaps it in (`gr.I18n`).
+
+How the words reach the screen:
+- Static words (labels, info lines, placeholders, tab and accordion names, Markdown, button text)
+  are marked after the page is built (`localise`), straight in the config Gradio sends, so the
+  tabs' code keeps plain English and a newcomer reads it as it is shown.
+- Choice labels of radios, dropdowns and checkbox groups are marked the same way (their values,
+  what handlers receive, stay English).
+- The language follows the browser, or a link's `?lang=`, or the lesson bar's switch; the lesson
+  bar calls `SET_LOCALE_JS` so Gradio's own words (its footer, "Use via API") follow too.
+- Table headers and, after a switch, tab names are not redrawn by Gradio's frontend:
+  `HEADERS_JS` swaps their text on the page, for tables drawn later too.
+- Lines a handler writes on the server are English (the API answers programs in English); every
+  Markdown a handler fills is said in the session's language (components/spoken_results.py) by
+  `say`, which matches each line against the catalogue and its templates ("{n} examples → …",
+  kept on the server: braces never reach the page); a line the catalogue lacks stays English.
+  The session's language is the lesson bar's (`remember`), else the link's ``?lang=``, else the
+  browser's Accept-Language.
+
+tests/test_i18n.py checks that every static word on the page has a translation in every language,
+and tests/browser/test_i18n.py opens every tab in Spanish and Chinese and looks for English.
+This file is not the lessons' text: those are written per language in components/lessons/course/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+LANGUAGES = ("en", "es", "zh")  # English first: the fallback
+LOCALE_DIR = Path(__file__).resolve().parent / "locales"
+# Gradio's own words (its footer, settings) ship as zh-CN; ours must use the same name to be
+# picked together with them.
+GRADIO_LOCALE = {"en": "en", "es": "es", "zh": "zh-CN"}
+# Props Gradio's frontend translates; `value` only where it is words drawn on the page (a
+# textbox's value is the user's input and goes back to the server as it is).
+TRANSLATED_PROPS = ("label", "info", "placeholder")
+WORDS_AS_VALUE = {"markdown", "button", "downloadbutton", "uploadbutton"}
+HIDDEN_TYPES = {"api", "state"}  # never drawn: their labels name API parameters
+WITH_CHOICES = {"radio", "dropdown", "checkboxgroup"}  # their choice labels are words too
+# The marker Gradio parses ends at the first "}", so a key or translation holding one breaks.
+_UNSAFE = "{}"
+_MARK = "__i18n__"
+# Gradio's frontend says in the page's language every label, info line and *value* that equals
+# a translation key, marked or not; a radio's value "Mean over heads" (its choice label, marked,
+# is that same English) then came back to the server as "Media de las cabezas" and was refused.
+# Keys behind this prefix equal no English a widget holds, so only marked words are translated.
+KEY_PREFIX = "pg:"
+_FIELD = r"(?:(?! · ).)+?"  # a template's field: never across a " · " between a line's facts
+
+
+@cache
+def _entries(language: str) -> dict[str, str]:
+    """The language's file as it is (read once per process; empty for English)."""
+    if language == LANGUAGES[0]:
+        return {}
+    return json.loads((LOCALE_DIR / f"{language}.json").read_text(encoding="utf-8"))
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    """English → `language` for every static word on the page (empty for English)."""
+    words = _entries(language)
+    return {
+        english: said for english, said in words.items() if not set(_UNSAFE) & set(english + said)
+    }
+
+
+@cache
+def templates(language: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """(pattern of the English, the translation) for every catalogue entry with {fields}, the
+    most specific first."""
+    found = []
+    for english, said in _entries(language).items():
+        if "{" in english:
+            parts = re.split(r"\{(\w+)\}", english)  # text, field, text, field, …, text
+            pattern = "".join(
+                re.escape(part) if i % 2 == 0 else f"(?P<{part}>{_FIELD})"
+                for i, part in enumerate(parts)
+            )
+            literal = sum(len(part) for part in parts[::2])
+            found.append(((-literal, -len(parts[0])), re.compile(f"^{pattern}$", re.DOTALL), said))
+    # The most specific first: more fixed words, then a fixed opening ("ended: {reason}" before
+    # "{n} tokens", which would also match "ended: max new tokens").
+    return tuple((pattern, said) for _, pattern, said in sorted(found, key=lambda t: t[0]))
+
+
+def _field(value: str, language: str) -> str:
+    """A template's field said in ``language`` when the catalogue knows it (a built-in data set's
+    name, maybe in backticks; "their labels"); numbers and a user's file name stay as they are."""
+    inner = value.strip("`")
+    said = _said(inner, language) if inner else None
+    return value if said is None else value.replace(inner, said)
+
+
+def _said(piece: str, language: str) -> str | None:
+    """One piece in ``language``: its catalogue entry, or the first template that matches."""
+    exact = catalogue(language).get(piece)
+    if exact is not None:
+        return exact
+    for pattern, translation in templates(language):
+        if found := pattern.match(piece):
+            fields = {k: _field(v, language) for k, v in found.groupdict().items()}
+            return translation.format(**fields)
+    return None
+
+
+def say(text: str, language: str) -> str:
+    """A handler's English ``text`` in ``language``, line by line: an exact catalogue entry or
+    the most specific template that matches (its fields copied over, said too where known); a
+    status line of " · "-separated facts piece by piece; anything unknown as it was."""
+    if language not in LANGUAGES or language == LANGUAGES[0]:
+        return text
+    said = []
+    for line in text.split("\n"):
+        whole = _said(line, language) if line.strip() else line
+        if whole is None and " · " in line:
+            whole = " · ".join(_said(piece, language) or piece for piece in line.split(" · "))
+        said.append(line if whole is None else whole)
+    return "\n".join(said)
+
+
+# Languages of the sessions whose lesson bar set one (bounded: the oldest are forgotten).
+_SESSION_LANGUAGES: OrderedDict[str, str] = OrderedDict()
+_SESSIONS_KEPT = 10_000
+_LOCK = threading.Lock()
+
+
+def remember(request: gr.Request | None, language: str) -> None:
+    """Keep the language the lesson bar shows for this browser session."""
+    if request is not None and request.session_hash and language in LANGUAGES:
+        with _LOCK:
+            _SESSION_LANGUAGES[request.session_hash] = language
+            _SESSION_LANGUAGES.move_to_end(request.session_hash)
+            while len(_SESSION_LANGUAGES) > _SESSIONS_KEPT:
+                _SESSION_LANGUAGES.popitem(last=False)
+
+
+def language_of(request: gr.Request | None) -> str:
+    """This session's language: the lesson bar's, else ``?lang=``, else Accept-Language."""
+    if request is None:
+        return LANGUAGES[0]
+    with _LOCK:
+        kept = _SESSION_LANGUAGES.get(request.session_hash or "")
+    if kept:
+        return kept
+    asked = dict(request.query_params or {}).get("lang") or ""
+    wanted = [asked, *(request.headers.get("accept-language", "") or "").split(",")]
+    for tag in wanted:
+        code = tag.split(";")[0].strip().split("-")[0].lower()
+        if code in LANGUAGES:
+            return code
+    return LANGUAGES[0]
+
+
+def translate(text: str, language: str) -> str:
+    """`text` in `language` when the catalogue has it; English otherwise."""
+    return catalogue(language).get(text, text) if language in LANGUAGES else text
+
+
+def i18n() -> gr.I18n:
+    """What `demo.launch(i18n=…)` takes: every catalogue under Gradio's locale names, each key
+    behind `KEY_PREFIX`, and English too (for English pages and Gradio's English fallback)."""
+    english = {key for code in LANGUAGES[1:] for key in catalogue(code)}
+    locales = {
+        GRADIO_LOCALE[code]: {KEY_PREFIX + key: said for key, said in catalogue(code).items()}
+        for code in LANGUAGES[1:]
+    }
+    return gr.I18n(**{GRADIO_LOCALE["en"]: {KEY_PREFIX + key: key for key in english}}, **locales)
+
+
+def _known(text: Any) -> bool:
+    return isinstance(text, str) and any(text in catalogue(code) for code in LANGUAGES[1:])
+
+
+def _marker(key: str) -> str:
+    return str(gr.I18n()(KEY_PREFIX + key))
+
+
+def marked(text: Any) -> Any:
+    """`text` as Gradio's translation marker: the whole of it, or a known opening (a key that
+    ends in a space, such as "Writing with ") followed by words that are not translated (the
+    machine facts a line was built with). Anything else is returned as it is."""
+    if not isinstance(text, str):
+        return text
+    if _known(text):
+        return _marker(text)
+    openings = (key for key in catalogue(LANGUAGES[1]) if key.endswith(" "))
+    opening = next((key for key in openings if text.startswith(key)), None)
+    return _marker(opening) + text[len(opening) :] if opening else text
+
+
+def mark(config: dict[str, Any]) -> dict[str, Any]:
+    """Replace every translatable word in Gradio's page config by its translation marker."""
+    for component in config.get("components", []):
+        if component.get("type") in HIDDEN_TYPES:
+            continue
+        props = component.get("props", {})
+        names = [*TRANSLATED_PROPS, *(["value"] if component.get("type") in WORDS_AS_VALUE else [])]
+        for name in names:
+            if name in props:
+                props[name] = marked(props[name])
+        if component.get("type") in WITH_CHOICES and props.get("choices"):
+            props["choices"] = [[marked(label), value] for label, value in props["choices"]]
+    return config
+
+
+def unmarked(value: Any) -> Any:
+    """`value` with every translation marker put back as its English words (for the API page,
+    which Gradio builds from the same config and which speaks English to programs)."""
+    if isinstance(value, dict):
+        return {key: unmarked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unmarked(item) for item in value]
+    if isinstance(value, str) and value.startswith(_MARK):
+        end = value.index("}") + 1
+        key = json.loads(value[len(_MARK) : end])["key"]
+        return key.removeprefix(KEY_PREFIX) + value[end:]
+    return value
+
+
+def localise(demo: gr.Blocks, on_build: Callable[[gr.Blocks], Any] | None = None) -> None:
+    """Mark the page's words each time Gradio builds its config (at launch and on reloads);
+    the API description Gradio derives from that config keeps the English. ``on_build`` runs
+    before each build: the first comes once every event is defined (Gradio builds the config as
+    the page's block closes), when components/spoken_results.py wraps the events' results."""
+    build, describe = demo.get_config_file, demo.get_api_info
+
+    def marked_config() -> Any:
+        if on_build is not None:
+            on_build(demo)
+        return mark(build())
+
+    def api_info() -> Any:
+        return unmarked(describe())
+
+    demo.get_config_file = marked_config  # type: ignore[method-assign]
+    demo.get_api_info = api_info  # type: ignore[method-assign]
+
+
+# Sets Gradio's frontend language (its svelte-i18n store) to a lesson-bar language code. Gradio
+# exports `changeLocale` from its core module but puts it on no global; importing the module the
+# page already loaded returns that same instance. If a Gradio update renames it, nothing changes
+# (tests/browser/test_i18n.py notices).
+SET_LOCALE_JS = (
+    """(language) => {
+    const locales = """
+    + json.dumps(GRADIO_LOCALE)
+    + """;
+    const locale = locales[language] || "en";
+    document.documentElement.lang = locale;
+    document.documentElement.dataset.pgLocale = locale;  // HEADERS_JS follows it
+    const core = performance.getEntriesByType("resource").map((entry) => entry.name)
+        .find((name) => /\\/assets\\/core-[^/]+\\.js$/.test(name));
+    if (core) import(core).then((module) => module.changeLocale && module.changeLocale(locale))
+        .catch(() => {});
+    return language;
+}"""
+)
+
+
+def _short_words(language: str) -> dict[str, str]:
+    """The catalogue's one-line entries: every table header is one (tests/test_i18n.py)."""
+    return {k: v for k, v in catalogue(language).items() if len(k) <= 40 and "\n" not in k}
+
+
+# Swap table headers, and tab names, into the page's language. Gradio's frontend draws neither
+# for a language chosen after load (a tab's name follows only once its tab has been shown), so
+# each text is traced back to its English (any language's translation maps back) and said in the
+# language now set; a MutationObserver catches tables drawn later. Only text is set.
+HEADERS_JS = (
+    """() => {
+    const words = """
+    + json.dumps(
+        {GRADIO_LOCALE[code]: _short_words(code) for code in LANGUAGES[1:]}, ensure_ascii=False
+    )
+    + """;
+    const english = {};
+    for (const table of Object.values(words))
+        for (const [key, said] of Object.entries(table)) english[said.trim()] = key;
+    let queued = false;
+    const say = () => {
+        queued = false;
+        const locale = document.documentElement.dataset.pgLocale;
+        if (!locale) return;  // until the lesson bar has said which (Gradio's first guess stands)
+        const table = words[locale] || {};
+        for (const cell of document.querySelectorAll('thead th, thead td, button[role=tab]')) {
+            const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+            while (walk.nextNode()) {
+                const node = walk.currentNode;
+                const shown = node.nodeValue.trim();
+                if (!shown) continue;
+                const key = english[shown] || shown;
+                const wanted = (table[key] || key).trim();
+                if (shown !== wanted) node.nodeValue = node.nodeValue.replace(shown, wanted);
+            }
+        }
+    };
+    const soon = () => { if (!queued) { queued = true; requestAnimationFrame(say); } };
+    new MutationObserver(soon).observe(document.body,
+        {subtree: true, childList: true, characterData: true});
+    new MutationObserver(soon).observe(document.documentElement, {attributes: true,
+        attributeFilter: ['data-pg-locale']});
+    soon();
+}"""
+)

@@ -1,0 +1,1 @@
+"""The lessons, one file per idea of the course."""

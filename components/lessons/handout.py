@@ -1,0 +1,142 @@
+"""A lesson as a one-page handout: every step's words, question and answer, a link that opens the
+step live, and what the step showed the class: the picture (a plot, a generated image) or the
+text (a story, a table) the browser saw when the class moved on or asked for the handout.
+
+The browser sends what it saw (components/lessons/bar.py, SHOTS_JS) as JSON: {"<slug>:<step>":
+{"picture": "data:image/png;base64,…"} or {"text": "…"}}. None of it is trusted: a picture is
+decoded and saved again as a PNG of bounded size (anything else is dropped), text is cut and
+shown as text (escaped in the HTML, quoted and escaped in the Markdown).
+Two files: Markdown (pictures as files beside it would not travel, so it carries the text and
+the links) and a self-contained HTML page with the pictures inside.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+
+from components import exports
+from components.lessons.content import LESSONS, Lesson
+from components.lessons.ui_text import UI
+from components.safe_text import escape_markdown
+
+PNG_PREFIX = "data:image/png;base64,"
+MAX_SHOTS_CHARS = 12_000_000  # all pictures of one lesson, as the browser sends them
+MAX_PICTURE_SIDE = 1200  # pixels: a plot at projector size
+MAX_TEXT = 1_500  # characters of a step's text result
+
+Shot = dict[str, str]  # {"picture": data URL} or {"text": words}
+
+
+def _picture(data_url: Any) -> str | None:
+    """A browser's PNG data URL, decoded, shrunk if huge and encoded again; None if it is not
+    a PNG picture."""
+    if not isinstance(data_url, str) or not data_url.startswith(PNG_PREFIX):
+        return None
+    try:
+        raw = base64.b64decode(data_url[len(PNG_PREFIX) :], validate=True)
+        with Image.open(io.BytesIO(raw)) as image:
+            if image.format != "PNG":
+                return None
+            picture = image.convert("RGB")
+    except (binascii.Error, UnidentifiedImageError, OSError, ValueError):
+        return None
+    picture.thumbnail((MAX_PICTURE_SIDE, MAX_PICTURE_SIDE))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG", optimize=True)
+    return PNG_PREFIX + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def parse_shots(raw: Any, lesson: Lesson) -> dict[int, Shot]:
+    """What the browser saw at each step of ``lesson`` (by step index), checked; bad or foreign
+    entries are left out (the handout then has the step's words only)."""
+    if not isinstance(raw, str) or not raw or len(raw) > MAX_SHOTS_CHARS:
+        return {}
+    try:
+        sent = json.loads(raw)
+    except ValueError:
+        return {}
+    if not isinstance(sent, dict):
+        return {}
+    shots: dict[int, Shot] = {}
+    for index in range(len(lesson.steps)):
+        entry = sent.get(f"{lesson.slug}:{index}")
+        if not isinstance(entry, dict):
+            continue
+        if picture := _picture(entry.get("picture")):
+            shots[index] = {"picture": picture}
+        elif isinstance(entry.get("text"), str) and entry["text"].strip():
+            shots[index] = {"text": entry["text"][:MAX_TEXT].strip()}
+    return shots
+
+
+def _markdown(lesson: Lesson, language: str, steps: list[dict[str, str]], shots) -> str:
+    text = UI[language]
+    lines = [f"# {lesson.titles[language]}", "", f"*{text['handout_title']}*", ""]
+    for index, step in enumerate(steps):
+        lines += [f"## {step['progress']}", "", step["say"], ""]
+        shot = shots.get(index, {})
+        if "text" in shot:
+            lines += [f"> {escape_markdown(line)}" for line in shot["text"].splitlines()] + [""]
+        elif "picture" in shot:
+            lines += [f"*({text['picture_in_html']})*", ""]
+        lines += [
+            f"**{text['question']}:** {step['question']}",
+            "",
+            f"**{text['answer']}:** {step['answer']}",
+            "",
+            f"[{text['try_it']}]({step['link']})",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def _html(lesson: Lesson, language: str, steps: list[dict[str, str]], shots) -> str:
+    text = UI[language]
+    say = html.escape
+    parts = [
+        f'<!doctype html>\n<html lang="{say(language)}"><head><meta charset="utf-8">',
+        f"<title>{say(lesson.titles[language])}</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:820px;margin:2em auto;"
+        "line-height:1.5;padding:0 1em}img{max-width:100%;border:1px solid #ddd}"
+        "blockquote{background:#f6f6f6;margin:0;padding:.5em 1em;white-space:pre-wrap}"
+        "h2{margin-top:2em}</style></head><body>",
+        f"<h1>{say(lesson.titles[language])}</h1><p><em>{say(text['handout_title'])}</em></p>",
+    ]
+    for index, step in enumerate(steps):
+        parts += [f"<h2>{say(step['progress'])}</h2>", f"<p>{say(step['say'])}</p>"]
+        shot = shots.get(index, {})
+        if "picture" in shot:
+            alt = say(text["picture_alt"])
+            parts.append(f'<p><img src="{shot["picture"]}" alt="{alt}"></p>')
+        elif "text" in shot:
+            parts.append(f"<blockquote>{say(shot['text'])}</blockquote>")
+        parts += [
+            f"<p><strong>{say(text['question'])}:</strong> {say(step['question'])}</p>",
+            f"<p><strong>{say(text['answer'])}:</strong> {say(step['answer'])}</p>",
+            f'<p><a href="{say(step["link"])}">{say(text["try_it"])}</a></p>',
+        ]
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_handout(
+    lesson_index: int, language: str, steps: list[dict[str, str]], raw_shots: Any = ""
+) -> list[Path]:
+    """The Markdown and HTML handouts of one lesson; ``steps`` holds each step's words (progress
+    line, say, question, answer, link), already in ``language``."""
+    lesson = LESSONS[lesson_index]
+    shots = parse_shots(raw_shots, lesson)
+    folder = exports.export_dir("lessons")
+    stem = f"lesson-{lesson.slug}-{language}"
+    markdown, page = folder / f"{stem}.md", folder / f"{stem}.html"
+    markdown.write_text(_markdown(lesson, language, steps, shots), encoding="utf-8")
+    page.write_text(_html(lesson, language, steps, shots), encoding="utf-8")
+    return [markdown, page]

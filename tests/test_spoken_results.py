@@ -1,0 +1,243 @@
+"""What handlers write, said in the page's language (components/spoken_results.py): the wrapper
+says a Markdown output and an error's sentence and leaves a textbox alone, for plain and
+streaming handlers and for every shape of result; it answers in the language of the session
+whose event runs. And every line the Text, Image, Attention and Fine-tune views write after a
+click (real handlers on real models, small settings) has a translation in Spanish and Chinese,
+its numbers carried over."""
+
+from __future__ import annotations
+
+import re
+
+import gradio as gr
+import pytest
+from gradio.context import LocalContext
+from starlette.requests import Request
+
+from components import i18n
+from components.attention import arithmetic_handlers, lens_handlers
+from components.attention.handlers import summary_markdown
+from components.errors import to_gradio_error, user_errors
+from components.finetune.handlers import held_out_status, inspect_data, results_markdown
+from components.image import steering_handlers
+from components.image.handlers import generate_images
+from components.spoken_results import speak_results
+from components.text import branch_handlers, plots, why_handlers
+from models.attention.extraction import extract_attention
+from models.builtin import MINILM, SMOLLM2
+from models.errors import InvalidInputError
+from models.finetune.overfit import OverfitResult
+from models.finetune.settings import TrainedAdapter, TrainProgress
+from models.image.catalog import OWN_MODEL
+from models.text.branching import branch_generation, sample_n
+from models.text.generation import SamplingSettings, generate, score_tokens
+
+NOTE = "Select a token in the coloured text to see its alternatives."  # a catalogue sentence
+SPANISH_NOTE = i18n.translate(NOTE, "es")
+CAT = "a red cat on a white background"
+
+
+def _request(accept: str) -> gr.Request:
+    scope = {"type": "http", "headers": [(b"accept-language", accept.encode())],
+             "query_string": b"", "path": "/", "method": "GET"}  # fmt: skip
+    made = gr.Request(Request(scope))
+    made.session_hash = f"spoken-{accept}"  # type: ignore[attr-defined]
+    return made
+
+
+@pytest.fixture()
+def in_spanish():
+    token = LocalContext.request.set(_request("es-ES,es;q=0.9"))
+    yield
+    LocalContext.request.reset(token)
+
+
+def _wrapped(demo: gr.Blocks) -> list:
+    speak_results(demo)
+    assert speak_results(demo) == 0  # each event is wrapped once
+    return [block_fn.fn for block_fn in demo.fns.values()]
+
+
+def test_markdown_is_said_and_a_textbox_keeps_its_words(in_spanish) -> None:
+    def plain() -> tuple[str, str]:
+        return NOTE, NOTE
+
+    def stream():
+        yield NOTE, NOTE
+        yield gr.Markdown(NOTE, visible=True), NOTE
+
+    def as_dict() -> dict:
+        return {note: NOTE, box: NOTE}
+
+    with gr.Blocks() as demo:
+        note, box = gr.Markdown(), gr.Textbox()
+        button = gr.Button()
+        button.click(plain, None, [note, box])
+        button.click(stream, None, [note, box])
+        button.click(as_dict, None, [note, box])
+        button.click(lambda: NOTE, None, note)
+        button.click(lambda: NOTE, None, box)  # no Markdown: its value stays as it is
+    first, streamed, keyed, single, untouched = _wrapped(demo)
+    assert first() == (SPANISH_NOTE, NOTE)  # a textbox may hold the user's words
+    said = list(streamed())
+    assert said[0] == (SPANISH_NOTE, NOTE)
+    assert said[1][0].constructor_args["value"] == SPANISH_NOTE and said[1][1] == NOTE
+    assert keyed() == {note: SPANISH_NOTE, box: NOTE}
+    assert single() == SPANISH_NOTE and untouched() == NOTE
+    # Gradio still sees the handler's own signature, so it streams it and passes it a request
+    assert gr.utils.get_type_hints(first) == gr.utils.get_type_hints(first.__wrapped__)
+
+
+def test_an_error_sentence_is_said_and_keeps_its_toast_settings(in_spanish) -> None:
+    sentence = "Pick an alternative from the list first, then branch."
+
+    def refuse() -> str:
+        raise to_gradio_error(InvalidInputError(sentence))
+
+    def refuse_while_streaming():
+        yield NOTE
+        raise gr.Error("A sentence no catalogue has.", duration=3)
+
+    with gr.Blocks() as demo:
+        note = gr.Markdown()
+        gr.Button().click(user_errors(refuse), None, note)
+        gr.Button().click(refuse_while_streaming, None, note)
+    refused, streamed = _wrapped(demo)
+    with pytest.raises(gr.Error) as raised:
+        refused()
+    assert raised.value.message == "Primero elige una alternativa de la lista y luego bifurca."
+    assert raised.value.print_exception is False  # still the user's to fix, not a server fault
+    stream = streamed()
+    assert next(stream) == SPANISH_NOTE
+    with pytest.raises(gr.Error) as raised:
+        next(stream)
+    assert raised.value.message == "A sentence no catalogue has." and raised.value.duration == 3
+
+
+def test_english_outside_an_event_and_for_an_english_browser() -> None:
+    with gr.Blocks() as demo:
+        note = gr.Markdown()
+        gr.Button().click(lambda: NOTE, None, note)
+    (said,) = _wrapped(demo)
+    assert said() == NOTE  # no event running: a program's call, English
+    token = LocalContext.request.set(_request("zh-CN,zh"))
+    try:
+        assert said() == i18n.translate(NOTE, "zh") != NOTE
+        LocalContext.request.set(_request("en-GB"))
+        assert said() == NOTE
+    finally:
+        LocalContext.request.reset(token)
+
+
+def _assert_said(summary: str, numbers: bool = True) -> None:
+    """Every line of ``summary`` has a translation in each language, with its numbers (in
+    the order the language puts them)."""
+    assert summary.strip()
+    for language in i18n.LANGUAGES[1:]:
+        said_lines = i18n.say(summary, language).split("\n")
+        for line, said in zip(summary.split("\n"), said_lines, strict=True):
+            if not re.search("[a-z]", line):
+                continue  # an empty line, a table's |---| row
+            assert said != line, (language, line)
+            assert "{" not in said
+            if numbers:
+                assert sorted(re.findall(r"\d+", said)) == sorted(re.findall(r"\d+", line)), said
+
+
+def test_every_line_the_attention_views_write_is_said(real_registry) -> None:
+    text = "Alice met Bob at the station. Later, Alice thanked Bob."
+    _assert_said(summary_markdown(extract_attention(real_registry, MINILM, text)))
+    extracted = extract_attention(real_registry, SMOLLM2, text)
+    _assert_said(summary_markdown(extracted))
+    summary, _, _ = arithmetic_handlers.show_arithmetic(
+        real_registry, extracted, SMOLLM2, text, 16, 0, None
+    )
+    _assert_said(summary)
+    lens, summary, _ = lens_handlers.show_lens(real_registry, SMOLLM2, "The city of")
+    _assert_said(summary, numbers=False)  # "layer 29" may become "第 29 层": same digits
+    assert "**" in i18n.say(summary, "es") and "capa" in i18n.say(summary, "es")
+    title, _ = lens_handlers.lens_cell(lens, 0)
+    _assert_said(title)
+
+
+def test_every_line_the_image_views_write_is_said(real_registry) -> None:
+    _, summary = generate_images(real_registry, OWN_MODEL, CAT, steps=2, batch=2)
+    _assert_said(summary)
+    _, summary = generate_images(real_registry, OWN_MODEL, "", steps=2, batch=1)  # no prompt
+    _assert_said(summary)
+    assert "incondicional" in i18n.say(summary, "es")
+    for view in (
+        steering_handlers.guidance_parts_view(real_registry, OWN_MODEL, CAT, steps=4),
+        steering_handlers.guidance_grid_view(real_registry, OWN_MODEL, CAT, "", "1, 3", "2, 3"),
+        steering_handlers.prompt_switch_view(
+            real_registry, OWN_MODEL, CAT, "a blue square on a black background", 2, "", steps=4
+        ),
+        steering_handlers.forward_noise_view(real_registry, OWN_MODEL, "cat", "green", "black"),
+    ):
+        _assert_said(view.summary)
+    assert "nunca visto en el entrenamiento" in i18n.say(view.summary, "es")
+
+
+def test_every_line_the_text_views_write_is_said(real_registry) -> None:
+    lm = real_registry.load(SMOLLM2)
+    settings = SamplingSettings.checked(1.0, 0, 1.0, 4, 1.0, 11)
+    samples = sample_n(lm, "Write a story.", settings, 2)
+    _assert_said(branch_handlers.sample_summary(samples, 1.0))
+    _assert_said(branch_handlers.sample_summary(samples, 0.0))
+    result = why_handlers.explain_text(
+        real_registry, SMOLLM2, "The capital of France is", " Paris", " London",
+        "integrated-gradients", 4,
+    )  # fmt: skip
+    _assert_said(why_handlers.attribution_summary(result))
+    assert "en lugar de" in i18n.say(why_handlers.attribution_summary(result), "es")
+    records = [{"token": "␣Paris", "probability": 0.5, "sampler_probability": 0.75}]
+    _assert_said(plots.alternatives_title(records[0], 0))
+    _assert_said(branch_handlers.picked_markdown(records, 0))
+
+
+def test_a_branchs_summary_is_said(real_registry) -> None:
+    lm = real_registry.load(SMOLLM2)
+    settings = SamplingSettings.checked(1.0, 0, 1.0, 8, 1.0, 5)
+    *_, run = generate(lm, "Write a story.", settings, chat=True)
+    records = plots.token_records(score_tokens(lm, run, settings), lm.tokenizer)
+    index, alternative = branch_handlers.demo_branch_point(records)
+    ids = [t.token_id for t in run.tokens]
+    branch = branch_generation(lm, "Write a story.", settings, ids, index, alternative, chat=True)
+    summary = branch_handlers.branch_summary(branch, "llama.cpp in-process")
+    _assert_said(summary)
+    assert "desmarca *Motor rápido*" in i18n.say(summary, "es")
+
+
+def _adapter(**fields) -> TrainedAdapter:
+    curve = [(0, 4.28), (5, 3.13), (10, 3.6), (15, 4.12)]
+    made = TrainedAdapter({}, {"r": 8}, SMOLLM2, losses=[3.9, 2.1, 1.2], steps=15, seconds=40.2,
+                          held_out=curve, held_out_examples=20, kept_step=5)  # fmt: skip
+    for name, value in fields.items():
+        setattr(made, name, value)
+    return made
+
+
+def test_every_line_the_finetune_views_write_is_said(real_registry) -> None:
+    session = inspect_data(real_registry, "Pirate speak", None)[2]
+    session.loss_before, session.loss_after = 4.28, 3.13
+    early = "stopped early at step 15: held-out loss had not improved for 2 evaluations"
+    for adapter in (_adapter(), _adapter(stopped=early), _adapter(kept_step=15),
+                    _adapter(held_out=[(0, 4.0), (8, 3.0)], steps=8, kept_step=8)):  # fmt: skip
+        session.adapter = adapter
+        _assert_said(results_markdown(session).replace("|---|---|---|\n", ""))
+    session.adapter = _adapter(stopped=early)
+    assert "La parada temprana terminó" in i18n.say(results_markdown(session), "es")
+    progress = TrainProgress(6, 30, 1, 2.345, 12.0, held_out=((0, 4.2), (5, 3.1)), best_step=5)
+    line = f"Epoch 1, step 6 of 30 · loss 2.345{held_out_status(progress)} · 12 s"
+    assert i18n.say(line, "es") == (
+        "Época 1, paso 6 de 30 · pérdida 2.345 · reservados 3.100 (paso 5) · 12 s"
+    )
+    assert i18n.say(f"Done. Training {early}. Try your own prompts below.", "zh").startswith(
+        "完成。训练：在第 15 步提前停止"
+    )
+    for result in (
+        OverfitResult(_adapter(), 5, 8, 8),
+        OverfitResult(_adapter(), None, 8, 8),
+        OverfitResult(_adapter(losses=[]), None, 8, 8),
+    ):
+        _assert_said(result.summary())
