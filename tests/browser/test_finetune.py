@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import fill_kept, screenshot
 
 
 def set_number(page, label: str, value: str) -> None:
-    box = page.get_by_role("spinbutton", name=f"number input for {label}")
-    box.fill(value)
-    box.press("Enter")
+    # the box sits in an accordion opened just before: fill_kept checks the value held
+    fill_kept(page.get_by_role("spinbutton", name=f"number input for {label}"), value, "Enter")
 
 
 def test_finetune_briefly_and_compare(page) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_no_errors, screenshot
+from tests.browser.conftest import assert_no_errors, fill_kept, screenshot
 
 
 def open_finetune(page) -> None:
@@ -20,9 +20,8 @@ def open_finetune(page) -> None:
 
 
 def set_number(page, label: str, value: str) -> None:
-    box = page.get_by_role("spinbutton", name=f"number input for {label}")
-    box.fill(value)
-    box.press("Enter")
+    # the box sits in an accordion opened just before: fill_kept checks the value held
+    fill_kept(page.get_by_role("spinbutton", name=f"number input for {label}"), value, "Enter")
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +50,7 @@ def test_a_short_run_draws_the_held_out_line_then_an_adapter_comes_back(page, ex
     set_number(page, "Max new tokens", "6")
     page.locator("#finetune-early-stop input").check()
     patience = page.locator("#finetune-patience input")
-    patience.fill("1")
-    patience.blur()
+    fill_kept(patience, "1")
     page.locator("#finetune-train").click()
     status = page.locator("#finetune-status")
     expect(status).to_contain_text("step 1 of 10", timeout=240_000)

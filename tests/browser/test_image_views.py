@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_no_errors, screenshot
+from tests.browser.conftest import assert_no_errors, fill_kept, screenshot
 
 FIRST_RUN_MS = 180_000  # a fresh server on 2 busy cores may still be loading the image model
 
@@ -27,10 +27,7 @@ def _open(page, selector: str, label: str) -> None:
 
 def _fill(page, selector: str, text: str) -> None:
     """Type into a view's box and check the box kept it before anything reads it."""
-    box = _text_box(page, selector)
-    box.fill(text)
-    box.press("Tab")
-    expect(_text_box(page, selector)).to_have_value(text)
+    fill_kept(_text_box(page, selector), text)
 
 
 def _text_box(page, selector: str):

@@ -20,7 +20,7 @@ from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, ROOT, assert_no_errors
+from tests.browser.conftest import ARTIFACTS, ROOT, assert_no_errors, fill_kept
 
 TOUR = ROOT / "docs" / "tour"
 VIEWPORT = {"width": 1280, "height": 720}
@@ -256,8 +256,7 @@ def test_finetune_link_starts_training_then_exports_a_short_run(deck) -> None:
     page.get_by_text("Advanced settings").click()
     for label, value in (("Max steps", "2"), ("Max new tokens", "8")):
         box = page.get_by_role("spinbutton", name=f"number input for {label}")
-        box.fill(value)
-        box.press("Enter")
+        fill_kept(box, value, "Enter")  # just after the accordion opened
     page.get_by_role("button", name="Fine-tune", exact=True).click()
     expect(page.locator("#finetune-status")).to_contain_text("Done", timeout=240_000)
     page.locator("#finetune-export").click()
