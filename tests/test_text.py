@@ -19,6 +19,7 @@ from components.text.handlers import (
     generate_text,
     show_alternatives,
     stop_generation,
+    throttled,
     token_probabilities,
 )
 from models.builtin import external_spec
@@ -263,6 +264,20 @@ def test_generate_text_handler_streams_then_colours_every_token(registry, lm) ->
     assert "Token 2" in title and len(table) == min(10, len(lm.tokenizer))
     assert chart is not None and table[0][1].endswith("%")
     assert show_alternatives(records, gr.SelectData(None, {"index": 999, "value": None}))[1] is None
+
+
+def test_streamed_states_are_thinned_out_but_every_final_update_passes() -> None:
+    """A browser re-renders every update; one per token kept a loaded page from running a Stop
+    click until the text had ended. The clock is the test's, so timing cannot change this."""
+    times = iter([0.0, 0.01, 0.05, 0.09, 0.10, 0.16, 0.30])
+    streaming = [
+        (f"t{i}", f"{text_view.STREAMING}seed **1** · {i} tokens", None, []) for i in range(7)
+    ]
+    final = [("t7", "seed **1** · Scoring tokens…", None, []), ("t7", "seed **1**", [], [])]
+    passed = list(throttled([*streaming, *final], every=0.08, clock=lambda: next(times)))
+    # 0.0 passes; 0.01 and 0.05 are too soon; 0.09 passes; 0.10 and 0.16 are too soon; 0.30 passes
+    assert [u[0] for u in passed] == ["t0", "t3", "t6", "t7", "t7"]
+    assert passed[-2:] == final
 
 
 def test_handlers_turn_bad_input_into_messages(registry) -> None:

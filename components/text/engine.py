@@ -94,7 +94,7 @@ def generate_on_engine(
         if not run.finished:
             left = time_left(len(run.tokens), settings.max_new_tokens, run.seconds)
             status = plots.status_line(run, short_label(backend), left=left)
-            yield run.text, "Generating… " + status, None, []
+            yield run.text, plots.STREAMING + status, None, []
     assert run is not None
     status = plots.status_line(run, short_label(backend))
     if not run.tokens:

@@ -9,7 +9,8 @@ in components/text/plots.py.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import gradio as gr
@@ -32,6 +33,31 @@ from models.text.generation import (
 from models.validation import whole_number
 
 MAX_SHOWN = 50
+# At most one streamed page update per this many seconds. Each update re-renders the text and
+# its status line in the browser; at one update per token (40+ a second) a page on a loaded
+# 2-core machine fell so far behind that a click on Stop ran only once the story had ended
+# (measured 14-15 s late beside a busy loop). About 12 a second still reads as streaming.
+STREAM_EVERY_S = 0.08
+
+Update = tuple[str, str, "list[tuple[str, str]] | None", "list[dict[str, Any]]"]
+
+
+def throttled(
+    updates: Iterable[Update],
+    every: float = STREAM_EVERY_S,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[Update]:
+    """Pass every update on, except a streaming one that comes sooner than ``every`` seconds
+    after the last streaming one passed. The updates after streaming (scoring, the final
+    text and colours) always pass, so what a run ends on is the same however fast it was."""
+    last: float | None = None
+    for update in updates:
+        if update[1].startswith(plots.STREAMING):
+            now = clock()
+            if last is not None and now - last < every:
+                continue
+            last = now
+        yield update
 
 
 def model_or_default(registry: Registry, model_name: Any) -> str:
@@ -61,7 +87,31 @@ def generate_text(
     adapter: TrainedAdapter | None = None,
 ) -> Iterator[tuple[str, str, list[tuple[str, str]] | None, list[dict[str, Any]]]]:
     """Stream (text, status, coloured tokens, token records); ``seed`` -1 picks a random one.
-    With ``adapter`` (this session's fine-tune) the tuned model writes instead of the base."""
+    With ``adapter`` (this session's fine-tune) the tuned model writes instead of the base.
+    Streamed states come at most every STREAM_EVERY_S seconds (see ``throttled``)."""
+    yield from throttled(
+        _updates(
+            registry, model_name, prompt, chat, fast, temperature, top_k, top_p,
+            max_new_tokens, repetition_penalty, seed, control, adapter,
+        )
+    )  # fmt: skip
+
+
+def _updates(
+    registry: Registry,
+    model_name: str,
+    prompt: str,
+    chat: bool,
+    fast: bool,
+    temperature: float,
+    top_k: int,
+    top_p: float,
+    max_new_tokens: int,
+    repetition_penalty: float,
+    seed: int,
+    control: dict[str, Any] | None,
+    adapter: TrainedAdapter | None,
+) -> Iterator[Update]:
     settings = SamplingSettings.checked(
         temperature, top_k, top_p, max_new_tokens, repetition_penalty, seed
     )
@@ -89,7 +139,7 @@ def generate_text(
     for run in generate(lm, prompt, settings, chat=chat, stop=stop):
         if not run.finished:
             left = time_left(len(run.tokens), settings.max_new_tokens, run.seconds)
-            yield run.text, "Generating… " + plots.status_line(run, left=left), None, []
+            yield run.text, plots.STREAMING + plots.status_line(run, left=left), None, []
     assert run is not None
     status = plots.status_line(run)
     if not run.tokens:
@@ -123,7 +173,7 @@ def generate_tuned_text(
             run = update.run
             status = plots.status_line(run, TUNED_PATH)
             if not run.finished:
-                yield run.text, "Generating… " + status, None, []
+                yield run.text, plots.STREAMING + status, None, []
             elif not run.tokens:
                 yield run.text, status + "\n\nThe model ended its answer at once.", [], []
             else:

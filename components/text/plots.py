@@ -33,6 +33,11 @@ TABLE_HEADERS = ["token", "model", "sampler"]  # probability: raw, then after th
 TABLE_WIDTHS = ["44%", "28%", "28%"]
 
 
+# How a status line that is not a run's last one starts (components/text/handlers.py thins
+# these out; the catalogue in components/locales/ translates "Generating… seed **{seed}**").
+STREAMING = "Generating… "
+
+
 def probability_bucket(probability: float | None) -> str:
     if probability is None:
         return NO_NUMBER[0]
