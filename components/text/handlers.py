@@ -8,6 +8,7 @@ in components/text/plots.py.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -39,7 +40,7 @@ MAX_SHOWN = 50
 # (measured 14-15 s late beside a busy loop). About 12 a second still reads as streaming.
 STREAM_EVERY_S = 0.08
 
-Update = tuple[str, str, "list[tuple[str, str]] | None", "list[dict[str, Any]]"]
+Update = tuple[str, str, list[tuple[str, str]] | None, list[dict[str, Any]]]
 
 
 def throttled(
@@ -60,6 +61,16 @@ def throttled(
         yield update
 
 
+def thinned_out(stream: Callable[..., Iterator[Update]]) -> Callable[..., Iterator[Update]]:
+    """``stream``'s updates passed through ``throttled``."""
+
+    @functools.wraps(stream)
+    def thinned(*args: Any, **kwargs: Any) -> Iterator[Update]:
+        yield from throttled(stream(*args, **kwargs))
+
+    return thinned
+
+
 def model_or_default(registry: Registry, model_name: Any) -> str:
     """The chosen language model's name; the default when none (or not a name) was sent."""
     if not isinstance(model_name, str) or not model_name:
@@ -71,6 +82,7 @@ def load_lm(registry: Registry, model_name: Any) -> CausalLM:
     return registry.load(model_or_default(registry, model_name), kind="causal-lm")
 
 
+@thinned_out
 def generate_text(
     registry: Registry,
     model_name: str,
@@ -88,30 +100,7 @@ def generate_text(
 ) -> Iterator[tuple[str, str, list[tuple[str, str]] | None, list[dict[str, Any]]]]:
     """Stream (text, status, coloured tokens, token records); ``seed`` -1 picks a random one.
     With ``adapter`` (this session's fine-tune) the tuned model writes instead of the base.
-    Streamed states come at most every STREAM_EVERY_S seconds (see ``throttled``)."""
-    yield from throttled(
-        _updates(
-            registry, model_name, prompt, chat, fast, temperature, top_k, top_p,
-            max_new_tokens, repetition_penalty, seed, control, adapter,
-        )
-    )  # fmt: skip
-
-
-def _updates(
-    registry: Registry,
-    model_name: str,
-    prompt: str,
-    chat: bool,
-    fast: bool,
-    temperature: float,
-    top_k: int,
-    top_p: float,
-    max_new_tokens: int,
-    repetition_penalty: float,
-    seed: int,
-    control: dict[str, Any] | None,
-    adapter: TrainedAdapter | None,
-) -> Iterator[Update]:
+    Streamed states come at most every STREAM_EVERY_S seconds (``thinned_out``)."""
     settings = SamplingSettings.checked(
         temperature, top_k, top_p, max_new_tokens, repetition_penalty, seed
     )
