@@ -1,5 +1,6 @@
 # Two commands: `make run` starts the playground, `make test` runs the whole test suite.
 # Both create .venv on first use and reinstall only when a requirements file changed.
+# `make test-fast` is the inner loop: no browser, no server, no default model (tiny models only).
 
 PYTHON ?= python3.11
 VENV   ?= .venv
@@ -7,7 +8,12 @@ PY     := $(VENV)/bin/python
 REQS   := requirements.txt requirements-dev.txt requirements-offline.txt
 STAMP  := $(VENV)/.installed-$(shell cat $(REQS) | sha1sum | cut -c1-12)
 
-.PHONY: setup run test lint bench clean tour
+# The suite on two workers (tests/conftest.py keeps each server's tests on one of them), with the
+# 30 slowest tests listed at the end of every run.
+XDIST  ?= -n 2 --dist loadgroup
+TEST_OPTIONS := $(XDIST) --durations=30
+
+.PHONY: setup run test test-fast lint bench clean tour
 
 setup: $(STAMP)
 
@@ -24,7 +30,10 @@ run: setup
 	$(PY) app.py $(ARGS)
 
 test: setup
-	HF_HUB_OFFLINE=1 $(PY) -m pytest $(PYTEST_ARGS)
+	HF_HUB_OFFLINE=1 $(PY) -m pytest $(TEST_OPTIONS) $(PYTEST_ARGS)
+
+test-fast: setup
+	HF_HUB_OFFLINE=1 $(PY) -m pytest $(TEST_OPTIONS) -m "not browser and not hosting and not real_model" $(PYTEST_ARGS)
 
 # Retake the README's tour screenshots (docs/tour/*.png) with the browser test.
 tour: setup

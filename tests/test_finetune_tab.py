@@ -176,6 +176,23 @@ def test_cancel_button_stops_the_run_even_when_its_stream_goes_on(registry: Regi
     release(session)
 
 
+def test_cancel_while_the_run_prepares_ends_it_before_its_first_step(registry: Registry) -> None:
+    """A press while the status still says "Preparing" used to be ignored ("Nothing is
+    training") and the run went on to its end: the cancel event is now the session's from the
+    run's first update."""
+    _, _, session = inspect_data(registry, "Haiku", None)
+    control: dict = {}
+    stream = run_finetune(registry, session, 4, 1e-2, 8, 16, 40, 0.0, 0, 5, control=control)
+    status, *_ = next(stream)
+    assert status.startswith("Preparing")
+    assert cancel_training(control).startswith("Cancelling")
+    statuses = [status for status, *_ in stream]
+    assert statuses == ["Cancelled before the first step: nothing was trained. Press Fine-tune "
+                        "to start again."]  # fmt: skip
+    assert session.adapter is None  # nothing trained, nothing kept
+    release(session)
+
+
 def test_picking_data_again_reuses_the_sessions_slot(registry: Registry, upload: str) -> None:
     """Issue 16 item 4: every pick of a data set (the radio re-runs /inspect_data) used to start a
     new session and claim a new slot on the next run; 7 picks locked fine-tuning for everyone.

@@ -18,6 +18,7 @@ from components.finetune.dynamics_handlers import import_adapter, run_overfit, r
 from components.finetune.exports import export_run
 from components.finetune.handlers import (
     TuneSession,
+    cancel_training,
     compare_models,
     export_adapter,
     inspect_data,
@@ -196,6 +197,26 @@ def test_the_overfitting_demo_marks_the_lowest_held_out_point(sharp: Registry) -
     report = json.loads(Path(json_path).read_text())
     assert report["turning_step"] == turn and report["kept_step"] == turn
     assert any(u[0].startswith("Overfitting demo: step 1 of 40") for u in updates)
+
+
+@pytest.mark.parametrize("demo", ["overfit", "transfer"])
+def test_cancel_while_a_demo_starts_ends_it_before_its_first_step(registry, demo) -> None:
+    """A press on Cancel while the demo says "starting" ends it at once (it used to be ignored:
+    the cancel event was made only when the first step began)."""
+    control: dict = {}
+    settings = TrainSettings(epochs=3, learning_rate=1e-2, max_seq_len=16, batch_size=2,
+                             lora_layers=2, eval_every=2, max_steps=500)  # fmt: skip
+    if demo == "overfit":
+        split = Split(train=TRAIN[:2] * 2, held_out=HELD_OUT)
+        stream = run_overfit(registry, control, split, OverfitRecipe("unused", 2, 4, settings))
+    else:
+        stream = run_transfer(registry, session_on(registry, TRAIN, HELD_OUT), control, settings)
+    first = next(stream)
+    assert "starting" in first[0]
+    assert cancel_training(control).startswith("Cancelling")
+    statuses = [update[0] for update in stream]
+    assert len(statuses) == 1 and statuses[0].startswith("Cancelled")
+    assert "step 1 of" not in statuses[0]
 
 
 # -- 6. from scratch vs pretrained -----------------------------------------------------------------

@@ -79,17 +79,23 @@ def default_bench(registry: Registry) -> LoraBench:
     return bench_for(registry.load(registry.default("causal-lm"), kind="causal-lm"))
 
 
-def streamed(
-    work: Callable[[Callable[..., None], threading.Event], Any],
-    control: dict[str, Any] | None,
-) -> Iterator[tuple[Any, ...]]:
-    """Run ``work(on_step, cancel)`` in a thread; yield each ``on_step`` call's arguments, then
-    ``("done", result)``. The session's Cancel button (``control``) and closing the stream (the
-    browser went away) both set ``cancel``."""
-    updates: queue.Queue[tuple[Any, ...]] = queue.Queue()
+def cancel_event(control: dict[str, Any] | None) -> threading.Event:
+    """A run's cancel event, registered as this session's (its Cancel button sets it) before the
+    run shows anything: a press while it is starting ends it, instead of being ignored."""
     cancel = threading.Event()
     if control is not None:
         control["cancel"] = cancel
+    return cancel
+
+
+def streamed(
+    work: Callable[[Callable[..., None], threading.Event], Any],
+    cancel: threading.Event,
+) -> Iterator[tuple[Any, ...]]:
+    """Run ``work(on_step, cancel)`` in a thread; yield each ``on_step`` call's arguments, then
+    ``("done", result)``. The session's Cancel button (``cancel_event``) and closing the stream
+    (the browser went away) both set ``cancel``."""
+    updates: queue.Queue[tuple[Any, ...]] = queue.Queue()
 
     def run() -> None:
         try:
@@ -176,13 +182,14 @@ def run_overfit(
     bench = default_bench(registry)
     if split is None:
         split = overfit_split(load_builtin(assets_folder() / recipe.data_file).examples, recipe)
+    cancel = cancel_event(control)
     yield "Overfitting demo: starting (about 35 s on 2 CPU cores)…", None, "", []
 
     def work(on_step: Callable[..., None], cancel: threading.Event) -> OverfitResult:
         return overfit_demo(bench, split, recipe, on_step=on_step, cancel=cancel)
 
     losses: list[float] = []
-    for item in streamed(work, control):
+    for item in streamed(work, cancel):
         if item[0] == "done":
             result: OverfitResult = item[1]
             break
@@ -330,6 +337,7 @@ def run_transfer(
     (/transfer_demo). ``settings`` replaces the demo's (tests)."""
     split, source = transfer_split(session)
     bench = default_bench(registry)
+    cancel = cancel_event(control)
     yield (
         f"From scratch vs pretrained on {inline_code(source, 80)}: starting (about 75 s on 2 CPU "
         "cores for both arms)…",
@@ -340,7 +348,7 @@ def run_transfer(
         return transfer_demo(bench, split, settings, on_step=on_step, cancel=cancel)
 
     curves: dict[str, list[Point]] = {PRETRAINED: [], SCRATCH: []}
-    for item in streamed(work, control):
+    for item in streamed(work, cancel):
         if item[0] == "done":
             result: TransferResult = item[1]
             break
@@ -391,6 +399,12 @@ def adapter_sentence(adapter: TrainedAdapter) -> str:
         f"Brought back a LoRA adapter for **{inline_code(adapter.base_model, 120)}**: rank "
         f"{adapter.config.get('r')}{where}, {weights:,} weights, {steps}{kept}."
     )
+
+
+NOTHING_TO_BRING_BACK = (
+    "Nothing to bring back: the run was cancelled before its first step. Press the demo again "
+    "to run it to its end."
+)
 
 
 def import_adapter(

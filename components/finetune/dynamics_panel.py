@@ -185,8 +185,17 @@ def build_dynamics_panel(registry: Registry, parts: TabParts, demos: PresetBar) 
     )
     demos.only(OVERFIT_VALUES).wire(_open, [overfit_box], [overfit_event])
     demos.only(TRANSFER_VALUES).wire(_open, [transfer_box], [transfer_event])
-    # The round-trip demo brings back the zip the tab's export just wrote (its download box).
-    import_step = {"fn": user_errors(bring_back), "outputs": import_outputs, **training()}
+
+    # The round-trip demo brings back the zip the tab's export just wrote (its download box);
+    # when its run was cancelled before a first step there is no zip, and it says so.
+    def bring_back_exported(
+        session: TuneSession | None, file: str | None, request: gr.Request = None
+    ) -> tuple[Any, ...]:
+        if not file:
+            return views.NOTHING_TO_BRING_BACK, gr.skip(), gr.skip(), session
+        return bring_back(session, file, request)
+
+    import_step = {"fn": user_errors(bring_back_exported), "outputs": import_outputs, **training()}
     return DynamicsPanel([imported], import_step, import_box)
 
 

@@ -49,6 +49,10 @@ BUILTIN_SETS = {  # label -> file; the label is what the radio shows
 }
 UPLOAD = "Upload a file"
 DEFAULT_PATIENCE = 3  # evaluations without a new best before an early stop (when it is on)
+PREPARING = "Preparing: measuring the base model on the held-out examples…"
+CANCELLED_BEFORE_TRAINING = (
+    "Cancelled before the first step: nothing was trained. Press Fine-tune to start again."
+)
 
 
 @dataclass
@@ -270,16 +274,21 @@ def run_finetune(
     key = session.key or uuid.uuid4().hex
     ADAPTERS.claim(key)  # refuses when the server holds too many adapters
     session.key = key
-    yield "Preparing: measuring the base model on the held-out examples…", None, "", [], session
+    # Cancel works from the first thing the run shows: a press while it prepares (or waits for
+    # the training slot) ends it before its first step, instead of being ignored.
+    cancel = threading.Event()
+    if control is not None:  # this session's Cancel button (and its end) set it
+        control["cancel"] = cancel
+    yield PREPARING, None, "", [], session
     bench = bench_for(lm)
     # Measured at this run's token limit (remembered per limit by the bench), never reused from a
     # run at another limit: before and after are always the same measurement.
     session.loss_before = bench.base_loss(session.split.held_out, settings.max_seq_len)
+    if cancel.is_set():
+        yield CANCELLED_BEFORE_TRAINING, None, "", [], session
+        return
 
     updates: queue.Queue[TrainProgress | BaseException | TrainedAdapter] = queue.Queue()
-    cancel = threading.Event()
-    if control is not None:  # this session's Cancel button (and its end) set it
-        control["cancel"] = cancel
 
     def train() -> None:
         try:
@@ -404,6 +413,14 @@ def export_adapter(registry: Registry, session: TuneSession | None) -> str:
     session = trained_session(session, "its adapter can be downloaded")
     assert session.adapter is not None
     return str(zip_adapter(adapter_bench(registry, session), session.adapter))
+
+
+def export_if_trained(registry: Registry, session: TuneSession | None) -> str | None:
+    """The session's adapter as a zip, or None when it holds none (a round trip whose run was
+    cancelled before its first step: nothing to export, and no error to show)."""
+    if not isinstance(session, TuneSession) or session.adapter is None:
+        return None
+    return export_adapter(registry, session)
 
 
 def text_tab_prompt(session: TuneSession | None) -> str:

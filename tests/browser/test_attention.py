@@ -26,12 +26,12 @@ def main_title(page):
 def test_preset_then_head_change_redraws_the_heatmap(page) -> None:
     open_tab(page)
     page.locator("#attention-preset-pronoun").click()  # a one-click demo: sets and runs
-    expect(main_title(page)).to_contain_text("all-MiniLM-L6-v2: layer 3, head 1", timeout=90_000)
+    expect(main_title(page)).to_contain_text("all-MiniLM-L6-v2: layer 3, head 1")
     expect(page.locator("#attention-text textarea")).to_have_value(
         "The animal didn't cross the street because it was too tired."
     )
     # (on a cold server the summary can still be settling when the first plot appears)
-    expect(page.get_by_text("16 tokens")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("16 tokens")).to_be_visible()
     expect(page.locator("#attention-focus-plot .gtitle")).to_contain_text("What 'it' (#10)")
     before = page.evaluate(PLOT_Z, "#attention-main")
     assert before is not None
@@ -40,24 +40,22 @@ def test_preset_then_head_change_redraws_the_heatmap(page) -> None:
     head = page.locator("#attention-head input[type=number]")
     head.fill("2")
     head.press("Enter")
-    expect(main_title(page)).to_contain_text("layer 3, head 2", timeout=20_000)
+    expect(main_title(page)).to_contain_text("layer 3, head 2")
     after = page.evaluate(PLOT_Z, "#attention-main")
     assert after is not None and after != before
 
     page.get_by_label("All heads of the layer").check()
-    expect(main_title(page)).to_contain_text("every head of layer 3", timeout=20_000)
+    expect(main_title(page)).to_contain_text("every head of layer 3")
     screenshot(page, "attention-all-heads")
 
     page.get_by_role("button", name="Export view (HTML) and matrix (CSV, JSON)").click()
-    expect(page.locator("#attention-files")).to_contain_text(".csv", timeout=20_000)
+    expect(page.locator("#attention-files")).to_contain_text(".csv")
 
 
 def test_decoder_text_and_overview(page) -> None:
     open_tab(page)
     page.get_by_role("button", name="Show attention").click()
-    expect(main_title(page)).to_contain_text(
-        "SmolLM2-135M-Instruct: layer 16, head 0", timeout=90_000
-    )
+    expect(main_title(page)).to_contain_text("SmolLM2-135M-Instruct: layer 16, head 0")
     expect(page.locator("#attention-overview .gtitle")).to_contain_text("previous token")
     expect(page.get_by_text("Highest previous token: layer 16 head 0")).to_be_visible()
     screenshot(page, "attention-decoder")
@@ -67,7 +65,7 @@ def test_empty_text_shows_a_clear_error(page) -> None:
     open_tab(page)
     page.locator("#attention-text textarea").fill("   ")
     page.get_by_role("button", name="Show attention").click()
-    expect(page.get_by_text("Type some text first").first).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("Type some text first").first).to_be_visible()
 
 
 def test_attention_endpoint_with_gradio_client(app_url: str) -> None:

@@ -14,7 +14,7 @@ def test_generated_text_opens_in_the_attention_tab(page) -> None:
     max_new.fill("12")
     max_new.press("Enter")
     page.locator("#text-generate").click()
-    expect(page.locator("#text-status")).to_contain_text("ended:", timeout=180_000)
+    expect(page.locator("#text-status")).to_contain_text("ended:")
     written = page.locator("#text-output textarea").input_value()
     assert written.strip()
 
@@ -23,7 +23,5 @@ def test_generated_text_opens_in_the_attention_tab(page) -> None:
         "aria-selected", "true"
     )
     expect(page.locator("#attention-text textarea")).to_have_value(written)
-    expect(page.locator("#attention-main .gtitle")).to_contain_text(
-        "SmolLM2-135M-Instruct", timeout=90_000
-    )
+    expect(page.locator("#attention-main .gtitle")).to_contain_text("SmolLM2-135M-Instruct")
     screenshot(page, "cross-tab-text-to-attention")

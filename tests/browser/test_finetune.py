@@ -1,11 +1,23 @@
-"""A presenter picks the pirate data set, fine-tunes briefly, and sees before vs after."""
+"""A presenter picks the pirate data set, fine-tunes briefly, and sees before vs after, the drift
+view, and writes with the fine-tuned model in the Text tab.
+
+Page mechanics, so on the tiny seeded language model (as tests/browser/test_finetune_views.py);
+that a fine-tuned model belongs to its session is tests/hosting/test_isolation.py's."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import fill_kept, screenshot
+from tests.browser.conftest import by_suffix, exported, fill_kept, png_download, screenshot
+
+
+@pytest.fixture
+def page(tiny_page):
+    """In this file every page is on the tiny-model server."""
+    return tiny_page
 
 
 def set_number(page, label: str, value: str) -> None:
@@ -16,7 +28,7 @@ def set_number(page, label: str, value: str) -> None:
 def test_finetune_briefly_and_compare(page) -> None:
     page.get_by_role("tab", name="Fine-tune").click()
     summary = page.locator("#finetune-summary")
-    expect(summary).to_contain_text("100 examples → 80 to train on, 20 held out", timeout=60_000)
+    expect(summary).to_contain_text("100 examples → 80 to train on, 20 held out")
     expect(page.get_by_text("Arr, the capital of France be Paris. Arr!")).to_be_visible()
 
     page.get_by_text("Advanced settings").click()
@@ -25,7 +37,7 @@ def test_finetune_briefly_and_compare(page) -> None:
     page.get_by_role("button", name="Fine-tune", exact=True).click()
 
     status = page.locator("#finetune-status")
-    expect(status).to_contain_text("Done", timeout=240_000)
+    expect(status).to_contain_text("Done")
     expect(page.locator("#finetune-results")).to_contain_text("Trained 2 steps")
     expect(page.locator("#finetune-results")).to_contain_text("perplexity")
     table = page.locator("#finetune-comparison")
@@ -35,9 +47,7 @@ def test_finetune_briefly_and_compare(page) -> None:
 
     page.get_by_text("Drift view: how fine-tuning moved").click()
     page.get_by_role("button", name="Show drift").click()
-    expect(page.locator("#finetune-drift-summary")).to_contain_text(
-        "held-out answers (20)", timeout=120_000
-    )
+    expect(page.locator("#finetune-drift-summary")).to_contain_text("held-out answers (20)")
     screenshot(page, "finetune-drift")
 
     # The same session's fine-tuned model writes in the Text tab.
@@ -51,22 +61,28 @@ def test_finetune_briefly_and_compare(page) -> None:
     max_new.fill("6")
     max_new.press("Enter")
     page.locator("#text-generate").click()
-    expect(page.locator("#text-status")).to_contain_text("your fine-tuned model", timeout=120_000)
-    expect(page.locator("#text-status")).to_contain_text("ended", timeout=120_000)
+    expect(page.locator("#text-status")).to_contain_text("your fine-tuned model")
+    expect(page.locator("#text-status")).to_contain_text("ended")
     expect(page.locator("#text-output textarea")).not_to_have_value("")
     screenshot(page, "text-with-finetuned-model")
 
 
-def test_a_fine_tuned_model_belongs_to_its_session(app_url: str) -> None:
-    from gradio_client import Client
-
-    mine, theirs = Client(app_url, verbose=False), Client(app_url, verbose=False)
-    mine.predict("Haiku", None, api_name="/inspect_data")
-    mine.submit(1, 0.002, 8, 64, 2, 0.0, 0, 8, api_name="/finetune").result()
-    ask = dict(prompt_text="Write about rain.", seed_value=3, max_new_tokens=6)
-    _, status, *_ = mine.predict(**ask, use_finetuned=True, api_name="/generate_text")
-    assert "your fine-tuned model" in status
-    with pytest.raises(Exception, match="no fine-tuned model in this session"):
-        theirs.predict(**ask, use_finetuned=True, api_name="/generate_text")
-    _, status, *_ = theirs.predict(**ask, api_name="/generate_text")
-    assert "llama.cpp" in status and "fine-tuned" not in status
+def test_a_short_run_exports_its_report_plot_and_picture(page) -> None:
+    """Every export of a run downloads with the right content (the presenter's link test sees
+    the real model start training in presenter mode; this checks what a finished run exports)."""
+    page.get_by_role("tab", name="Fine-tune").click()
+    expect(page.locator("#finetune-summary")).to_contain_text("100 examples")
+    page.get_by_text("Advanced settings").click()
+    set_number(page, "Max steps", "2")
+    set_number(page, "Max new tokens", "8")
+    page.get_by_role("button", name="Fine-tune", exact=True).click()
+    expect(page.locator("#finetune-status")).to_contain_text("Done")
+    page.locator("#finetune-export").click()
+    files = exported(page, "finetune-export-files")
+    report = json.loads(by_suffix(files, ".json"))
+    assert report["data"] == "Pirate speak" and report["steps"] == 2
+    assert len(report["training_loss"]) == 2 and len(report["comparison"]) == 4
+    assert b"plotly" in by_suffix(files, ".html")
+    assert len(by_suffix(files, ".csv").decode().strip().splitlines()) == 5
+    picture = png_download(page, "finetune-loss-png")
+    assert picture.width >= 800

@@ -110,7 +110,7 @@ def test_every_tab_shows_its_words_in_the_browsers_language(browser, app_url, la
         if tab == "text":  # a result's status line and the demo's note are said too
             page.locator("#text-preset-sure").click()
             expect(page.locator("#text-status")).to_contain_text(
-                {"es": "fin: ", "zh": "结束："}[language], timeout=120_000
+                {"es": "fin: ", "zh": "结束："}[language]
             )
             expect(page.locator("#text-preset-note")).to_contain_text(
                 {"es": "decodificación voraz", "zh": "贪心解码"}[language]
@@ -120,7 +120,7 @@ def test_every_tab_shows_its_words_in_the_browsers_language(browser, app_url, la
         if tab == "attention":  # its radios send their English values (not the words shown)
             page.locator("#attention-preset-head-arithmetic").click()
             expect(page.locator("#attention-arithmetic-summary")).to_contain_text(
-                {"es": "Capa 16, cabeza 0", "zh": "第 16 层，第 0 个头"}[language], timeout=120_000
+                {"es": "Capa 16, cabeza 0", "zh": "第 16 层，第 0 个头"}[language]
             )
             expect(page.locator("#attention-summary")).to_contain_text(
                 {"es": "30 capas × 9 cabezas", "zh": "30 层 × 9 个头"}[language]

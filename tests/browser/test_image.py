@@ -11,7 +11,7 @@ from tests.browser.conftest import screenshot
 
 def _image_src(page, selector: str) -> str:
     image = page.locator(f"{selector} img").first
-    expect(image).to_be_visible(timeout=60_000)
+    expect(image).to_be_visible()
     return image.get_attribute("src") or ""
 
 
@@ -20,7 +20,7 @@ def test_generate_then_scrub_the_denoising_steps(page) -> None:
     prompt = page.get_by_label("Prompt", exact=True)
     prompt.fill("a green cat on a black background")
     page.locator("#image-generate").click()
-    expect(page.locator("#image-summary")).to_contain_text("DPM-Solver++ steps", timeout=90_000)
+    expect(page.locator("#image-summary")).to_contain_text("DPM-Solver++ steps")
     expect(page.locator("#image-summary")).to_contain_text("4 images")
     assert _image_src(page, "#image-output")
     screenshot(page, "image-generated")
@@ -28,7 +28,7 @@ def test_generate_then_scrub_the_denoising_steps(page) -> None:
     page.locator("#image-frames-button").click()
     first = _image_src(page, "#image-frame")
     slider = page.locator("#image-frame-slider input[type=range]")
-    expect(slider).to_be_enabled(timeout=60_000)
+    expect(slider).to_be_enabled()
     expect(slider).to_have_attribute("max", "26")  # 25 steps + the final image
     slider.focus()
     for _ in range(12):  # a person dragging the slider with the keyboard

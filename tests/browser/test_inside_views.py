@@ -9,8 +9,6 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_no_errors, screenshot
 
-LONG = 180_000  # a cold server loads the decoder first
-
 
 def downloadable(page, section: str, name: str):
     """The download link gr.File shows for ``name`` inside ``section``."""
@@ -21,7 +19,7 @@ def test_head_arithmetic_and_logit_lens_on_the_attention_tab(page) -> None:
     page.get_by_role("tab", name="Attention", exact=True).click()
     page.locator("#attention-preset-head-arithmetic").click()
     summary = page.locator("#attention-arithmetic-summary")
-    expect(summary).to_contain_text("Layer 16, head 0", timeout=LONG)
+    expect(summary).to_contain_text("Layer 16, head 0")
     expect(summary).to_contain_text("query token ' thanked'")
     expect(summary).to_contain_text("Largest difference from the heatmap's row")
     table = page.locator("#attention-arithmetic-table")
@@ -31,7 +29,7 @@ def test_head_arithmetic_and_logit_lens_on_the_attention_tab(page) -> None:
     head = page.locator("#attention-head input[type=number]")
     head.fill("1")
     head.press("Enter")
-    expect(summary).to_contain_text("Layer 16, head 1", timeout=60_000)
+    expect(summary).to_contain_text("Layer 16, head 1")
     page.locator("#attention-arithmetic").scroll_into_view_if_needed()
     screenshot(page, "attention-head-arithmetic")
     assert_no_errors(page, "head arithmetic")
@@ -39,17 +37,15 @@ def test_head_arithmetic_and_logit_lens_on_the_attention_tab(page) -> None:
     page.locator("#attention-text textarea").fill("The Colosseum is in the city of")
     page.locator("#attention-lens-run").click()
     lens = page.locator("#attention-lens-summary")
-    expect(lens).to_contain_text("After the last token the model predicts", timeout=LONG)
+    expect(lens).to_contain_text("After the last token the model predicts")
     expect(lens).to_contain_text("' Rome'")
     cells = page.locator("#attention-lens-grid [role=gridcell]")
     expect(cells.first).to_contain_text("layer 30 (output)")
     cells.filter(has_text="Rome").first.click()
-    expect(page.locator("#attention-lens-cell")).to_contain_text(
-        "layer 30 (output)", timeout=30_000
-    )
+    expect(page.locator("#attention-lens-cell")).to_contain_text("layer 30 (output)")
     expect(page.locator("#attention-lens-cell-plot .js-plotly-plot")).to_be_attached()
     page.get_by_role("button", name="Export the grid (CSV)").click()
-    expect(downloadable(page, "#attention-lens", "logit-lens.csv")).to_be_attached(timeout=30_000)
+    expect(downloadable(page, "#attention-lens", "logit-lens.csv")).to_be_attached()
     page.locator("#attention-lens").scroll_into_view_if_needed()
     screenshot(page, "attention-logit-lens")
     assert_no_errors(page, "logit lens")
@@ -67,44 +63,44 @@ def test_branch_sample_and_why_on_the_text_tab(page) -> None:
     seed.press("Enter")
     page.locator("#text-generate").click()
     tokens = page.locator("#text-tokens .token")
-    expect(tokens.first).to_be_attached(timeout=LONG)
+    expect(tokens.first).to_be_attached()
     expect(page.locator("#text-status")).to_contain_text("ended:")
     tokens.nth(4).click()
     expect(page.locator("#text-branch-picked")).to_contain_text("Picked token 5")
     page.locator("#text-branch-run").click()
     summary = page.locator("#text-branch-summary")
-    expect(summary).to_contain_text("Branched at token 5", timeout=LONG)
+    expect(summary).to_contain_text("Branched at token 5")
     expect(summary).to_contain_text("total log-probability")
     expect(summary).not_to_contain_text("engines draw")  # the exact path wrote both
     expect(page.locator("#text-branch-branch")).to_contain_text("branch point")
     page.get_by_role("button", name="Export both texts (JSON)").click()
-    expect(downloadable(page, "#text-branch", "branch.json")).to_be_attached(timeout=30_000)
+    expect(downloadable(page, "#text-branch", "branch.json")).to_be_attached()
     page.locator("#text-branch").scroll_into_view_if_needed()
     screenshot(page, "text-branch")
 
     page.locator("#text-why-picked").click()  # why the token just picked (token 5)
     why = page.locator("#text-why-summary")
-    expect(why).to_contain_text("off by", timeout=LONG)
+    expect(why).to_contain_text("off by")
     expect(page.locator("#text-why-plot .js-plotly-plot")).to_be_attached()
 
     page.locator("#text-sample-run").click()
     samples = page.locator("#text-sample-summary")
-    expect(samples).to_contain_text("different texts out of 4", timeout=LONG)
+    expect(samples).to_contain_text("different texts out of 4")
     expect(samples).to_contain_text("seeds 3–6")
     expect(page.locator("#text-sample-table")).to_contain_text("log-probability")
 
     page.locator("#text-why-run").click()  # the standalone example: ' Paris' vs ' London'
-    expect(why).to_contain_text("Why ' Paris' rather than ' London'", timeout=LONG)
+    expect(why).to_contain_text("Why ' Paris' rather than ' London'")
     expect(page.locator("#text-why-tokens")).to_contain_text("France")
     page.get_by_role("button", name="Export the scores (JSON)").click()
-    expect(downloadable(page, "#text-why", "why-this-token.json")).to_be_attached(timeout=30_000)
+    expect(downloadable(page, "#text-why", "why-this-token.json")).to_be_attached()
     page.locator("#text-why").scroll_into_view_if_needed()
     screenshot(page, "text-why")
     assert_no_errors(page, "branch, sample and why")
 
     page.locator("#text-why-text textarea").fill("")  # what a person can get wrong: a sentence
     page.locator("#text-why-run").click()
-    expect(page.locator(".toast-body").first).to_contain_text("empty", timeout=60_000)
+    expect(page.locator(".toast-body").first).to_contain_text("empty")
 
 
 def refused(client: Client, endpoint: str, **kwargs) -> str:

@@ -32,7 +32,7 @@ def test_models_panel_lists_both_defaults_loaded_from_packaged_wheels(page) -> N
     # The app warms both defaults up in the background; the panel polls until they are loaded.
     for name in ("HuggingFaceTB/SmolLM2-135M-Instruct", "sentence-transformers/all-MiniLM-L6-v2"):
         row = table.get_by_role("row").filter(has_text=name)
-        expect(row).to_contain_text(re.compile(r"(?<!not )loaded"), timeout=90_000)
+        expect(row).to_contain_text(re.compile(r"(?<!not )loaded"))
         expect(row).to_contain_text("packaged")
     expect(table).to_contain_text("134.5M")
     screenshot(page, "models-panel")

@@ -28,7 +28,7 @@ def test_generate_stream_select_a_token_and_see_alternatives(page) -> None:
     )
     page.locator("#text-generate").click()
     # the first run also starts the llama.cpp engine
-    expect(page.locator("#text-tokens .token").first).to_be_attached(timeout=180_000)
+    expect(page.locator("#text-tokens .token").first).to_be_attached()
     lengths: list[int] = page.evaluate("() => window.pgLengths")
     grew = sorted({n for n in lengths if n > 0})
     assert len(grew) >= 2, f"the output did not stream (lengths seen: {grew})"
@@ -40,11 +40,11 @@ def test_generate_stream_select_a_token_and_see_alternatives(page) -> None:
     tokens.nth(2).click()
     # Tokens holding only part of an emoji's bytes have no text to click, so the index can be
     # larger than 3; what matters is that the alternatives for the clicked token appear.
-    expect(page.locator("#text-picked")).to_contain_text("the model gave it", timeout=20_000)
+    expect(page.locator("#text-picked")).to_contain_text("the model gave it")
     table = page.locator("#text-alternatives")
     expect(table).to_contain_text("%")
     assert table.get_by_role("row").count() >= 6
-    expect(page.locator("#text-alt-chart .main-svg").first).to_be_visible(timeout=30_000)
+    expect(page.locator("#text-alt-chart .main-svg").first).to_be_visible()
     screenshot(page, "text-generate")
 
     page.locator("#text-stop").click()  # nothing running: harmless
@@ -57,9 +57,9 @@ def test_next_token_explorer_shows_before_and_after(page) -> None:
     page.locator("#text-prompt textarea").fill("The capital of France is")
     page.get_by_role("button", name="Show next-token distribution").click()
     summary = page.locator("#text-explorer-summary")
-    expect(summary).to_contain_text("can be picked", timeout=60_000)
+    expect(summary).to_contain_text("can be picked")
     expect(page.locator("#text-explorer-table")).to_contain_text("Paris")
-    expect(page.locator("#text-explorer-chart .main-svg").first).to_be_visible(timeout=30_000)
+    expect(page.locator("#text-explorer-chart .main-svg").first).to_be_visible()
     screenshot(page, "text-explorer")
 
 
@@ -70,14 +70,14 @@ def test_stop_ends_a_running_generation_at_once(page) -> None:
     max_new.fill("512")
     max_new.press("Enter")
     page.locator("#text-generate").click()
-    expect(page.locator("#text-status")).to_contain_text("Generating", timeout=120_000)
+    expect(page.locator("#text-status")).to_contain_text("Generating")
     # A DOM click at once, as a person's: Playwright's click first waits for the button to stand
     # still, and on a loaded machine the streaming page kept it waiting until the story had ended.
     page.locator("#text-stop").dispatch_event("click")
     page.locator("#text-stop").dispatch_event("click")  # pressing twice is harmless
     status = page.locator("#text-status")
-    expect(status).to_contain_text("ended: stopped", timeout=15_000)
-    expect(page.locator("#text-tokens .token").first).to_be_visible(timeout=60_000)
+    expect(status).to_contain_text("ended: stopped")
+    expect(page.locator("#text-tokens .token").first).to_be_visible()
     # Stopped before the cap: fewer tokens than the 512 asked for (how many fewer depends on how
     # busy the machine is when Stop arrives, so no tighter number is asserted).
     assert 0 < page.locator("#text-tokens .token").count() < 512

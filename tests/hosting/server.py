@@ -5,9 +5,10 @@ wheel) and our 32×32 image model are the real ones, because they are already sm
 is loaded and the fast decoder built before the server reports ready, so the load test measures
 serving, not first-use costs.
 
-Run as ``python -m tests.hosting.server --port P --folder DIR [--queue-size N]``: it writes
-``DIR/ready`` once it answers, and serves until terminated. ``tiny_registry`` is importable for
-tests that launch in-process.
+Run as ``python -m tests.hosting.server --port P --folder DIR [--queue-size N]``: it prints
+app.py's ready line once it answers (tests/servers.py waits on it), and serves until terminated.
+The page is drawn as app.py draws it (stylesheet, scripts, translations), so the browser tests of
+page mechanics can use it too. ``tiny_registry`` is importable for tests that launch in-process.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from app import build_app
+from components.presenter import PAGE_OPTIONS
 from components.serving import LAUNCH_OPTIONS
 from models.builtin import MINILM, external_spec, minilm_spec
 from models.image.catalog import OWN_MODEL, register_image_models
 from models.registry import Registry
+from tests.servers import READY
 from tests.tiny_models import save_tiny_causal_lm
 
 
@@ -64,9 +67,10 @@ def main() -> None:
         server_port=args.port,
         prevent_thread_lock=True,
         quiet=True,
+        **PAGE_OPTIONS,
         **LAUNCH_OPTIONS,
     )
-    (args.folder / "ready").write_text(str(os.getpid()))
+    print(f"{READY} http://127.0.0.1:{args.port}", flush=True)
     demo.block_thread()
 
 

@@ -17,8 +17,9 @@ from gradio_client.utils import QueueError
 from app import build_app
 from components.serving import LAUNCH_OPTIONS
 from tests.hosting.calls import IMAGE_MODEL
-from tests.hosting.conftest import free_port, record
+from tests.hosting.conftest import record
 from tests.hosting.server import tiny_registry, warm
+from tests.servers import free_port
 
 FLOOD = 12
 QUEUE_SIZE = 2

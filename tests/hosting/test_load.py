@@ -20,6 +20,7 @@ from PIL import Image
 
 from tests.hosting.calls import EMBEDDER, IMAGE_MODEL, language_model
 from tests.hosting.conftest import record
+from tests.servers import WAIT_S
 
 CLIENTS = 24
 TASKS_PER_CLIENT = 3
@@ -118,7 +119,7 @@ def test_many_clients_at_once_get_correct_answers(server) -> None:
 
     def run(plan: list[str]) -> None:
         client = server.client()
-        barrier.wait(timeout=60)
+        barrier.wait(timeout=WAIT_S)
         for task in plan:
             started = time.perf_counter()
             try:
@@ -138,7 +139,7 @@ def test_many_clients_at_once_get_correct_answers(server) -> None:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=120)
+        thread.join(timeout=WAIT_S)
     wall = time.perf_counter() - started
     requests = sum(REQUESTS.get(task, 1) for plan in plans for task in plan)
     cuts = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else [0.0] * 19
@@ -152,7 +153,9 @@ def test_many_clients_at_once_get_correct_answers(server) -> None:
         "wall_s": round(wall, 1),
     }
     record("load", figures)
-    assert not any(thread.is_alive() for thread in threads), "clients still running after 120 s"
+    assert not any(thread.is_alive() for thread in threads), (
+        f"clients still running after {WAIT_S} s"
+    )
     assert failures == [], failures
     assert len(latencies) == requests
 

@@ -21,9 +21,10 @@ REQUESTS = 200
 MAX_GROWTH = 0.05
 
 
-def settled_rss(process: psutil.Process) -> int:
-    """RSS after the server has been idle for a moment (background threads finish, buffers free)."""
-    time.sleep(1.0)
+def settled_rss(process: psutil.Process, client) -> int:
+    """RSS once the server has answered everything sent so far: one more light call, answered
+    after the others, is the sign that their work (and its buffers) is done."""
+    client.predict(api_name="/models")
     return process.memory_info().rss
 
 
@@ -52,11 +53,11 @@ def test_resident_memory_stays_flat(server) -> None:
 
     run(WARM_UP, 0)
     gc.collect()
-    before = settled_rss(process)
+    before = settled_rss(process, client)
     started = time.perf_counter()
     run(REQUESTS, WARM_UP)
     seconds = time.perf_counter() - started
-    after = settled_rss(process)
+    after = settled_rss(process, client)
     growth = (after - before) / before
     record(
         "memory",
