@@ -63,7 +63,7 @@ def pytest_collection_modifyitems(
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
     yield
-    if config.getvalue("loadgroup"):
+    if getattr(config.option, "loadgroup", False):  # set on xdist workers under loadgroup
         grouped_node_ids(items)
 
 

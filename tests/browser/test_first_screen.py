@@ -6,11 +6,13 @@ tab after a plain load, after every demo's deep link, and after a cancelled trai
 on any error badge or error toast; the server's log must show no traceback for a plain load.
 Each waits on the app's own signals (a status text, a drawn plot), never on a fixed delay.
 
-Who owns what: this file owns "a demo's link runs it and no tab shows an error". A demo that
-trains for a minute or more is seen to start here and is then cancelled; its run to the end is
-owned by tests/browser/test_finetune_views.py. The four links the presenter tests open (and run to
-the end, with the same sweep of every tab) are not opened twice: text sure, image green-cat,
-embeddings topics, attention pronoun.
+Who owns what: this file owns "a demo's link runs it and no tab shows an error", for the demos
+no other browser test runs. A demo that a lesson step runs (tests/browser/test_lessons.py walks
+every step in English, runs its demo and sweeps every tab after each lesson) or that a presenter
+test opens by its link (tests/browser/test_presenter.py, with the same sweep) is not run twice;
+test_every_demo_is_run_by_one_browser_test checks that together they run every demo. A demo that
+trains for a minute or more is seen to begin here and is then cancelled; its run to the end is
+owned by tests/browser/test_finetune_views.py.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from playwright.sync_api import expect
 from components.attention.presets import INSIDE_PRESETS
 from components.attention.presets import PRESETS as ATTENTION_PRESETS
 from components.embeddings.presets import EMBEDDING_PRESETS
-from components.finetune.presets import DYNAMICS_PRESETS
+from components.finetune.presets import DYNAMICS_PRESETS, FINETUNE_PRESETS
 from components.image.presets import IMAGE_PRESETS, VIEW_PRESETS
+from components.lessons.content import LESSONS
 from components.text.presets import TEXT_PRESETS
 from components.tokens.presets import TOKENS_PRESETS
 from tests.browser.conftest import TABS, assert_no_errors, assert_no_errors_on_any_tab
@@ -55,8 +58,10 @@ RESULT_OF_DEMO = {
 # has ended after Cancel (the round trip says there was nothing to bring back, or brings back
 # what was trained if Cancel came after a step).
 BEGUN = re.compile(r"Preparing|starting|step \d+ of \d+")
+TRAINING_RESULT = ("#finetune-status", "#finetune-status", "Cancelled")
 CANCELLED_DEMOS = {
-    ("finetune", "early-stop"): ("#finetune-status", "#finetune-status", "Cancelled"),
+    **{("finetune", p.slug): TRAINING_RESULT for p in FINETUNE_PRESETS},
+    ("finetune", "early-stop"): TRAINING_RESULT,
     ("finetune", "bring-back"): (
         "#finetune-status", "#finetune-import-summary", re.compile("Nothing to bring back|Brought")
     ),
@@ -65,18 +70,24 @@ CANCELLED_DEMOS = {
         "#finetune-transfer-status", "#finetune-transfer-status", "Cancelled"
     ),
 }  # fmt: skip
-# Opened, run to the end and swept by tests/browser/test_presenter.py.
-OPENED_BY_PRESENTER_TESTS = {("text", "sure"), ("image", "green-cat"),
-                             ("embeddings", "topics"), ("attention", "pronoun")}  # fmt: skip
 ALL_DEMOS = [
     *(("text", p.slug) for p in TEXT_PRESETS),
     *(("image", p.slug) for p in (*IMAGE_PRESETS, *VIEW_PRESETS)),
     *(("embeddings", p.slug) for p in EMBEDDING_PRESETS),
     *(("attention", p.slug) for p in (*ATTENTION_PRESETS, *INSIDE_PRESETS)),
     *(("tokens", p.slug) for p in TOKENS_PRESETS),
-    *(("finetune", p.slug) for p in DYNAMICS_PRESETS),
+    *(("finetune", p.slug) for p in (*FINETUNE_PRESETS, *DYNAMICS_PRESETS)),
 ]
-DEMOS = [demo for demo in ALL_DEMOS if demo not in OPENED_BY_PRESENTER_TESTS]
+# Run to the end (or begun and cancelled) by tests/browser/test_presenter.py, from their links.
+OPENED_BY_PRESENTER_TESTS = {("text", "sure"), ("image", "green-cat"),
+                             ("embeddings", "topics"), ("attention", "pronoun"),
+                             ("finetune", "pirate")}  # fmt: skip
+# Run by a lesson step's button (a press names the demo button, "<tab>-preset-<slug>").
+RUN_BY_LESSONS = {
+    tuple(step.press.split("-preset-"))
+    for lesson in LESSONS for step in lesson.steps if "-preset-" in step.press
+}  # fmt: skip
+DEMOS = [d for d in ALL_DEMOS if d not in OPENED_BY_PRESENTER_TESTS | RUN_BY_LESSONS]
 
 
 def loaded(page) -> None:
@@ -108,8 +119,9 @@ def test_a_plain_load_shows_no_error_on_any_tab_and_logs_no_traceback(browser, a
     assert "Traceback" not in app_server.log_since(start)
 
 
-def test_every_demo_is_opened_here_or_by_the_presenter_tests() -> None:
-    assert set(DEMOS) | OPENED_BY_PRESENTER_TESTS == set(ALL_DEMOS)
+def test_every_demo_is_run_by_one_browser_test() -> None:
+    assert set(DEMOS) | OPENED_BY_PRESENTER_TESTS | RUN_BY_LESSONS == set(ALL_DEMOS)
+    assert set(ALL_DEMOS) >= RUN_BY_LESSONS  # a lesson presses no demo that does not exist
 
 
 @pytest.mark.parametrize(("tab", "slug"), DEMOS, ids=[f"{t}-{s}" for t, s in DEMOS])
@@ -139,9 +151,9 @@ def test_a_cancelled_training_run_keeps_its_curve_and_shows_no_error(page) -> No
     loaded(page)
     page.locator("#finetune-train").click()
     status = page.locator("#finetune-status")
-    expect(status).to_contain_text(BEGUN)
+    expect(status).to_contain_text(re.compile(r"step [2-9]\d* of \d+"))  # a curve to keep
     page.locator("#finetune-cancel").click()
-    expect(status).to_contain_text("Cancelled")
+    expect(status).to_contain_text(re.compile(r"Cancelled at step \d+ of \d+"))
     expect(page.locator("#finetune-loss .js-plotly-plot")).to_be_visible()
     assert_no_errors(page, "after Cancel")
     assert_no_errors_on_any_tab(page, "after Cancel")

@@ -38,9 +38,8 @@ def long_data(folder: Path) -> Path:
     """MAX_EXAMPLES prompt/response pairs of the tiny model's words, each ~250 tokens long."""
     rows = [["prompt", "response"]]
     for n in range(MAX_EXAMPLES):
-        rows.append(
-            [f"{WORDS[n % 7]} {WORDS[n % 5]}", " ".join(WORDS[(n + k) % 14] for k in range(250))]
-        )
+        response = " ".join(WORDS[(n + k) % len(WORDS)] for k in range(250))
+        rows.append([f"{WORDS[n % 7]} {WORDS[n % 5]}", response])
     path = folder / "long.csv"
     with path.open("w", newline="") as out:
         csv.writer(out).writerows(rows)
