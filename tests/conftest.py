@@ -33,7 +33,7 @@ def real_registry() -> Registry:
 SERVER_GROUPS = {"app_server": "real-app", "tiny_server": "tiny-app", "server": "hosting"}
 # The real app's browser tests take the longest: they are split by file over two groups (so two
 # workers can each run one, each with a server of its own), about half the time each.
-SECOND_REAL_APP = {"test_lessons.py", "test_presenter.py", "test_readme_api.py", "test_i18n.py"}
+SECOND_REAL_APP = {"test_lessons.py", "test_presenter.py", "test_i18n.py"}
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -8,8 +8,9 @@ Each waits on the app's own signals (a status text, a drawn plot), never on a fi
 
 Who owns what: this file owns "a demo's link runs it and no tab shows an error", for the demos
 no other browser test runs. A demo that a lesson step runs (tests/browser/test_lessons.py walks
-every step in English, runs its demo and sweeps every tab after each lesson) or that a presenter
-test opens by its link (tests/browser/test_presenter.py, with the same sweep) is not run twice;
+every step in English, runs its demo and checks its tab for errors) or that a presenter test
+opens by its link (tests/browser/test_presenter.py, with the same sweep of every tab) is not run
+twice;
 test_every_demo_is_run_by_one_browser_test checks that together they run every demo. A demo that
 trains for a minute or more is seen to begin here and is then cancelled; its run to the end is
 owned by tests/browser/test_finetune_views.py.
@@ -98,10 +99,11 @@ def loaded(page) -> None:
     expect(page.locator("#finetune-summary")).to_contain_text("examples")
 
 
-def test_a_plain_load_shows_no_error_on_any_tab_and_logs_no_traceback(browser, app_server) -> None:
+def test_a_plain_load_shows_no_error_on_any_tab_and_logs_no_traceback(
+    shared_context, app_server
+) -> None:
     start = app_server.log_position()
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
+    page = shared_context.new_page()
     page.goto(app_server.url)
     loaded(page)
     for name in TABS:
@@ -115,7 +117,7 @@ def test_a_plain_load_shows_no_error_on_any_tab_and_logs_no_traceback(browser, a
     prompt.click()
     prompt.fill("a blue square on white")
     expect(prompt).to_have_value("a blue square on white")
-    context.close()
+    page.close()
     assert "Traceback" not in app_server.log_since(start)
 
 
@@ -125,9 +127,10 @@ def test_every_demo_is_run_by_one_browser_test() -> None:
 
 
 @pytest.mark.parametrize(("tab", "slug"), DEMOS, ids=[f"{t}-{s}" for t, s in DEMOS])
-def test_every_demo_link_runs_without_an_error(browser, app_url: str, tab: str, slug: str) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
+def test_every_demo_link_runs_without_an_error(
+    shared_context, app_url, tab: str, slug: str
+) -> None:
+    page = shared_context.new_page()
     try:
         page.goto(f"{app_url}?tab={tab}&preset={slug}")
         if (tab, slug) in CANCELLED_DEMOS:
@@ -143,7 +146,7 @@ def test_every_demo_link_runs_without_an_error(browser, app_url: str, tab: str, 
         # the other tabs were not touched by the demo
         assert_no_errors_on_any_tab(page, f"?tab={tab}&preset={slug}")
     finally:
-        context.close()
+        page.close()
 
 
 def test_a_cancelled_training_run_keeps_its_curve_and_shows_no_error(page) -> None:

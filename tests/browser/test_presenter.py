@@ -35,14 +35,16 @@ VIEWPORT = {"width": 1280, "height": 720}
 
 
 @pytest.fixture
-def deck(browser, app_url: str) -> Iterator:
+def deck(shared_context, app_url: str) -> Iterator:
     """A projector-sized page; ``open(query)`` loads the app with a deep link."""
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
     errors: list[str] = []
+    pages = []
 
     def open_link(query: str):
         # A new page per link: navigating away would abort the old page's requests (noise).
-        page = context.new_page()
+        page = shared_context.new_page()
+        page.set_viewport_size(VIEWPORT)
+        pages.append(page)
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(app_url + query)
@@ -50,7 +52,8 @@ def deck(browser, app_url: str) -> Iterator:
         return page
 
     yield open_link
-    context.close()
+    for page in pages:
+        page.close()
     assert not errors, f"Console errors in the browser: {errors}"
 
 
