@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import gradio as gr
@@ -103,28 +100,19 @@ def test_generator_handlers_are_wrapped_too() -> None:
         list(user_errors(stream)())
 
 
-def run_app(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "app.py", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
-
-
-def test_port_in_use_is_one_clear_sentence() -> None:
-    """The one start that is spawned: the whole app built, and the launch refused."""
+def test_port_in_use_is_one_clear_sentence(monkeypatch) -> None:
+    """The whole app is built, and the launch refused with a sentence (in-process: the same
+    ``main`` that ``python app.py`` runs)."""
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = run_app("--port", str(port), "--no-warm-up")
-    assert result.returncode == 1
-    assert f"Cannot listen on 127.0.0.1:{port}" in result.stderr
-    assert f"--port {port + 1}" in result.stderr
-    assert "Traceback" not in result.stderr
+        result = CliRunner().invoke(app.main, ["--port", str(port), "--no-warm-up"])
+    assert result.exit_code == 1
+    assert f"Cannot listen on 127.0.0.1:{port}" in result.output
+    assert f"--port {port + 1}" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_bad_model_configuration_is_one_clear_sentence(monkeypatch) -> None:

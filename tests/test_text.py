@@ -16,6 +16,7 @@ import torch
 from components.errors import user_errors
 from components.text import plots as text_view
 from components.text.handlers import (
+    arm_stop,
     generate_text,
     show_alternatives,
     stop_generation,
@@ -199,6 +200,25 @@ def test_stop_event_ends_generation_and_a_second_stop_is_harmless(lm) -> None:
     stop_generation({"stop": stop})  # pressing Stop again, or with no run, does nothing bad
     stop_generation({})
     stop_generation(None)
+
+
+def test_a_stop_pressed_before_the_run_starts_ends_that_run(registry: Registry) -> None:
+    """The Generate click arms the coming run's stop event (``arm_stop``): a Stop that reaches the
+    server before the run has started (queued, loading, or a page slow to send the click) is
+    that run's, and it ends at once instead of writing to its end. An API call, with no click,
+    gets a fresh event: an old Stop never ends it."""
+    control: dict = {}
+    arm_stop(control)
+    stop_generation(control)  # pressed before the run began
+    name = registry.default("causal-lm")
+    *_, (text, status, *_) = generate_text(
+        registry, name, "the cat", False, False, 1.5, 0, 1.0, 32, 1.0, 3, control
+    )
+    assert "ended: stopped" in status and len(text.split()) <= 1
+    *_, (text, status, *_) = generate_text(
+        registry, name, "the cat", False, False, 1.5, 0, 1.0, 8, 1.0, 3, control
+    )  # the next run, from the API: not stopped by the earlier press
+    assert "ended: stopped" not in status
 
 
 # -- the exact decode loop ----------------------------------------------------------------------

@@ -101,6 +101,7 @@ def generate_text(
     """Stream (text, status, coloured tokens, token records); ``seed`` -1 picks a random one.
     With ``adapter`` (this session's fine-tune) the tuned model writes instead of the base.
     Streamed states come at most every STREAM_EVERY_S seconds (``thinned_out``)."""
+    stop = run_stop_event(control)  # first: an armed event is this run's, even if it is refused
     settings = SamplingSettings.checked(
         temperature, top_k, top_p, max_new_tokens, repetition_penalty, seed
     )
@@ -112,9 +113,6 @@ def generate_text(
             f"{adapter.base_model} as the model, or untick 'Use my fine-tuned model'."
         )
     fast = bool(fast)
-    stop = threading.Event()
-    if control is not None:
-        control["stop"] = stop  # the Stop button of this session sets it
     if adapter is not None:
         lm = load_lm(registry, model_name)
         yield from generate_tuned_text(lm, adapter, prompt, settings, chat, stop)
@@ -187,11 +185,32 @@ def session_adapter(use_tuned: Any, finetune_session: Any) -> TrainedAdapter | N
     return adapter
 
 
+def arm_stop(control: dict[str, Any] | None) -> None:
+    """At the Generate click (before the run is queued): the stop event the coming run will use.
+    A Stop pressed from this moment on ends that run, even one still waiting for its turn or
+    loading its model; before, a press that came before the run had started was lost, and the run
+    went on to its end (seen on a loaded machine, where the page's click reached the server late).
+    """
+    if control is not None:
+        control["next_stop"] = threading.Event()
+
+
+def run_stop_event(control: dict[str, Any] | None) -> threading.Event:
+    """The stop event of the run starting now: the one its Generate click armed (so a Stop
+    already pressed counts), or a fresh one for a call that came without a click (the API)."""
+    stop = (control or {}).pop("next_stop", None) or threading.Event()
+    if control is not None:
+        control["stop"] = stop  # the Stop button of this session sets it
+    return stop
+
+
 def stop_generation(control: dict[str, Any] | None) -> None:
-    """Ask this session's generation to stop; harmless when none runs or when pressed twice."""
-    stop = (control or {}).get("stop")
-    if stop is not None:
-        stop.set()
+    """Ask this session's generation to stop, the running one or the one just asked for;
+    harmless when none runs or when pressed twice."""
+    for key in ("stop", "next_stop"):
+        event = (control or {}).get(key)
+        if event is not None:
+            event.set()
 
 
 def show_alternatives(

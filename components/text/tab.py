@@ -28,6 +28,7 @@ from components.text.engine import default_model, model_choices
 from components.text.handlers import (
     MAX_SHOWN,
     apply_preset,
+    arm_stop,
     generate_text,
     matching_preset,
     session_adapter,
@@ -273,8 +274,14 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
     tuned_input = [finetune_session] if finetune_session is not None else []
     gen_inputs = [model, prompt, chat, fast, *settings, use_tuned, control, *tuned_input]
     gen_outputs = [output, status, tokens, records, token_data]
+
+    def before_generating(control: dict[str, Any]) -> tuple[str, None, list]:
+        arm_stop(control)  # a Stop from now on ends the coming run
+        return PICK_HINT, None, []
+
     generate_button.click(
-        lambda: (PICK_HINT, None, []),
+        before_generating,
+        inputs=[control],
         outputs=[picked, alt_chart, alt_table],
         api_visibility="private",
         queue=False,
