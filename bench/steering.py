@@ -16,6 +16,7 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -59,22 +60,22 @@ def verdict(ok: bool) -> str:
 def plain_cells(model, request: ImageRequest, scales, counts) -> None:
     for scale in scales:
         for steps in counts:
-            cell = ImageRequest.checked(request.prompt, "", steps, scale, request.seed)
+            cell = replace(request, steps=steps, guidance=scale)
             generate(model, cell)
 
 
 def main() -> None:
     registry = default_registry({})
     model = registry.load(OWN_MODEL, kind="text-to-image")
-    generate(model, ImageRequest.checked(PROMPT, steps=2))  # warm-up: embedder, allocator
+    generate(model, ImageRequest.checked(prompt=PROMPT, steps=2))  # warm-up: embedder, allocator
     print(f"torch threads: {torch.get_num_threads()}, median of {REPEATS} runs", flush=True)
-    request = ImageRequest.checked(PROMPT, "", 25, 3.0, 0, "DPM-Solver++", 1)
+    request = ImageRequest(prompt=PROMPT, batch=1)  # the declared defaults: 25 steps, ...
     plain = timed(generate, model, request)
     print(f"plain generation, 25 steps: {plain:.3f} s", flush=True)
 
     for scale in (3.0, 1.0):
-        settings = ImageRequest.checked(PROMPT, "", 25, scale, 0, "DPM-Solver++", 1)
-        base = plain if scale == 3.0 else timed(generate, model, settings)
+        settings = replace(request, guidance=scale)
+        base = plain if scale == request.guidance else timed(generate, model, settings)
         parts = timed(guidance_parts, model, settings)
         print(
             f"guidance parts at all 25 steps, guidance {scale:g}: {parts:.3f} s, "

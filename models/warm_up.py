@@ -36,7 +36,10 @@ def start_text_engine(registry: Registry) -> None:
     DecodeLoop.for_model(lm.model)
     backend = text_backend(registry).backend
     if backend.kind != "transformers":  # the first request pays the engine's own start-up
-        request = TextRequest("Hi", SamplingSettings(0.0, 0, 1.0, 1, 1.0, 0), chat=False)
+        sampling = SamplingSettings(
+            temperature=0.0, top_k=0, top_p=1.0, max_new_tokens=1, repetition_penalty=1.0, seed=0
+        )
+        request = TextRequest("Hi", sampling, chat=False)
         for _ in backend.generate(request):
             pass
 
@@ -55,7 +58,7 @@ def draw_one_image(registry: Registry) -> None:
     if name is None or registry.needs_hub(name):
         return
     model = registry.load(name, kind="text-to-image")
-    generate(model, ImageRequest.checked("a red cat", "", 2, 3.0, 0, "DPM-Solver++", 1))
+    generate(model, ImageRequest(prompt="a red cat", steps=2, batch=1))
 
 
 def score_once(registry: Registry) -> None:

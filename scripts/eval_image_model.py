@@ -37,9 +37,10 @@ from models.image.tiny_model import ASSET_DIR  # noqa: E402
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=25)
-    parser.add_argument("--guidance", type=float, default=3.0)
-    parser.add_argument("--scheduler", default="DPM-Solver++")
+    tab = ImageRequest()  # the Image tab's defaults, declared in models/image/request.py
+    parser.add_argument("--steps", type=int, default=tab.steps)
+    parser.add_argument("--guidance", type=float, default=tab.guidance)
+    parser.add_argument("--scheduler", default=tab.scheduler)
     parser.add_argument("--seeds", type=int, default=2, help="samples per prompt")
     parser.add_argument("--out", type=Path, default=ASSET_DIR)
     return parser.parse_args()
@@ -69,7 +70,13 @@ def main() -> None:
                 colour=attrs.colour, shape=attrs.shape, background=attrs.background
             )
             request = ImageRequest.checked(
-                prompt, "", args.steps, args.guidance, 0, args.scheduler, args.seeds
+                prompt=prompt,
+                negative_prompt="",
+                steps=args.steps,
+                guidance=args.guidance,
+                seed=0,
+                scheduler=args.scheduler,
+                batch=args.seeds,
             )
             images = generate(model, request).images
             grid_tiles.setdefault(attrs, images[0])

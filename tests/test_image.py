@@ -25,7 +25,7 @@ def model(real_registry):
 
 def request(prompt: str = "a red cat on a white background", **overrides) -> ImageRequest:
     settings = {"steps": 8, "guidance": 3.0, "seed": 0, "scheduler": "DDIM", "batch": 1}
-    return ImageRequest.checked(prompt, **(settings | overrides))
+    return ImageRequest.checked(prompt=prompt, **(settings | overrides))
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -168,7 +168,15 @@ def test_bad_parameters_are_refused_with_a_sentence(field, value, message) -> No
 
 
 def test_numbers_sent_as_strings_by_api_callers_are_accepted() -> None:
-    checked = ImageRequest.checked("a cat", "", "20", "2.5", "42", "Euler", "3")
+    checked = ImageRequest.checked(
+        prompt="a cat",
+        negative_prompt="",
+        steps="20",
+        guidance="2.5",
+        seed="42",
+        scheduler="Euler",
+        batch="3",
+    )
     assert (checked.steps, checked.guidance, checked.seed, checked.batch) == (20, 2.5, 42, 3)
 
 
@@ -191,7 +199,15 @@ def test_the_same_seed_gives_the_same_pixels_under_load(real_registry) -> None:
     from models.text.decode_loop import intra_op_threads
 
     model = real_registry.load(OWN_MODEL, kind="text-to-image")
-    request = ImageRequest.checked("a green cat on a black background", "", 12, 3.0, 5, "DDIM", 2)
+    request = ImageRequest.checked(
+        prompt="a green cat on a black background",
+        negative_prompt="",
+        steps=12,
+        guidance=3.0,
+        seed=5,
+        scheduler="DDIM",
+        batch=2,
+    )
     alone = generate(model, request).images
     with intra_op_threads(1):  # another thread count alone: the same pixels too
         again = generate(model, request).images

@@ -31,7 +31,8 @@ def pipeline_model(registry, tiny_pipeline_folder):
 
 
 def request(**overrides) -> ImageRequest:
-    settings = {"prompt": "a cat", "steps": 3, "guidance": 5.0, "seed": 1, "scheduler": "DDIM"}
+    settings = {"prompt": "a cat", "steps": 3, "guidance": 5.0, "seed": 1, "scheduler": "DDIM",
+                "batch": 1}  # fmt: skip
     return ImageRequest.checked(**(settings | overrides))
 
 

@@ -40,8 +40,8 @@ def model(real_registry):
 
 
 def request(prompt: str = CAT, **overrides) -> ImageRequest:
-    settings = {"steps": 8, "guidance": 3.0, "seed": 0, "scheduler": "DDIM"}
-    return ImageRequest.checked(prompt, **(settings | overrides))
+    settings = {"steps": 8, "guidance": 3.0, "seed": 0, "scheduler": "DDIM", "batch": 1}
+    return ImageRequest.checked(prompt=prompt, **(settings | overrides))
 
 
 def cosine_alpha_bar(steps: int = 1000) -> np.ndarray:
@@ -138,7 +138,9 @@ def test_grid_cells_are_the_plain_images_for_their_settings(model) -> None:
     assert grid.guidance_values == [1.0, 4.0] and grid.step_values == [4, 8]
     for row, scale in enumerate(grid.guidance_values):
         for column, steps in enumerate(grid.step_values):
-            cell = ImageRequest.checked(CAT, steps=steps, guidance=scale, seed=11, scheduler="DDPM")
+            cell = ImageRequest.checked(
+                prompt=CAT, steps=steps, guidance=scale, seed=11, scheduler="DDPM", batch=1
+            )
             plain = generate(model, cell).images[0].astype(int)
             difference = np.abs(plain - grid.images[row][column])
             assert difference.max() <= 2 and difference.mean() < 0.1, (scale, steps)
@@ -195,7 +197,7 @@ def test_switch_at_zero_is_plain_b_and_at_the_end_plain_a(model, scheduler) -> N
 
 def test_the_background_is_decided_first_then_the_colour_then_the_shape(model) -> None:
     """The demo's claim, read by the independent checker CNN: 25 DPM-Solver++ steps, seed 0."""
-    first = ImageRequest.checked(CIRCLE, steps=25, guidance=3.0, seed=0)
+    first = ImageRequest.checked(prompt=CIRCLE, steps=25, guidance=3.0, seed=0, batch=1)
     strip = switch_strip(model, first, SQUARE, [2, 6, 16])
     reads = predict(load_or_train_checker(ASSET_DIR), [image for _, image in strip])
     seen = [(a.shape, a.colour, a.background) for a in reads]

@@ -31,7 +31,8 @@ def model(tmp_path_factory):
 
 
 def request(**overrides) -> ImageRequest:
-    settings = {"prompt": "a cat", "steps": 4, "guidance": 5.0, "seed": 1, "scheduler": "DDIM"}
+    settings = {"prompt": "a cat", "steps": 4, "guidance": 5.0, "seed": 1, "scheduler": "DDIM",
+                "batch": 1}  # fmt: skip
     return ImageRequest.checked(**(settings | overrides))
 
 

@@ -8,16 +8,21 @@ import gradio as gr
 import pytest
 from PIL import Image
 
+from components.endpoints import endpoint
 from components.errors import user_errors
 from components.image import handlers
 from models.image.catalog import OWN_MODEL, SD_TURBO
 from models.image.frames import DISPLAY_SIZE
+from models.image.request import ImageRequest
 
 
 def test_generate_returns_an_upscaled_grid_and_a_summary(real_registry) -> None:
     calls = []
+    request = ImageRequest(
+        prompt="a blue cat on a grey background", steps=6, guidance=3.0, seed=5, scheduler="DDIM"
+    )
     picture, summary = handlers.generate_images(
-        real_registry, OWN_MODEL, "a blue cat on a grey background", "", 6, 3.0, 5, "DDIM", 4,
+        real_registry, OWN_MODEL, request,
         progress=lambda fraction, desc="": calls.append(fraction),
     )  # fmt: skip
     assert isinstance(picture, Image.Image)
@@ -27,14 +32,14 @@ def test_generate_returns_an_upscaled_grid_and_a_summary(real_registry) -> None:
 
 
 def test_empty_prompt_says_it_is_unconditional(real_registry) -> None:
-    _, summary = handlers.generate_images(real_registry, OWN_MODEL, "", "", 4, 3, 0, "DDIM", 1)
+    request = ImageRequest(prompt="", steps=4, scheduler="DDIM", batch=1)
+    _, summary = handlers.generate_images(real_registry, OWN_MODEL, request)
     assert "unconditional" in summary
 
 
 def test_denoising_frames_one_picture_per_step_plus_final_and_a_gif(real_registry) -> None:
-    pictures, gif_path = handlers.denoising_frames(
-        real_registry, OWN_MODEL, "a yellow circle on black", "", 7, 3.0, 0, "DPM-Solver++"
-    )
+    request = ImageRequest(prompt="a yellow circle on black", steps=7)
+    pictures, gif_path = handlers.denoising_frames(real_registry, OWN_MODEL, request)
     assert len(pictures) == 7 + 1
     assert [caption for _, caption in pictures][-1] == "final image"
     assert pictures[0][1].startswith("1/7 · t=")  # short: a gallery caption is one line
@@ -45,9 +50,10 @@ def test_denoising_frames_one_picture_per_step_plus_final_and_a_gif(real_registr
 
 def test_compare_prompts_from_the_same_noise(real_registry) -> None:
     seen = []
+    request = ImageRequest(prompt="a red square on white", steps=5, scheduler="DDIM")
     first, second = handlers.compare_prompts(
-        real_registry, OWN_MODEL, "a red square on white", "a green square on white", "", 5, 3.0,
-        0, "DDIM", progress=lambda fraction, desc="": seen.append(fraction),
+        real_registry, OWN_MODEL, request, "a green square on white",
+        progress=lambda fraction, desc="": seen.append(fraction),
     )  # fmt: skip
     assert first.size == second.size == (DISPLAY_SIZE, DISPLAY_SIZE)
     assert list(first.getdata()) != list(second.getdata())
@@ -55,17 +61,24 @@ def test_compare_prompts_from_the_same_noise(real_registry) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("model", "values", "message"),
     [
-        ((OWN_MODEL, "a cat", "", math.nan, 3, 0, "DDIM", 1), "steps"),
-        ((OWN_MODEL, "a cat", "", 10, 3, 0, "DDIM", 99), "batch size"),
-        ((OWN_MODEL, "a cat", "", 10, 3, 0, "Heun", 1), "Unknown scheduler"),
-        (("nobody/none", "a cat", "", 10, 3, 0, "DDIM", 1), "No model named"),
-        ((None, "a cat", "", 10, 3, 0, "DDIM", 1), "Pick an image model"),
-        ((SD_TURBO, "a cat", "", 1, 0, 0, "Euler", 1), "not available offline"),
+        (OWN_MODEL, {"steps": math.nan}, "steps"),
+        (OWN_MODEL, {"batch": 99}, "batch size"),
+        (OWN_MODEL, {"scheduler": "Heun"}, "Unknown scheduler"),
+        ("nobody/none", {}, "No model named"),
+        (None, {}, "Pick an image model"),
+        (SD_TURBO, {"steps": 1, "guidance": 0, "scheduler": "Euler"}, "not available offline"),
     ],
 )
-def test_bad_input_becomes_a_readable_error(real_registry, args, message) -> None:
-    wrapped = user_errors(lambda *a: handlers.generate_images(real_registry, *a))
+def test_bad_input_becomes_a_readable_error(real_registry, model, values, message) -> None:
+    """As the tab's endpoint calls the handler: each setting by name, checked into the
+    request (components/endpoints.py), then the handler."""
+
+    def generate(model: str, *, request: ImageRequest):
+        return handlers.generate_images(real_registry, model, request)
+
+    wrapped = user_errors(endpoint(generate, request=ImageRequest))
+    given = {"prompt": "a cat", "steps": 10, "scheduler": "DDIM", "batch": 1} | values
     with pytest.raises(gr.Error, match=message):
-        wrapped(*args)
+        wrapped(model, **given)

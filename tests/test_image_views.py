@@ -8,6 +8,7 @@ import base64
 import io
 import json
 import math
+from dataclasses import replace
 
 import gradio as gr
 import numpy as np
@@ -17,15 +18,17 @@ from PIL import Image
 from components.errors import user_errors
 from components.image import steering_handlers as views
 from components.image.presets import (
-    GUIDANCE_VALUES,
-    IMAGE_VALUES,
-    NOISE_VALUES,
-    SWITCH_VALUES,
+    GUIDANCE_DEMOS,
+    IMAGE_DEMOS,
+    NOISE_DEMOS,
+    SWITCH_DEMOS,
     VIEW_PRESETS,
 )
 from models.image.catalog import OWN_MODEL
 from models.image.diffusion import generate
-from models.image.forward_noise import checked_attributes
+from models.image.forward_noise import NoiseView, checked_attributes
+from models.image.guidance import GridView, PartsView
+from models.image.prompt_switch import SwitchView
 from models.image.request import ImageRequest
 
 CAT = "a red cat on a white background"
@@ -56,9 +59,10 @@ def test_the_guided_mix_in_the_api_data_is_uncond_plus_scale_times_difference(
     real_registry,
 ) -> None:
     seen = []
+    request = ImageRequest(prompt=CAT, steps=6, guidance=3.5, seed=2, scheduler="DDIM")
     view = views.guidance_parts_view(
-        real_registry, OWN_MODEL, CAT, "", 6, 3.5, 2, "DDIM", "1, 3, 6",
-        include_predictions=True, progress=lambda done, desc="": seen.append(done),
+        real_registry, OWN_MODEL, request, PartsView(at_steps="1, 3, 6", include_predictions=True),
+        progress=lambda done, desc="": seen.append(done),
     )  # fmt: skip
     data = json.loads(json.dumps(view.data))  # what an API caller receives
     assert data["at_steps"] == [1, 3, 6] and [p["step"] for p in data["parts"]] == [1, 3, 6]
@@ -70,9 +74,7 @@ def test_the_guided_mix_in_the_api_data_is_uncond_plus_scale_times_difference(
         assert np.array_equal(guided, uncond + np.float32(3.5) * (cond - uncond))
         assert not np.array_equal(uncond, cond) and part["difference_scale"] > 0
     # The run behind the pictures is a plain generation: its final image is /generate_image's.
-    plain = generate(
-        real_registry.load(OWN_MODEL), ImageRequest.checked(CAT, "", 6, 3.5, 2, "DDIM")
-    )
+    plain = generate(real_registry.load(OWN_MODEL), replace(request, batch=1))
     assert np.array_equal(decoded(data["image_png_base64"]), plain.images[0])
     assert seen == [(i, 6) for i in range(1, 7)]
     assert view.summary.startswith("Guidance 3.5 taken apart at steps 1, 3, 6 of 6 DDIM steps")
@@ -83,13 +85,16 @@ def test_the_guided_mix_in_the_api_data_is_uncond_plus_scale_times_difference(
 def test_no_steps_named_means_six_spread_over_the_run(real_registry) -> None:
     assert views.spread_steps("", 25) == [1, 6, 11, 15, 20, 25]
     assert views.spread_steps(None, 3) == [1, 2, 3]
-    view = views.guidance_parts_view(real_registry, OWN_MODEL, CAT, steps=10, scheduler="DDIM")
+    request = ImageRequest(prompt=CAT, steps=10, scheduler="DDIM")
+    view = views.guidance_parts_view(real_registry, OWN_MODEL, request, PartsView())
     assert view.data["at_steps"] == [1, 3, 5, 6, 8, 10]
     assert "predictions" not in view.data["parts"][0]  # raw outputs only when asked
 
 
 def test_the_grid_has_one_cell_per_pair_from_one_seed(real_registry) -> None:
-    view = views.guidance_grid_view(real_registry, OWN_MODEL, CAT, "", "1, 6", "2, 4, 4", 7, "DDIM")
+    request = ImageRequest(prompt=CAT, seed=7, scheduler="DDIM")
+    grid = GridView(guidance_values="1, 6", step_values="2, 4, 4")
+    view = views.guidance_grid_view(real_registry, OWN_MODEL, request, grid)
     data = view.data
     assert data["guidance_values"] == [1.0, 6.0] and data["step_values"] == [2, 4]  # dupes dropped
     assert [len(row) for row in data["cells_png_base64"]] == [2, 2]
@@ -102,13 +107,14 @@ def test_the_grid_has_one_cell_per_pair_from_one_seed(real_registry) -> None:
 # -- prompt switch -----------------------------------------------------------------------------
 def test_switching_at_the_last_step_is_prompt_a_and_at_zero_prompt_b(real_registry) -> None:
     model = real_registry.load(OWN_MODEL)
-    settings = {"steps": 6, "guidance": 3.0, "seed": 1, "scheduler": "DDIM"}
+    settings = {"steps": 6, "guidance": 3.0, "seed": 1, "scheduler": "DDIM", "batch": 1}
+    switch = SwitchView(second_prompt=SQUARE, switch_at=2, switch_points="0, 6, 2")
     view = views.prompt_switch_view(
-        real_registry, OWN_MODEL, CAT, SQUARE, 2, "0, 6, 2", "", **settings
+        real_registry, OWN_MODEL, ImageRequest(prompt=CAT, **settings), switch
     )
     data = view.data
-    only_a = generate(model, ImageRequest.checked(CAT, **settings)).images[0]
-    only_b = generate(model, ImageRequest.checked(SQUARE, **settings)).images[0]
+    only_a = generate(model, ImageRequest.checked(prompt=CAT, **settings)).images[0]
+    only_b = generate(model, ImageRequest.checked(prompt=SQUARE, **settings)).images[0]
     assert np.array_equal(decoded(data["only_a_png_base64"]), only_a)
     assert np.array_equal(decoded(data["only_b_png_base64"]), only_b)
     strip = {item["k"]: item for item in data["strip"]}
@@ -122,15 +128,19 @@ def test_switching_at_the_last_step_is_prompt_a_and_at_zero_prompt_b(real_regist
 def test_the_default_strip_scales_to_the_steps(real_registry) -> None:
     assert views.default_switch_points(25) == [0, 2, 6, 10, 16, 25]
     assert views.default_switch_points(10) == [0, 1, 2, 4, 6, 10]
-    view = views.prompt_switch_view(real_registry, OWN_MODEL, CAT, SQUARE, 3, "", steps=5)
+    view = views.prompt_switch_view(
+        real_registry, OWN_MODEL, ImageRequest(prompt=CAT, steps=5),
+        SwitchView(second_prompt=SQUARE, switch_at=3),
+    )  # fmt: skip
     assert [item["k"] for item in view.data["strip"]] == views.default_switch_points(5)
 
 
 # -- forward noising ---------------------------------------------------------------------------
 def test_forward_noising_reports_the_signal_left_and_the_guess_error(real_registry) -> None:
     view = views.forward_noise_view(
-        real_registry, OWN_MODEL, "cat", "green", "black", "0, 500, 999"
-    )
+        real_registry, OWN_MODEL,
+        NoiseView(shape="cat", colour="green", background="black", timesteps="0, 500, 999"),
+    )  # fmt: skip
     levels = view.data["levels"]
     assert [level["timestep"] for level in levels] == [0, 500, 999]
     shares = [level["alpha_bar"] for level in levels]
@@ -195,20 +205,21 @@ def test_the_endpoints_share_the_heavy_group() -> None:
 # -- one-click demos ---------------------------------------------------------------------------
 def test_each_view_demo_is_valid_and_has_a_slug_of_its_own() -> None:
     slugs = [p.slug for p in VIEW_PRESETS]
-    assert slugs == [*GUIDANCE_VALUES, *SWITCH_VALUES, *NOISE_VALUES]
-    assert not set(slugs) & set(IMAGE_VALUES)
-    for prompt, negative, steps, scale, seed, scheduler, shown in GUIDANCE_VALUES.values():
-        request = ImageRequest.checked(prompt, negative, steps, scale, seed, scheduler)
-        views.spread_steps(shown, request.steps)
-    for first, second, negative, steps, scale, seed, scheduler, k, points in SWITCH_VALUES.values():
-        ImageRequest.checked(first, negative, steps, scale, seed, scheduler)
-        assert second and 0 <= k <= steps
-        assert all(0 <= int(p) <= steps for p in points.split(","))
-    for shape, colour, background, *_ in NOISE_VALUES.values():
-        checked_attributes(shape, colour, background)
+    assert slugs == [*GUIDANCE_DEMOS, *SWITCH_DEMOS, *NOISE_DEMOS]
+    assert not set(slugs) & set(IMAGE_DEMOS)
+    for request, parts in GUIDANCE_DEMOS.values():
+        assert request.validated() == request
+        views.spread_steps(parts.at_steps, request.steps)
+    for request, switch in SWITCH_DEMOS.values():
+        assert request.validated() == request and switch.second_prompt
+        assert 0 <= switch.switch_at <= request.steps
+        assert all(0 <= int(p) <= request.steps for p in switch.switch_points.split(","))
+    for noise in NOISE_DEMOS.values():
+        assert noise.validated() == noise
+        checked_attributes(noise.shape, noise.colour, noise.background)
 
 
 def test_a_bad_view_input_through_the_ui_wrapper_is_a_readable_error(real_registry) -> None:
     wrapped = user_errors(lambda *a: views.prompt_switch_view(real_registry, *a))
     with pytest.raises(gr.Error, match="Pick an image model"):
-        wrapped(None, CAT, SQUARE, 3)
+        wrapped(None, ImageRequest(prompt=CAT), SwitchView(second_prompt=SQUARE, switch_at=3))

@@ -18,8 +18,6 @@ from components.presenter import TAB_IDS, DeepLink, parse_deep_link, scene_query
 from components.text import presets as text_demos
 from models.embeddings.projection import validate
 from models.errors import InvalidInputError
-from models.image.request import ImageRequest
-from models.text.generation import SamplingSettings
 from tests.test_app import fake_registry
 
 KNOWN = {
@@ -84,19 +82,17 @@ def test_scene_links_round_trip() -> None:
 
 
 def test_text_presets_are_valid_sampling_settings() -> None:
-    assert [p.slug for p in text_demos.TEXT_PRESETS] == list(text_demos.TEXT_VALUES)
+    assert [p.slug for p in text_demos.TEXT_PRESETS] == list(text_demos.TEXT_DEMOS)
     for preset in text_demos.TEXT_PRESETS:
-        prompt, chat, temperature, top_k, top_p, penalty, max_new, seed = text_demos.apply_text(
-            preset.slug
-        )
-        assert prompt.strip() and isinstance(chat, bool)
-        SamplingSettings.checked(temperature, top_k, top_p, max_new, penalty, seed)
+        demo = text_demos.text_demo(preset.slug)
+        assert demo.prompt.strip() and isinstance(demo.chat, bool)
+        assert demo.sampling.validated() == demo.sampling  # every value within its range
 
 
 def test_image_presets_are_valid_requests() -> None:
-    assert [p.slug for p in image_demos.IMAGE_PRESETS] == list(image_demos.IMAGE_VALUES)
-    for preset in image_demos.IMAGE_PRESETS:
-        ImageRequest.checked(*image_demos.apply_image(preset.slug))
+    assert [p.slug for p in image_demos.IMAGE_PRESETS] == list(image_demos.IMAGE_DEMOS)
+    for request in image_demos.IMAGE_DEMOS.values():
+        assert request.validated() == request
 
 
 def test_embedding_presets_use_known_sets_and_valid_projections() -> None:
@@ -134,7 +130,7 @@ def test_attention_presets_have_unique_slugs() -> None:
 
 def test_unknown_preset_slugs_are_refused_with_the_list() -> None:
     with pytest.raises(InvalidInputError, match="Presets here: sure, story, too-hot"):
-        text_demos.apply_text("nope")
+        text_demos.text_demo("nope")
 
 
 def test_the_app_has_the_presenter_bar_and_every_tabs_demo_buttons() -> None:

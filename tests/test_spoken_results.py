@@ -180,7 +180,9 @@ def test_every_line_the_image_views_write_is_said(real_registry) -> None:
 
 def test_every_line_the_text_views_write_is_said(real_registry) -> None:
     lm = real_registry.load(SMOLLM2)
-    settings = SamplingSettings.checked(1.0, 0, 1.0, 4, 1.0, 11)
+    settings = SamplingSettings.checked(
+        temperature=1.0, top_k=0, top_p=1.0, max_new_tokens=4, repetition_penalty=1.0, seed=11
+    )
     samples = sample_n(lm, "Write a story.", settings, 2)
     _assert_said(branch_handlers.sample_summary(samples, 1.0))
     _assert_said(branch_handlers.sample_summary(samples, 0.0))
@@ -197,7 +199,9 @@ def test_every_line_the_text_views_write_is_said(real_registry) -> None:
 
 def test_a_branchs_summary_is_said(real_registry) -> None:
     lm = real_registry.load(SMOLLM2)
-    settings = SamplingSettings.checked(1.0, 0, 1.0, 8, 1.0, 5)
+    settings = SamplingSettings.checked(
+        temperature=1.0, top_k=0, top_p=1.0, max_new_tokens=8, repetition_penalty=1.0, seed=5
+    )
     *_, run = generate(lm, "Write a story.", settings, chat=True)
     records = plots.token_records(score_tokens(lm, run, settings), lm.tokenizer)
     index, alternative = branch_handlers.demo_branch_point(records)

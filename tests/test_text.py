@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import math
 import threading
+from dataclasses import replace
 
 import gradio as gr
 import pytest
 import torch
 
+from components.endpoints import endpoint
 from components.errors import user_errors
 from components.text import plots as text_view
 from components.text.handlers import (
+    ExplorerView,
     arm_stop,
     generate_text,
     show_alternatives,
@@ -124,8 +127,12 @@ def test_out_of_range_settings_are_refused_with_a_sentence(field: str, value: ob
 
 
 def test_valid_settings_are_accepted_and_seed_minus_one_means_random() -> None:
-    settings = SamplingSettings.checked(0, 0, 1, 512, 2, -1)
-    assert settings == SamplingSettings(0.0, 0, 1.0, 512, 2.0, None)
+    settings = SamplingSettings.checked(
+        temperature=0, top_k=0, top_p=1, max_new_tokens=512, repetition_penalty=2, seed=-1
+    )
+    assert settings == SamplingSettings(
+        temperature=0.0, top_k=0, top_p=1.0, max_new_tokens=512, repetition_penalty=2.0, seed=None
+    )
     assert SamplingSettings.checked(seed=7.0).seed == 7
     assert SamplingSettings.checked(top_k="40").top_k == 40  # numbers as text, as JSON may send
 
@@ -211,12 +218,13 @@ def test_a_stop_pressed_before_the_run_starts_ends_that_run(registry: Registry) 
     arm_stop(control)
     stop_generation(control)  # pressed before the run began
     name = registry.default("causal-lm")
+    hot = SamplingSettings(temperature=1.5, top_k=0, top_p=1.0, repetition_penalty=1.0, seed=3)
     *_, (text, status, *_) = generate_text(
-        registry, name, "the cat", False, False, 1.5, 0, 1.0, 32, 1.0, 3, control
+        registry, name, "the cat", False, False, replace(hot, max_new_tokens=32), control
     )
     assert "ended: stopped" in status and len(text.split()) <= 1
     *_, (text, status, *_) = generate_text(
-        registry, name, "the cat", False, False, 1.5, 0, 1.0, 8, 1.0, 3, control
+        registry, name, "the cat", False, False, replace(hot, max_new_tokens=8), control
     )  # the next run, from the API: not stopped by the earlier press
     assert "ended: stopped" not in status
 
@@ -267,9 +275,10 @@ def test_probability_buckets(probability: float, label: str) -> None:
 def test_generate_text_handler_streams_then_colours_every_token(registry, lm) -> None:
     name = registry.default("causal-lm")
     control: dict = {}
-    updates = list(
-        generate_text(registry, name, "the cat", False, True, 1.5, 0, 1.0, 12, 1.0, 11, control)
+    sampling = SamplingSettings(
+        temperature=1.5, top_k=0, top_p=1.0, max_new_tokens=12, repetition_penalty=1.0, seed=11
     )
+    updates = list(generate_text(registry, name, "the cat", False, True, sampling, control))
     streamed = [u for u in updates if u[2] is None and u[0]]
     assert streamed and "Generating" in streamed[0][1]
     text, status, coloured, records = updates[-1]
@@ -301,25 +310,40 @@ def test_streamed_states_are_thinned_out_but_every_final_update_passes() -> None
 
 
 def test_handlers_turn_bad_input_into_messages(registry) -> None:
+    """As Gradio calls them: each setting by name, checked into its object (endpoint)."""
     name = registry.default("causal-lm")
-    handler = user_errors(generate_text)
+
+    def generate(prompt: str, model: str, *, sampling: SamplingSettings):
+        yield from generate_text(registry, model, prompt, False, True, sampling)
+
+    def explore(*, view: ExplorerView):
+        return token_probabilities(registry, name, "the cat", False, SamplingSettings(), view)
+
+    handler = user_errors(endpoint(generate, sampling=SamplingSettings))
+    short = {"max_new_tokens": 5, "seed": 1}
     with pytest.raises(gr.Error, match="temperature must be a number"):
-        list(handler(registry, name, "the cat", False, True, float("nan"), 0, 1, 5, 1, 1))
+        list(handler("the cat", name, temperature=float("nan"), **short))
     with pytest.raises(gr.Error, match="prompt is empty"):
-        list(handler(registry, name, "", False, True, 1, 0, 1, 5, 1, 1))
+        list(handler("", name, **short))
     with pytest.raises(gr.Error, match="No model named"):
-        list(handler(registry, "nope", "the cat", False, True, 1, 0, 1, 5, 1, 1))
+        list(handler("the cat", "nope", **short))
     with pytest.raises(gr.Error, match="tokens shown"):
-        user_errors(token_probabilities)(registry, name, "the cat", False, 1, 0, 1, 1, 500)
+        user_errors(endpoint(explore, view=ExplorerView))(shown=500)
 
 
 def test_token_probabilities_shows_before_and_after_the_sampler(registry) -> None:
     name = registry.default("causal-lm")
-    summary, _chart, table = token_probabilities(registry, name, "the cat", False, 1, 3, 1, 1, 8)
+    sampler = SamplingSettings(temperature=1, top_k=3, top_p=1, repetition_penalty=1)
+    summary, _chart, table = token_probabilities(
+        registry, name, "the cat", False, sampler, ExplorerView(shown=8)
+    )
     assert len(table) == 8 and "**3** can be picked" in summary
     after = [row[2] for row in table]
     assert sum(value != "0.0%" for value in after) == 3
-    _, _, greedy = token_probabilities(registry, name, "the cat", False, 0, 0, 1, 1, 5)
+    greedy_sampler = SamplingSettings(temperature=0, top_k=0, top_p=1, repetition_penalty=1)
+    _, _, greedy = token_probabilities(
+        registry, name, "the cat", False, greedy_sampler, ExplorerView(shown=5)
+    )
     assert greedy[0][2] == "100.0%" and all(row[2] == "0.0%" for row in greedy[1:])
 
 

@@ -213,13 +213,21 @@ def tab_on(server_url, tmp_path):
 @llama_only
 def test_the_text_tab_streams_colours_stops_and_repeats_on_a_server(tab_on, server_url) -> None:
     from components.text.engine import default_model, model_choices
-    from components.text.handlers import generate_text, stop_generation, token_probabilities
+    from components.text.handlers import (
+        ExplorerView,
+        generate_text,
+        stop_generation,
+        token_probabilities,
+    )
 
     registry, choice = tab_on(server_url)
     assert not choice.fell_back and choice.backend.kind == "openai"
     model = default_model(registry, choice)
     assert model in {name for _, name in model_choices(registry, choice)}
-    args = (registry, model, "Write a poem about rain.", True, True, 0.8, 40, 0.95, 24, 1.0, 5)
+    sampling = SamplingSettings(
+        temperature=0.8, top_k=40, top_p=0.95, max_new_tokens=24, repetition_penalty=1.0, seed=5
+    )
+    args = (registry, model, "Write a poem about rain.", True, True, sampling)
     updates = list(generate_text(*args))
     text, status, coloured, records = updates[-1]
     assert len(updates) > 3 and text and f"server {server_url}" in status
@@ -235,8 +243,10 @@ def test_the_text_tab_streams_colours_stops_and_repeats_on_a_server(tab_on, serv
             stop_generation(control)  # what the Stop button does
     assert "ended: stopped" in stopped
     summary, _, table = token_probabilities(
-        registry, model, "The sky is", False, 1.0, 0, 1.0, 1.0, 5
-    )
+        registry, model, "The sky is", False,
+        SamplingSettings(temperature=1.0, top_k=0, top_p=1.0, repetition_penalty=1.0),
+        ExplorerView(shown=5),
+    )  # fmt: skip
     assert table and "most likely next tokens" in summary
 
 
@@ -248,7 +258,10 @@ def test_the_text_tab_on_a_server_without_logprobs_says_why_nothing_is_coloured(
     try:
         registry, choice = tab_on(proxy.base_url)
         model = choice.backend.models()[0]
-        args = (registry, model, "Write a poem about rain.", True, True, 0.8, 40, 0.95, 16, 1.0, 5)
+        sampling = SamplingSettings(
+            temperature=0.8, top_k=40, top_p=0.95, max_new_tokens=16, repetition_penalty=1.0, seed=5
+        )
+        args = (registry, model, "Write a poem about rain.", True, True, sampling)
         text, status, coloured, records = list(generate_text(*args))[-1]
         assert text and "sent no token probabilities" in status
         assert {bucket for _, bucket in coloured} == {"no probability"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -21,7 +22,9 @@ from models.text.causal_lm import CausalLM
 from models.text.generation import SamplingSettings, generate, score_tokens
 from tests.test_finetune_training import EXAMPLES, FAST, snapshot, tiny_lm  # noqa: F401
 
-GREEDY = SamplingSettings.checked(0, 0, 1.0, 4, 1.0, 0)
+GREEDY = SamplingSettings.checked(
+    temperature=0, top_k=0, top_p=1.0, max_new_tokens=4, repetition_penalty=1.0, seed=0
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +51,9 @@ def test_tuned_model_writes_what_it_learned_and_scores_it(tiny_lm, adapter) -> N
 
 
 def test_same_seed_same_tuned_text(tiny_lm, adapter) -> None:  # noqa: F811
-    warm = SamplingSettings.checked(1.5, 0, 1.0, 6, 1.0, 5)
+    warm = SamplingSettings.checked(
+        temperature=1.5, top_k=0, top_p=1.0, max_new_tokens=6, repetition_penalty=1.0, seed=5
+    )
     texts = {
         [u.run for u in generate_tuned(tiny_lm, adapter, "a dog", warm, chat=False) if u.run][
             -1
@@ -80,7 +85,9 @@ def test_stop_still_scores_what_was_written(tiny_lm, adapter) -> None:  # noqa: 
     bench = bench_for(tiny_lm)
     slow = bench.model.register_forward_pre_hook(lambda *_: time.sleep(0.02))  # a bigger model
     stop = threading.Event()
-    long = SamplingSettings.checked(0, 0, 1.0, 60, 1.0, 0)
+    long = SamplingSettings.checked(
+        temperature=0, top_k=0, top_p=1.0, max_new_tokens=60, repetition_penalty=1.0, seed=0
+    )
     updates = []
     try:
         for update in generate_tuned(tiny_lm, adapter, "the cat", long, chat=False, stop=stop):
@@ -110,7 +117,7 @@ def registry(tiny_lm: CausalLM) -> Registry:  # noqa: F811
 
 def test_text_tab_handler_uses_the_session_adapter(registry, tiny_lm, adapter) -> None:  # noqa: F811
     session = SimpleNamespace(adapter=adapter)
-    args = (registry, tiny_lm.name, "the cat", False, True, 0, 0, 1.0, 4, 1.0, 0)
+    args = (registry, tiny_lm.name, "the cat", False, True, replace(GREEDY, max_new_tokens=4))
     tuned = list(generate_text(*args, {}, session_adapter(True, session)))
     assert tuned[-1][0] == "sat on the mat"
     assert "your fine-tuned model" in tuned[-1][1]
@@ -128,6 +135,7 @@ def test_ticking_the_box_without_a_fine_tune_says_what_to_do() -> None:
 def test_adapter_of_another_model_is_refused(registry, tiny_lm, adapter) -> None:  # noqa: F811
     other = SimpleNamespace(**{**adapter.__dict__, "base_model": "some/other-model"})
     handler = user_errors(generate_text)
-    args = (registry, tiny_lm.name, "the cat", False, True, 0, 0, 1.0, 4, 1.0, 0, {}, other)
+    args = (registry, tiny_lm.name, "the cat", False, True, replace(GREEDY, max_new_tokens=4), {},
+            other)  # fmt: skip
     with pytest.raises(Exception, match="pick some/other-model as the model"):
         list(handler(*args))

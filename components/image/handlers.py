@@ -1,7 +1,8 @@
 """The Image tab's event handlers: plain functions, testable without a browser.
 
-Each validates its raw inputs (``ImageRequest.checked``), asks the registry for the model, runs
-models/image/diffusion.py and returns what the components show. Errors a user can fix arrive as
+Each takes a checked ``ImageRequest`` (the tab's endpoint checks the widgets' values into one,
+components/endpoints.py), asks the registry for the model, runs models/image/diffusion.py and
+returns what the components show. Errors a user can fix arrive as
 ``InvalidInputError``/``ModelUnavailableError``; ``user_errors`` (in components/image/tab.py) turns
 them into messages.
 """
@@ -9,6 +10,7 @@ them into messages.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from PIL import Image
@@ -59,43 +61,33 @@ def _summary(
 
 def generate_images(
     registry: Registry,
-    model_name: Any,
-    prompt: Any,
-    negative_prompt: Any = "",
-    steps: Any = 25,
-    guidance: Any = 3.0,
-    seed: Any = 0,
-    scheduler: Any = "DPM-Solver++",
-    batch: Any = 1,
+    model: Any,
+    request: ImageRequest,
     progress: Progress | None = None,
 ) -> tuple[Image.Image, str]:
-    """A grid of ``batch`` images for the prompt, and a one-line summary of how it was made."""
-    request = ImageRequest.checked(prompt, negative_prompt, steps, guidance, seed, scheduler, batch)
-    model = image_model(registry, model_name)
+    """A grid of ``request.batch`` images for its prompt, and a one-line summary of how it was
+    made."""
+    loaded = image_model(registry, model)
     started = time.perf_counter()
-    result = generate(model, request, on_step=counted(progress, "Denoising"))
+    result = generate(loaded, request, on_step=counted(progress, "Denoising"))
     seconds = time.perf_counter() - started
-    own = isinstance(model, OwnDiffusionModel)
+    own = isinstance(loaded, OwnDiffusionModel)
     return grid(result.images), _summary(request, result, seconds, own)
 
 
 def denoising_frames(
     registry: Registry,
-    model_name: Any,
-    prompt: Any,
-    negative_prompt: Any = "",
-    steps: Any = 25,
-    guidance: Any = 3.0,
-    seed: Any = 0,
-    scheduler: Any = "DPM-Solver++",
+    model: Any,
+    request: ImageRequest,
     progress: Progress | None = None,
 ) -> tuple[list[tuple[Image.Image, str]], str]:
     """One picture per denoising step (noisy input | predicted clean image) and an animated GIF
     of them (a file path), for one image."""
-    request = ImageRequest.checked(prompt, negative_prompt, steps, guidance, seed, scheduler, 1)
-    model = image_model(registry, model_name)
     result = generate(
-        model, request, on_step=counted(progress, "Recording steps"), keep_frames=True
+        image_model(registry, model),
+        replace(request, batch=1),
+        on_step=counted(progress, "Recording steps"),
+        keep_frames=True,
     )
     total = len(result.frames)
     pictures = [
@@ -122,21 +114,17 @@ def _pad_to(picture: Image.Image, like: Image.Image) -> Image.Image:
 
 def compare_prompts(
     registry: Registry,
-    model_name: Any,
-    prompt: Any,
+    model: Any,
+    request: ImageRequest,
     second_prompt: Any,
-    negative_prompt: Any = "",
-    steps: Any = 25,
-    guidance: Any = 3.0,
-    seed: Any = 0,
-    scheduler: Any = "DPM-Solver++",
     progress: Progress | None = None,
 ) -> tuple[Image.Image, Image.Image]:
-    """The two prompts generated from the very same starting noise, side by side."""
-    request = ImageRequest.checked(prompt, negative_prompt, steps, guidance, seed, scheduler, 1)
-    model = image_model(registry, model_name)
+    """The request's prompt and ``second_prompt`` generated from the very same starting noise,
+    side by side."""
     on_step = counted(progress, "Same noise, two prompts")
-    first, second = same_noise_pair(model, request, second_prompt, on_step=on_step)
+    first, second = same_noise_pair(
+        image_model(registry, model), replace(request, batch=1), second_prompt, on_step=on_step
+    )
     return upscale(first.images[0]), upscale(second.images[0])
 
 

@@ -1,18 +1,18 @@
 """One-click demos of the Image tab: each ``TabPreset`` (the slug a URL names, the button's
-label, what to look at) and the values it puts into the tab's controls, in the order the tab wires
-them. ``apply_image`` turns a slug into those values; the tab then runs its demo, so one click (or
-one link) ends on a result. Every value was tried with the default models: the notes say what
-they show.
+label, what to look at) and the settings it puts into the tab's controls: an ``ImageRequest``
+(and a view's own settings), set by name; what a demo does not name keeps its declared default
+(models/image/request.py). The tab then runs the demo, so one click (or one link) ends on a
+result. Every value was tried with the default models: the notes say what they show.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from components.presenter import TabPreset
+from models.image.forward_noise import NoiseView
+from models.image.guidance import PartsView
+from models.image.prompt_switch import SwitchView
+from models.image.request import ImageRequest
 
-from components.presenter import PresetBar, TabPreset, preset_values
-
-# Values: (prompt, negative prompt, steps, guidance, seed, scheduler, batch)
 IMAGE_PRESETS = (
     TabPreset(
         "green-cat",
@@ -34,15 +34,11 @@ IMAGE_PRESETS = (
         "shapes, because no prompt pulls it towards one thing.",
     ),
 )
-IMAGE_VALUES: dict[str, tuple[Any, ...]] = {
-    "green-cat": ("a green cat on a black background", "", 25, 3.0, 0, "DPM-Solver++", 4),
-    "not-red": ("a triangle on black", "red", 25, 3.0, 0, "DPM-Solver++", 4),
-    "no-prompt": ("", "", 25, 3.0, 0, "DPM-Solver++", 8),
+IMAGE_DEMOS: dict[str, ImageRequest] = {
+    "green-cat": ImageRequest(prompt="a green cat on a black background"),
+    "not-red": ImageRequest(prompt="a triangle on black", negative_prompt="red"),
+    "no-prompt": ImageRequest(prompt="", batch=8),
 }
-
-
-def apply_image(slug: str) -> tuple[Any, ...]:
-    return preset_values(IMAGE_VALUES, slug)
 
 
 # One demo per steering view (components/image/steering_panel.py): each fills the main controls
@@ -72,26 +68,19 @@ VIEW_PRESETS = (
         "small t, only a blurry green blob (the prompt's idea of one) near t = 999.",
     ),
 )
-# (prompt, negative prompt, steps, guidance, seed, scheduler, steps to show)
-GUIDANCE_VALUES: dict[str, tuple[Any, ...]] = {
+# Each view's demo: the main controls it reads (an ImageRequest) and its own (the view's settings).
+GUIDANCE_DEMOS: dict[str, tuple[ImageRequest, PartsView]] = {
     "guidance-apart": (
-        "a yellow triangle on a black background", "", 25, 5.0, 0, "DPM-Solver++",
-        "1, 3, 6, 10, 16, 25",
+        ImageRequest(prompt="a yellow triangle on a black background", guidance=5.0),
+        PartsView(at_steps="1, 3, 6, 10, 16, 25"),
     ),
-}  # fmt: skip
-# (prompt A, prompt B, negative prompt, steps, guidance, seed, scheduler, k, switch points)
-SWITCH_VALUES: dict[str, tuple[Any, ...]] = {
-    "switch-prompt": (
-        "a red cat on a white background", "a blue square on a black background", "", 25, 3.0,
-        0, "DPM-Solver++", 6, "0, 2, 4, 6, 10, 16, 25",
-    ),
-}  # fmt: skip
-# (shape, colour, background, timesteps, image seed, noise seed)
-NOISE_VALUES: dict[str, tuple[Any, ...]] = {
-    "noise-a-picture": ("cat", "green", "black", "0, 100, 250, 500, 750, 900, 999", 0, 0),
 }
-
-
-def only(bar: PresetBar, slugs: Iterable[str]) -> PresetBar:
-    """The part of the tab's demo bar whose demos are ``slugs`` (``PresetBar.only``)."""
-    return bar.only(slugs)
+SWITCH_DEMOS: dict[str, tuple[ImageRequest, SwitchView]] = {
+    "switch-prompt": (
+        ImageRequest(prompt="a red cat on a white background"),
+        SwitchView(switch_at=6, switch_points="0, 2, 4, 6, 10, 16, 25"),
+    ),
+}
+NOISE_DEMOS: dict[str, NoiseView] = {
+    "noise-a-picture": NoiseView(colour="green", background="black"),
+}

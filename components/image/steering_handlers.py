@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -23,10 +23,11 @@ from components import exports
 from components.eta import Progress, counted
 from components.image.handlers import image_model
 from components.safe_text import inline_code
-from models.image.forward_noise import forward_noise, noising_sheet
+from models.image.forward_noise import NoiseView, forward_noise, noising_sheet
 from models.image.guidance import (
-    DEFAULT_GRID_GUIDANCE,
-    DEFAULT_GRID_STEPS,
+    SHOWN_STEPS,
+    GridView,
+    PartsView,
     checked_list,
     checked_steps_to_show,
     grid_sheet,
@@ -38,15 +39,12 @@ from models.image.guidance import (
 from models.image.prompt_switch import (
     DEFAULT_SWITCH_POINTS,
     MAX_STRIP,
+    SwitchView,
     checked_switch_step,
     prompt_switch,
 )
-from models.image.request import ImageRequest, checked_text
+from models.image.request import ImageRequest
 
-SHOWN_STEPS = 6  # steps taken apart when none are named: first, last and four between
-DEFAULT_TIMESTEPS_TEXT = "0, 100, 250, 500, 750, 900, 999"
-DEFAULT_GUIDANCE_TEXT = ", ".join(f"{g:g}" for g in DEFAULT_GRID_GUIDANCE)
-DEFAULT_STEPS_TEXT = ", ".join(str(s) for s in DEFAULT_GRID_STEPS)
 DEFAULT_SWITCH_TEXT = ", ".join(str(k) for k in DEFAULT_SWITCH_POINTS)
 
 
@@ -104,20 +102,16 @@ def spread_steps(raw: Any, steps: int) -> list[int]:
 def guidance_parts_view(
     registry: Any,
     model_name: Any,
-    prompt: Any,
-    negative_prompt: Any = "",
-    steps: Any = 25,
-    guidance: Any = 3.0,
-    seed: Any = 0,
-    scheduler: Any = "DPM-Solver++",
-    at_steps: Any = "",
-    include_predictions: bool = False,
+    request: ImageRequest,
+    view: PartsView,
     progress: Progress | None = None,
 ) -> SteeringView:
-    """The unconditional, prompt, difference and guided pictures at ``at_steps`` of one image.
-    With ``include_predictions`` the data holds the model's raw outputs (first image, C x H x W
-    nested lists) at each step, so a caller can check guided = uncond + s * (cond - uncond)."""
-    request = ImageRequest.checked(prompt, negative_prompt, steps, guidance, seed, scheduler, 1)
+    """The unconditional, prompt, difference and guided pictures at ``view.at_steps`` of one
+    image. With ``view.include_predictions`` the data holds the model's raw outputs (first image,
+    C x H x W nested lists) at each step, so a caller can check guided = uncond + s * (cond -
+    uncond)."""
+    request = replace(request, batch=1)
+    at_steps, include_predictions = view.at_steps, view.include_predictions
     shown = spread_steps(at_steps, request.steps)
     model = image_model(registry, model_name)
     started = time.perf_counter()
@@ -163,16 +157,14 @@ def guidance_parts_view(
 def guidance_grid_view(
     registry: Any,
     model_name: Any,
-    prompt: Any,
-    negative_prompt: Any = "",
-    guidance_values: Any = DEFAULT_GUIDANCE_TEXT,
-    step_values: Any = DEFAULT_STEPS_TEXT,
-    seed: Any = 0,
-    scheduler: Any = "DPM-Solver++",
+    request: ImageRequest,
+    view: GridView,
     progress: Progress | None = None,
 ) -> SteeringView:
-    """One seed over rows of guidance scales and columns of step counts (at most 5 x 5)."""
-    request = ImageRequest.checked(prompt, negative_prompt, 1, 1.0, seed, scheduler, 1)
+    """One seed over rows of guidance scales and columns of step counts (at most 5 x 5): the
+    request's prompt, negative prompt, seed and scheduler (its own steps and guidance unused)."""
+    request = replace(request, batch=1)
+    guidance_values, step_values = view.guidance_values, view.step_values
     model = image_model(registry, model_name)
     started = time.perf_counter()
     on_step = counted(progress, "Guidance × steps grid")
@@ -214,20 +206,15 @@ def _distance(a: np.ndarray, b: np.ndarray) -> float:
 def prompt_switch_view(
     registry: Any,
     model_name: Any,
-    prompt: Any,
-    second_prompt: Any,
-    switch_at: Any = 10,
-    switch_points: Any = "",
-    negative_prompt: Any = "",
-    steps: Any = 25,
-    guidance: Any = 3.0,
-    seed: Any = 0,
-    scheduler: Any = "DPM-Solver++",
+    request: ImageRequest,
+    view: SwitchView,
     progress: Progress | None = None,
 ) -> SteeringView:
-    """Prompt A for the first ``switch_at`` steps, then B, beside A alone and B alone (same
-    noise); and a strip of switch points (empty: DEFAULT_SWITCH_POINTS scaled to the steps)."""
-    request = ImageRequest.checked(prompt, negative_prompt, steps, guidance, seed, scheduler, 1)
+    """The request's prompt (A) for the first ``view.switch_at`` steps, then
+    ``view.second_prompt`` (B), beside A alone and B alone (same noise); and a strip of switch
+    points (empty: DEFAULT_SWITCH_POINTS scaled to the steps)."""
+    request = replace(request, batch=1)
+    second_prompt, switch_at, switch_points = view.second_prompt, view.switch_at, view.switch_points
     k = checked_switch_step(switch_at, request.steps)
     if switch_points is None or (isinstance(switch_points, str) and not switch_points.strip()):
         points = default_switch_points(request.steps)
@@ -264,7 +251,7 @@ def prompt_switch_view(
         {"k": p, "to_a": _distance(images[p], only_a), "to_b": _distance(images[p], only_b)}
         for p in points
     ]
-    second = checked_text(second_prompt, "second prompt")
+    second = second_prompt
     near = "A" if _distance(images[k], only_a) < _distance(images[k], only_b) else "B"
     to_a = [c["k"] for c in closer if c["to_a"] < c["to_b"]]
     to_b = [c["k"] for c in closer if c["k"] not in to_a]
@@ -302,28 +289,19 @@ def _stack(top: Image.Image, bottom: Image.Image) -> Image.Image:
 
 
 # -- forward noising ---------------------------------------------------------------------------
-def forward_noise_view(
-    registry: Any,
-    model_name: Any,
-    shape: Any = "cat",
-    colour: Any = "red",
-    background: Any = "white",
-    timesteps: Any = DEFAULT_TIMESTEPS_TEXT,
-    image_seed: Any = 0,
-    noise_seed: Any = 0,
-) -> SteeringView:
+def forward_noise_view(registry: Any, model_name: Any, view: NoiseView) -> SteeringView:
     """A training-style image noised to each timestep, beside the model's guess of the clean
     image from there, with how far each guess is from the real image."""
     model = image_model(registry, model_name)
     started = time.perf_counter()
     result = forward_noise(
         model,
-        timesteps,
-        shape=shape,
-        colour=colour,
-        background=background,
-        image_seed=image_seed,
-        noise_seed=noise_seed,
+        view.timesteps,
+        shape=view.shape,
+        colour=view.colour,
+        background=view.background,
+        image_seed=view.image_seed,
+        noise_seed=view.noise_seed,
     )
     seconds = time.perf_counter() - started
     sheet = noising_sheet(result)

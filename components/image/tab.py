@@ -22,13 +22,14 @@ import gradio as gr
 
 from components import exports
 from components.concurrency import SESSION_TTL, heavy
+from components.endpoints import endpoint
 from components.errors import user_errors
 from components.image import handlers
-from components.image.presets import IMAGE_PRESETS, IMAGE_VALUES, VIEW_PRESETS, apply_image, only
-from components.image.steering_panel import ImageControls, build_steering_panel
-from components.presenter import EXPERT, BuiltTab, preset_bar
-from models.image.request import MAX_BATCH, MAX_GUIDANCE, MAX_SEED, MAX_STEPS
-from models.image.schedulers import SCHEDULER_NAMES
+from components.image.presets import IMAGE_DEMOS, IMAGE_PRESETS, VIEW_PRESETS
+from components.image.steering_panel import build_steering_panel
+from components.presenter import EXPERT, BuiltTab, preset_bar, preset_values
+from components.widgets import values_for, widgets
+from models.image.request import ImageRequest
 from models.registry import Registry
 from models.zerogpu import gpu
 
@@ -40,7 +41,8 @@ INTRO = (
     "enlarged). It never saw a green cat, a blue circle, a yellow square or a red triangle: ask "
     "for one to see it combine ideas it learned separately."
 )
-DEFAULT_PROMPT = "a red cat on a white background"
+PROMPT_HINT = "e.g. a yellow triangle on a black background (empty: unconditional)"
+NEGATIVE_HINT = "what to steer away from, e.g. red"
 EXAMPLES = [
     ["a red cat on a white background", "", 1],
     ["a green cat on a black background", "", 4],  # held out of training
@@ -105,42 +107,30 @@ def build(registry: Registry) -> BuiltTab:
                 info="Hub pipelines need the Hugging Face hub (or its cache).",
                 elem_classes=[EXPERT],
             )
-            prompt = gr.Textbox(
-                label="Prompt",
-                value=DEFAULT_PROMPT,
-                placeholder="e.g. a yellow triangle on a black background (empty: unconditional)",
-                max_length=500,
-                elem_id="image-prompt",
-            )
-            negative = gr.Textbox(
-                "",
-                label="Negative prompt",
-                placeholder="what to steer away from, e.g. red",
-                max_length=500,
-                elem_classes=[EXPERT],
+            # Each setting's default, range and label are declared once, beside the code that
+            # reads them (models/image/request.py ImageRequest); here only how each looks.
+            request = widgets(
+                ImageRequest,
+                only=("prompt", "negative_prompt"),
+                prompt={"elem_id": "image-prompt", "placeholder": PROMPT_HINT},
+                negative_prompt={"elem_classes": [EXPERT], "placeholder": NEGATIVE_HINT},
             )
             with gr.Row(elem_classes=[EXPERT]):
-                steps = gr.Slider(
-                    1,
-                    MAX_STEPS,
-                    value=25,
-                    step=1,
-                    label="Steps",
-                    precision=0,
-                    elem_id="image-steps",
+                request |= widgets(
+                    ImageRequest, only=("steps", "guidance"), steps={"elem_id": "image-steps"}
                 )
-                guidance = gr.Slider(
-                    0, MAX_GUIDANCE, value=3.0, step=0.5, label="Guidance scale",
-                    info="1 = prompt only; higher follows the prompt harder",
-                )  # fmt: skip
             with gr.Row(elem_classes=[EXPERT]):
-                scheduler = gr.Dropdown(
-                    list(SCHEDULER_NAMES), value="DPM-Solver++", label="Scheduler"
+                request |= widgets(
+                    ImageRequest,
+                    only=("scheduler", "seed", "batch"),
+                    scheduler={"look": "dropdown"},
                 )
-                seed = gr.Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed")
-                batch = gr.Slider(1, MAX_BATCH, value=4, step=1, label="Images", precision=0)
             generate_button = gr.Button("Generate", variant="primary", elem_id="image-generate")
-            gr.Examples(EXAMPLES, inputs=[prompt, negative, batch], label="Try these")
+            gr.Examples(
+                EXAMPLES,
+                inputs=[request["prompt"], request["negative_prompt"], request["batch"]],
+                label="Try these",
+            )
         with gr.Column(scale=3, min_width=320, elem_classes=["tab-results"]):
             output = gr.Image(
                 label="Generated images", type="pil", format="png", interactive=False,
@@ -178,65 +168,63 @@ def build(registry: Registry) -> BuiltTab:
                 label="Second prompt", type="pil", interactive=False, height=280
             )
 
-    controls = ImageControls(model, prompt, negative, steps, guidance, seed, scheduler)
-    build_steering_panel(registry, controls, demos)
-    settings = [model, prompt, negative, steps, guidance, seed, scheduler]
+    build_steering_panel(registry, model, request, demos)
 
     # Named parameters with defaults: API callers can pass just ``prompt=`` (README examples).
     @gpu
     def run_generate(
         model: str | None = default_model,
-        prompt: str = DEFAULT_PROMPT,
-        negative_prompt: str = "",
-        steps: int = 25,
-        guidance: float = 3.0,
-        seed: int = 0,
-        scheduler: str = "DPM-Solver++",
-        batch: int = 4,
+        *,
+        request: ImageRequest,
         progress: gr.Progress = gr.Progress(),  # noqa: B008  (gradio's progress idiom)
     ) -> Any:
-        return handlers.generate_images(registry, model, prompt, negative_prompt, steps, guidance,
-                                        seed, scheduler, batch, progress=progress)  # fmt: skip
+        return handlers.generate_images(registry, model, request, progress=progress)
 
     @gpu
     def run_frames(
         model: str | None = default_model,
-        prompt: str = DEFAULT_PROMPT,
-        negative_prompt: str = "",
-        steps: int = 25,
-        guidance: float = 3.0,
-        seed: int = 0,
-        scheduler: str = "DPM-Solver++",
+        *,
+        request: ImageRequest,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> Any:
-        return handlers.denoising_frames(registry, model, prompt, negative_prompt, steps,
-                                         guidance, seed, scheduler, progress=progress)  # fmt: skip
+        return handlers.denoising_frames(registry, model, request, progress=progress)
 
     @gpu
-    def run_compare(*args: Any, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
-        model_name, first, second, *rest = args
-        return handlers.compare_prompts(registry, model_name, first, second, *rest,
-                                        progress=progress)  # fmt: skip
+    def run_compare(
+        model: str | None,
+        second_prompt: str,
+        *,
+        request: ImageRequest,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> Any:
+        return handlers.compare_prompts(registry, model, request, second_prompt, progress=progress)
 
+    # /denoising_frames draws one image: every setting but the batch size
+    one_image = tuple(name for name in ImageRequest.declared() if name != "batch")
+    generate = user_errors(endpoint(run_generate, request=ImageRequest))
+    frames = user_errors(endpoint(run_frames, request=(ImageRequest, one_image)))
+    request = {name: request[name] for name in ImageRequest.declared()}  # the declared order
+    generate_inputs = {"model": model, **request}
+    frames_inputs = {"model": model, **{name: request[name] for name in one_image}}
     generate_button.click(
-        user_errors(run_generate),
-        inputs=[*settings, batch],
+        generate,
+        inputs_kwargs=generate_inputs,
         outputs=[output, summary],
         api_name="generate_image",
         **heavy(),
         api_description="Generate a grid of images: model, prompt, negative prompt, steps, "
         "guidance, seed, scheduler, batch size.",
     )
-    prompt.submit(
-        user_errors(run_generate),
-        inputs=[*settings, batch],
+    request["prompt"].submit(
+        generate,
+        inputs_kwargs=generate_inputs,
         outputs=[output, summary],
         api_visibility="private",
         **heavy(),
     )
     frames_button.click(
-        user_errors(run_frames),
-        inputs=settings,
+        frames,
+        inputs_kwargs=frames_inputs,
         outputs=[frames_gallery, gif],
         api_name="denoising_frames",
         **heavy(),
@@ -257,32 +245,35 @@ def build(registry: Registry) -> BuiltTab:
         show_progress="hidden",
     )
     compare_button.click(
-        user_errors(run_compare),
-        inputs=[model, prompt, second_prompt, negative, steps, guidance, seed, scheduler],
+        user_errors(endpoint(run_compare, request=(ImageRequest, one_image))),
+        inputs_kwargs={**frames_inputs, "second_prompt": second_prompt},
         outputs=[first_image, second_image],
         api_visibility="private",
         **heavy(),
     )
 
-    def run_export(picture: Any, text_summary: str, *values: Any) -> gr.File:
-        names = ["model", "prompt", "negative_prompt", "steps", "guidance", "seed", "scheduler"]
-        settings = dict(zip([*names, "batch"], values, strict=True))
+    def run_export(picture: Any, text_summary: str, model: str, **values: Any) -> gr.File:
+        settings = {"model": model, **values}
         return exports.shown(handlers.export_image(picture, settings, text_summary))
 
     export_button.click(
         user_errors(run_export),
-        inputs=[output, summary, *settings, batch],
+        inputs_kwargs={"picture": output, "text_summary": summary, **generate_inputs},
         outputs=export_files,
         api_visibility="private",
     )
-    # One-click demos: fill the controls, generate the grid, then record the denoising steps.
-    only(demos, IMAGE_VALUES).wire(
-        apply_image,
-        [prompt, negative, steps, guidance, seed, scheduler, batch],
+
+    # One-click demos: fill the controls by name, generate the grid, then record the steps.
+    def apply_demo(slug: str) -> dict[Any, Any]:
+        return values_for(request, preset_values(IMAGE_DEMOS, slug))
+
+    demos.only(IMAGE_DEMOS).wire(
+        apply_demo,
+        list(request.values()),
         then=[
-            {"fn": user_errors(run_generate), "inputs": [*settings, batch],
-             "outputs": [output, summary], **heavy()},
-            {"fn": user_errors(run_frames), "inputs": settings, "outputs": [frames_gallery, gif],
+            {"fn": generate, "inputs_kwargs": generate_inputs, "outputs": [output, summary],
+             **heavy()},
+            {"fn": frames, "inputs_kwargs": frames_inputs, "outputs": [frames_gallery, gif],
              **heavy()},
             {"fn": _frames_loaded, "inputs": [frames_gallery, gif],
              "outputs": [frames_state, frame_slider, frame_view, frames_box]},

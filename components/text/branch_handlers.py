@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 from components import exports
@@ -52,14 +53,7 @@ def run_context(
         "model": model,
         "prompt": prompt,
         "chat": bool(chat),
-        "settings": [
-            settings.temperature,
-            settings.top_k,
-            settings.top_p,
-            settings.max_new_tokens,
-            settings.repetition_penalty,
-            settings.seed,
-        ],
+        "settings": asdict(settings),
         "engine": engine,
         "ids": [int(r["token_id"]) for r in records if r.get("token_id") is not None],
     }
@@ -67,21 +61,17 @@ def run_context(
 
 def context_of_run(
     registry: Registry, model: Any, prompt: str, chat: bool, fast: bool,
-    sampler: tuple[Any, ...], records: list[dict[str, Any]],
+    sampling: SamplingSettings, records: list[dict[str, Any]],
 ) -> dict[str, Any]:  # fmt: skip
-    """The run context of a generation the Text tab just finished: ``sampler`` is its six
-    settings (temperature, top-k, top-p, max new tokens, repetition penalty, the seed used)."""
+    """The run context of a generation the Text tab just finished (``sampling`` with the seed
+    it used)."""
     name = model_or_default(registry, model)
-    settings = SamplingSettings.checked(*sampler)
-    return run_context(name, prompt, chat, settings, writer_of(registry, name, fast), records)
+    return run_context(name, prompt, chat, sampling, writer_of(registry, name, fast), records)
 
 
-def resolved_seed(seed: Any) -> Any:
-    """-1 (random) becomes a concrete seed before generating, so a branch can reuse it; any other
-    value passes on unchanged (to be checked with the other settings)."""
-    if isinstance(seed, int | float) and not isinstance(seed, bool) and seed == -1:
-        return secrets.randbelow(MAX_SEED + 1)
-    return seed
+def resolved_seed(seed: int | None) -> int:
+    """A random seed (None) becomes a concrete one before generating, so a branch can reuse it."""
+    return secrets.randbelow(MAX_SEED + 1) if seed is None else seed
 
 
 def writer_of(registry: Registry, model: str, fast: bool) -> str:
@@ -91,7 +81,7 @@ def writer_of(registry: Registry, model: str, fast: bool) -> str:
 
 
 def settings_of(context: dict[str, Any]) -> SamplingSettings:
-    return SamplingSettings.checked(*context["settings"])
+    return SamplingSettings.checked(**context["settings"])
 
 
 def need_run(context: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 import gradio as gr
@@ -23,6 +24,7 @@ from models.errors import InvalidInputError
 from models.finetune.settings import MAX_WALL_SECONDS, TrainedAdapter
 from models.finetune.tuned_generation import generate_tuned
 from models.registry import Registry
+from models.settings import Settings, setting
 from models.text.causal_lm import CausalLM
 from models.text.generation import (
     PRESETS,
@@ -31,9 +33,10 @@ from models.text.generation import (
     next_token_distribution,
     score_tokens,
 )
-from models.validation import whole_number
 
 MAX_SHOWN = 50
+# What a sampler preset sets (the rest of the sampling settings are the run's own).
+SAMPLER = ("temperature", "top_k", "top_p", "repetition_penalty")
 # At most one streamed page update per this many seconds. Each update re-renders the text and
 # its status line in the browser; at one update per token (40+ a second) a page on a loaded
 # 2-core machine fell so far behind that a click on Stop ran only once the story had ended
@@ -85,27 +88,20 @@ def load_lm(registry: Registry, model_name: Any) -> CausalLM:
 @thinned_out
 def generate_text(
     registry: Registry,
-    model_name: str,
+    model: str,
     prompt: str,
     chat: bool,
     fast: bool,
-    temperature: float,
-    top_k: int,
-    top_p: float,
-    max_new_tokens: int,
-    repetition_penalty: float,
-    seed: int,
+    sampling: SamplingSettings,
     control: dict[str, Any] | None = None,
     adapter: TrainedAdapter | None = None,
 ) -> Iterator[tuple[str, str, list[tuple[str, str]] | None, list[dict[str, Any]]]]:
-    """Stream (text, status, coloured tokens, token records); ``seed`` -1 picks a random one.
-    With ``adapter`` (this session's fine-tune) the tuned model writes instead of the base.
-    Streamed states come at most every STREAM_EVERY_S seconds (``thinned_out``)."""
+    """Stream (text, status, coloured tokens, token records) under ``sampling`` (checked
+    settings; its seed None picks a random one). With ``adapter`` (this session's fine-tune) the
+    tuned model writes instead of the base. Streamed states come at most every STREAM_EVERY_S
+    seconds (``thinned_out``)."""
     stop = run_stop_event(control)  # first: an armed event is this run's, even if it is refused
-    settings = SamplingSettings.checked(
-        temperature, top_k, top_p, max_new_tokens, repetition_penalty, seed
-    )
-    model_name = model_or_default(registry, model_name)
+    model_name = model_or_default(registry, model)
     chat = bool(chat)
     if adapter is not None and adapter.base_model != model_name:
         raise InvalidInputError(
@@ -115,17 +111,17 @@ def generate_text(
     fast = bool(fast)
     if adapter is not None:
         lm = load_lm(registry, model_name)
-        yield from generate_tuned_text(lm, adapter, prompt, settings, chat, stop)
+        yield from generate_tuned_text(lm, adapter, prompt, sampling, chat, stop)
         return
     backend = engine_for(registry, model_name, fast)
     if backend is not None:
-        yield from generate_on_engine(registry, backend, model_name, prompt, settings, chat, stop)
+        yield from generate_on_engine(registry, backend, model_name, prompt, sampling, chat, stop)
         return
     lm = load_lm(registry, model_name)
     run = None
-    for run in generate(lm, prompt, settings, chat=chat, stop=stop):
+    for run in generate(lm, prompt, sampling, chat=chat, stop=stop):
         if not run.finished:
-            left = time_left(len(run.tokens), settings.max_new_tokens, run.seconds)
+            left = time_left(len(run.tokens), sampling.max_new_tokens, run.seconds)
             yield run.text, plots.STREAMING + plots.status_line(run, left=left), None, []
     assert run is not None
     status = plots.status_line(run)
@@ -133,7 +129,7 @@ def generate_text(
         yield run.text, status + "\n\nThe model ended its answer at once.", [], []
         return
     yield run.text, status + "\n\nScoring tokens with the full-precision model…", None, []
-    records = plots.token_records(score_tokens(lm, run, settings), lm.tokenizer)
+    records = plots.token_records(score_tokens(lm, run, sampling), lm.tokenizer)
     yield run.text, status, plots.highlighted(records), records
 
 
@@ -229,53 +225,55 @@ def show_alternatives(
     )
 
 
+@dataclass(frozen=True)
+class ExplorerView(Settings):
+    """How much of the next-token distribution the explorer shows."""
+
+    shown: int = setting(15, low=1, high=MAX_SHOWN, step=1, label="Tokens shown",
+                         noun="tokens shown")  # fmt: skip
+
+
 def token_probabilities(
     registry: Registry,
-    model_name: str,
+    model: str,
     prompt: str,
     chat: bool,
-    temperature: float,
-    top_k: int,
-    top_p: float,
-    repetition_penalty: float,
-    shown: int,
+    sampling: SamplingSettings,
+    view: ExplorerView,
 ) -> tuple[str, Any, list[list[str]]]:
-    """(summary, chart, table) of the next-token distribution before and after the sampler."""
-    settings = SamplingSettings.checked(temperature, top_k, top_p, 1, repetition_penalty, None)
-    count = whole_number("tokens shown", shown, 1, MAX_SHOWN)
-    model_name = model_or_default(registry, model_name)
+    """(summary, chart, table) of the next-token distribution before and after the sampler
+    (its temperature, top-k, top-p and repetition penalty)."""
+    count = view.shown
+    model_name = model_or_default(registry, model)
     if model_name not in registry.names("causal-lm"):  # a model only the engine serves
         backend = engine_for(registry, model_name, True)
         if backend is None:
             raise InvalidInputError(f"No model named '{model_name}' here: pick one from the list.")
-        summary, rows = next_tokens_on_engine(backend, model_name, prompt, settings, chat, count)
+        summary, rows = next_tokens_on_engine(backend, model_name, prompt, sampling, chat, count)
         chart = plots.bar_chart(rows, "Next token: before vs after the sampler")
         return summary, chart, [[t, plots.percent(p), plots.percent(ps)] for t, p, ps in rows]
     lm = load_lm(registry, model_name)
-    distribution = next_token_distribution(lm, prompt, settings, chat=bool(chat))
+    distribution = next_token_distribution(lm, prompt, sampling, chat=bool(chat))
     rows = plots.distribution_rows(distribution, lm.tokenizer, count)
     chart = plots.bar_chart(rows, "Next token: before vs after the sampler")
     table = [[token, plots.percent(p), plots.percent(ps)] for token, p, ps in rows]
     return plots.distribution_summary(distribution), chart, table
 
 
-def apply_preset(name: str | None) -> tuple[Any, ...]:
-    """The sampler values of a named preset (nothing changes for an unknown name)."""
+def preset_sampling(name: str | None, sampling: SamplingSettings) -> SamplingSettings | None:
+    """``sampling`` with a named preset's temperature, top-k, top-p and repetition penalty
+    (its length and seed kept); None for an unknown name."""
     preset = PRESETS.get(name or "")
     if preset is None:
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-    return preset.temperature, preset.top_k, preset.top_p, preset.repetition_penalty
+        return None
+    return replace(sampling, **{name: getattr(preset, name) for name in SAMPLER})
 
 
-def matching_preset(
-    temperature: float, top_k: int, top_p: float, repetition_penalty: float
-) -> str | None:
+def matching_preset(sampling: SamplingSettings) -> str | None:
     """The sampler preset these values are (None when they match none: the radio then shows no
     choice, rather than a preset the sliders no longer follow)."""
-    values = (temperature, top_k, top_p, repetition_penalty)
     for name, preset in PRESETS.items():
-        wanted = (preset.temperature, preset.top_k, preset.top_p, preset.repetition_penalty)
-        if all(_close(a, b) for a, b in zip(values, wanted, strict=True)):
+        if all(_close(getattr(sampling, key), getattr(preset, key)) for key in SAMPLER):
             return name
     return None
 

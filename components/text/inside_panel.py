@@ -13,14 +13,16 @@ from typing import Any
 import gradio as gr
 
 from components.concurrency import SESSION_TTL, heavy
+from components.endpoints import endpoint
 from components.errors import user_errors
 from components.eta import counted
 from components.text import branch_handlers as handlers
 from components.text import why_handlers
+from components.widgets import widgets
 from models.errors import InvalidInputError
 from models.registry import Registry
-from models.text.attribution import IG_STEPS, MAX_IG_STEPS, METHODS, MIN_IG_STEPS
-from models.text.branching import DEFAULT_SAMPLES, MAX_SAMPLES, MIN_SAMPLES, branch_generation
+from models.text.attribution import AttributionSettings
+from models.text.branching import SampleCount, branch_generation
 from models.text.generation import SamplingSettings
 from models.text.view_input import load_decoder
 from models.zerogpu import gpu
@@ -44,14 +46,14 @@ def build(
     model: gr.Dropdown,
     prompt: gr.Textbox,
     chat: gr.Checkbox,
-    settings: list[Any],
+    sampling: dict[str, gr.Component],
     tokens: gr.HighlightedText,
     records: gr.State,
     control: gr.State,
     default_model: str,
 ) -> InsidePanel:
-    """Draw the views (call inside the tab's layout); ``settings`` are the sampler's six
-    controls (temperature, top-k, top-p, max new tokens, repetition penalty, seed)."""
+    """Draw the views (call inside the tab's layout); ``sampling`` are the tab's sampling
+    widgets by name (SamplingSettings)."""
     picked_index = gr.State(None, time_to_live=SESSION_TTL)
     branch_result = gr.State(None, time_to_live=SESSION_TTL)  # for the exports
     why_result = gr.State(None, time_to_live=SESSION_TTL)
@@ -89,15 +91,7 @@ def build(
     with gr.Accordion("Sample N: one prompt, consecutive seeds", open=True, elem_id="text-sample"):
         gr.Markdown(handlers.SAMPLE_IDEA)
         with gr.Row(equal_height=True):
-            count = gr.Slider(
-                MIN_SAMPLES,
-                MAX_SAMPLES,
-                DEFAULT_SAMPLES,
-                step=1,
-                precision=0,
-                label="Continuations (N)",
-                scale=3,
-            )
+            count = widgets(SampleCount, n={"scale": 3})["n"]
             sample_button = gr.Button(
                 "Sample N", variant="primary", scale=1, elem_id="text-sample-run"
             )
@@ -128,15 +122,8 @@ def build(
                 WHY_CONTRAST, label="…rather than (optional)", scale=1, elem_id="text-why-contrast"
             )
         with gr.Row(equal_height=True):
-            method = gr.Radio(list(METHODS), value=METHODS[0], label="Method", scale=2)
-            steps = gr.Slider(
-                MIN_IG_STEPS,
-                MAX_IG_STEPS,
-                IG_STEPS,
-                step=1,
-                precision=0,
-                label="Integration steps",
-                scale=2,
+            attribution = widgets(
+                AttributionSettings, method={"scale": 2}, integration_steps={"scale": 2}
             )
             why_button = gr.Button("Explain", variant="primary", scale=1, elem_id="text-why-run")
             why_picked = gr.Button("Explain the token I picked", scale=1, elem_id="text-why-picked")
@@ -214,32 +201,26 @@ def build(
     }
 
     # ---- sample N ---------------------------------------------------------------------------
-    @user_errors
     @gpu
     def on_sample(
-        model_name: str,
-        prompt_text: str,
-        chat_mode: bool,
-        *values: Any,
+        model: str,
+        prompt: str,
+        chat: bool,
+        *,
+        sampling: SamplingSettings,
+        samples: SampleCount,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> tuple:
-        *sampler, n = values
-        settings = SamplingSettings.checked(*sampler)
         progress(0.0, desc="Writing the first continuation…")
-        samples = handlers.sample_texts(
-            registry,
-            model_name,
-            prompt_text,
-            chat_mode,
-            settings,
-            n,
+        found = handlers.sample_texts(
+            registry, model, prompt, chat, sampling, samples.n,
             on_sample=counted(progress, "Sample N", "continuation"),
-        )
-        return handlers.sample_summary(samples, settings.temperature), handlers.sample_rows(samples)
+        )  # fmt: skip
+        return handlers.sample_summary(found, sampling.temperature), handlers.sample_rows(found)
 
     sample_kwargs = {
-        "fn": on_sample,
-        "inputs": [model, prompt, chat, *settings, count],
+        "fn": user_errors(endpoint(on_sample, sampling=SamplingSettings, samples=SampleCount)),
+        "inputs_kwargs": {"model": model, "prompt": prompt, "chat": chat, **sampling, "n": count},
         "outputs": [sample_summary, sample_table],
         "api_visibility": "private",
         **heavy(),
@@ -250,67 +231,67 @@ def build(
     )
 
     # ---- why this token ---------------------------------------------------------------------
-    @user_errors
     @gpu
     def on_why(
-        model_name: str,
+        model: str,
         text: str,
-        target_text: str,
-        contrast_text: str,
-        how: str,
-        count_steps: float,
+        target: str,
+        contrast: str,
+        *,
+        attribution: AttributionSettings,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> tuple:
         progress(0.0, desc="Integrating gradients along the path…")
         return why_handlers.why_outputs(
             why_handlers.explain_text(
-                registry,
-                model_name,
-                text,
-                target_text,
-                contrast_text,
-                how,
-                count_steps,
+                registry, model, text, target, contrast, attribution.method,
+                attribution.integration_steps,
                 counted(progress, "Integrating gradients", "path point"),
             )
-        )
+        )  # fmt: skip
 
     why_kwargs = {
-        "fn": on_why,
-        "inputs": [model, why_text, target, contrast, method, steps],
+        "fn": user_errors(endpoint(on_why, attribution=AttributionSettings)),
+        "inputs_kwargs": {
+            "model": model,
+            "text": why_text,
+            "target": target,
+            "contrast": contrast,
+            **attribution,
+        },
         "outputs": [why_summary, why_tokens, why_plot, why_result],
         "api_visibility": "private",
         **heavy(),
     }
     why_button.click(**why_kwargs)
 
-    @user_errors
     @gpu
     def on_why_picked(
         session: dict,
         index: Any,
-        contrast_text: str,
-        how: str,
-        count_steps: float,
+        contrast: str,
+        *,
+        attribution: AttributionSettings,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> tuple:
         progress(0.0, desc="Integrating gradients along the path…")
         return why_handlers.why_outputs(
             why_handlers.explain_picked(
-                registry,
-                (session or {}).get("run"),
-                index,
-                contrast_text,
-                how,
-                count_steps,
+                registry, (session or {}).get("run"), index, contrast, attribution.method,
+                attribution.integration_steps,
                 counted(progress, "Integrating gradients", "path point"),
             )
-        )
+        )  # fmt: skip
 
     why_picked.click(
-        on_why_picked,
-        [control, picked_index, contrast, method, steps],
-        [why_summary, why_tokens, why_plot, why_result],
+        user_errors(endpoint(on_why_picked, attribution=AttributionSettings)),
+        inputs_kwargs={
+            "session": control,
+            "index": picked_index,
+            "contrast": contrast,
+            **attribution,
+        },
+        outputs=[why_summary, why_tokens, why_plot, why_result],
         api_visibility="private",
         **heavy(),
     )
@@ -327,11 +308,16 @@ def build(
     return InsidePanel(branch_demo=branch_demo, sample=sample_kwargs, why_text=why_kwargs)
 
 
+# The API's own defaults where a view differs from the Text tab's: a branch names the seed its
+# text was written with; Sample N writes shorter texts from seed 0.
+BRANCH_DEFAULTS = SamplingSettings(seed=0)
+SAMPLE_DEFAULTS = SamplingSettings(max_new_tokens=64, seed=0)
+
+
 def _register_api(registry: Registry, default_model: str) -> None:
     def name_of(model: Any) -> str:
         return model if isinstance(model, str) and model.strip() else default_model
 
-    @user_errors
     @gpu
     def branch_text(
         prompt: str,
@@ -340,73 +326,62 @@ def _register_api(registry: Registry, default_model: str) -> None:
         alternative_id: int,
         model: str = default_model,
         chat: bool = True,
-        temperature: float = 0.7,
-        top_k: int = 50,
-        top_p: float = 0.9,
-        max_new_tokens: int = 128,
-        repetition_penalty: float = 1.1,
-        seed: int = 0,
+        *,
+        sampling: SamplingSettings,
     ) -> dict:
         """Swap generated token ``index`` (from 0) of ``token_ids`` (the generated tokens of
         ``prompt`` under these settings and seed) for ``alternative_id``, one of the model's top
         alternatives there, and continue with the same seed: both texts, each with its total
         log-probability."""
-        if seed is None or not isinstance(seed, int | float) or seed < 0:
+        if sampling.seed is None:
             raise InvalidInputError("Give the seed the text was generated with (0 or more).")
-        settings = SamplingSettings.checked(
-            temperature, top_k, top_p, max_new_tokens, repetition_penalty, seed
-        )
         _, lm = load_decoder(registry, name_of(model), "branching")
         branch = branch_generation(
-            lm, prompt, settings, token_ids, index, alternative_id, chat=bool(chat)
+            lm, prompt, sampling, token_ids, index, alternative_id, chat=bool(chat)
         )
         return handlers.branch_payload(branch)
 
-    @user_errors
     @gpu
     def sample_texts(
         prompt: str,
-        n: int = DEFAULT_SAMPLES,
         model: str = default_model,
         chat: bool = True,
-        temperature: float = 0.7,
-        top_k: int = 50,
-        top_p: float = 0.9,
-        max_new_tokens: int = 64,
-        repetition_penalty: float = 1.1,
-        seed: int = 0,
+        *,
+        samples: SampleCount,
+        sampling: SamplingSettings,
     ) -> dict:
         """``n`` (2-8) continuations of one prompt with seeds seed, seed+1, ... (-1: random
         first seed): each text with its log-probability, and how many differ."""
-        settings = SamplingSettings.checked(
-            temperature, top_k, top_p, max_new_tokens, repetition_penalty, seed
-        )
-        samples = handlers.sample_texts(registry, name_of(model), prompt, chat, settings, n)
+        found = handlers.sample_texts(registry, name_of(model), prompt, chat, sampling, samples.n)
         return {
-            "base_seed": samples.base_seed,
-            "distinct": samples.distinct,
-            "samples": [handlers.scored_payload(s) for s in samples.samples],
-            "notice": samples.notice,
+            "base_seed": found.base_seed,
+            "distinct": found.distinct,
+            "samples": [handlers.scored_payload(s) for s in found.samples],
+            "notice": found.notice,
         }
 
-    @user_errors
     @gpu
     def explain_token(
         text: str,
         target: str = "",
         contrast: str = "",
         model: str = default_model,
-        method: str = METHODS[0],
-        steps: int = IG_STEPS,
+        *,
+        attribution: AttributionSettings,
     ) -> dict:
         """Attribute the next token after ``text`` (``target``, or the model's top token when
         empty) to each token of ``text``; with ``contrast``, the logit difference target minus
-        contrast. Methods: integrated-gradients (steps 4-128) or gradient-x-input."""
+        contrast. Methods: integrated-gradients (integration_steps 4-128) or gradient-x-input."""
         result = why_handlers.explain_text(
-            registry, name_of(model), text, target, contrast, method, steps
-        )
+            registry, name_of(model), text, target, contrast, attribution.method,
+            attribution.integration_steps,
+        )  # fmt: skip
         return why_handlers.attribution_payload(result)
 
-    gr.api(branch_text, api_name="branch_text", **heavy())
-    gr.api(sample_texts, api_name="sample_texts", **heavy())
-    gr.api(explain_token, api_name="explain_token", **heavy())
+    gr.api(user_errors(endpoint(branch_text, sampling=BRANCH_DEFAULTS)), api_name="branch_text",
+           **heavy())  # fmt: skip
+    gr.api(user_errors(endpoint(sample_texts, samples=SampleCount, sampling=SAMPLE_DEFAULTS)),
+           api_name="sample_texts", **heavy())  # fmt: skip
+    gr.api(user_errors(endpoint(explain_token, renamed={"steps": "integration_steps"},
+                                attribution=AttributionSettings)),
+           api_name="explain_token", **heavy())  # fmt: skip

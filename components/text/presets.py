@@ -1,17 +1,16 @@
 """One-click demos of the Text tab: each ``TabPreset`` (the slug a URL names, the button's
-label, what to look at) and the values it puts into the tab's controls, in the order the tab wires
-them. ``apply_text`` turns a slug into those values; the tab then runs its demo, so one click (or
-one link) ends on a result. Every value was tried with the default models: the notes say what
-they show.
+label, what to look at) and the ``TextDemo`` it puts into the tab's controls (a prompt and a
+settings object, set by name). The tab then runs its demo, so one click (or one link) ends on a
+result. Every value was tried with the default models: the notes say what they show.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from components.presenter import TabPreset, preset_values
+from models.text.generation import SamplingSettings
 
-# Values: (prompt, chat, temperature, top_k, top_p, repetition penalty, max new tokens, seed)
 TEXT_PRESETS = (
     TabPreset(
         "sure",
@@ -54,20 +53,53 @@ TEXT_PRESETS = (
         "logit difference.",
     ),
 )
-TEXT_VALUES: dict[str, tuple[Any, ...]] = {
-    "sure": ("What is the capital of France? Answer in one sentence.", True, 0.0, 0, 1.0, 1.1,
-             32, 1),
-    "story": ("Write the opening sentence of a fairy tale about a lonely robot.", True, 1.1, 0,
-              0.97, 1.05, 48, 7),
-    "too-hot": ("Explain in two sentences why the sky is blue.", True, 2.0, 0, 1.0, 1.0, 40, 3),
-    "branch": ("Write the opening sentence of a fairy tale about a lonely robot.", True, 0.8, 0,
-               0.95, 1.05, 32, 5),
-    "sample": ("Write the opening sentence of a fairy tale about a lonely robot.", True, 1.0, 0,
-               1.0, 1.05, 24, 11),
-    "why": ("What is the capital of France? Answer in one sentence.", True, 0.0, 0, 1.0, 1.1,
-            16, 1),
-}  # fmt: skip
 
 
-def apply_text(slug: str) -> tuple[Any, ...]:
-    return preset_values(TEXT_VALUES, slug)
+@dataclass(frozen=True)
+class TextDemo:
+    """What a demo puts into the Text tab: a prompt, chat mode and a sampler (a settings object:
+    each value under its one name, models/text/generation.py declares their ranges)."""
+
+    prompt: str
+    sampling: SamplingSettings
+    chat: bool = True
+
+
+ROBOT = "Write the opening sentence of a fairy tale about a lonely robot."
+FRANCE = "What is the capital of France? Answer in one sentence."
+TEXT_DEMOS: dict[str, TextDemo] = {
+    "sure": TextDemo(
+        FRANCE, SamplingSettings(temperature=0.0, top_k=0, top_p=1.0, max_new_tokens=32, seed=1)
+    ),
+    "story": TextDemo(
+        ROBOT,
+        SamplingSettings(
+            temperature=1.1, top_k=0, top_p=0.97, repetition_penalty=1.05, max_new_tokens=48, seed=7
+        ),
+    ),
+    "too-hot": TextDemo(
+        "Explain in two sentences why the sky is blue.",
+        SamplingSettings(
+            temperature=2.0, top_k=0, top_p=1.0, repetition_penalty=1.0, max_new_tokens=40, seed=3
+        ),
+    ),
+    "branch": TextDemo(
+        ROBOT,
+        SamplingSettings(
+            temperature=0.8, top_k=0, top_p=0.95, repetition_penalty=1.05, max_new_tokens=32, seed=5
+        ),
+    ),
+    "sample": TextDemo(
+        ROBOT,
+        SamplingSettings(
+            temperature=1.0, top_k=0, top_p=1.0, repetition_penalty=1.05, max_new_tokens=24, seed=11
+        ),
+    ),
+    "why": TextDemo(
+        FRANCE, SamplingSettings(temperature=0.0, top_k=0, top_p=1.0, max_new_tokens=16, seed=1)
+    ),
+}
+
+
+def text_demo(slug: str) -> TextDemo:
+    return preset_values(TEXT_DEMOS, slug)

@@ -15,41 +15,35 @@ handlers (plain functions) are in components/text/handlers.py.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import gradio as gr
 
 from components.concurrency import heavy, text_engine
+from components.endpoints import endpoint, old_names
 from components.errors import user_errors
 from components.presenter import EXPERT, BuiltTab, preset_bar
 from components.text import branch_handlers, exports, inside_panel, plots
 from components.text.engine import default_model, model_choices
 from components.text.handlers import (
-    MAX_SHOWN,
-    apply_preset,
+    SAMPLER,
+    ExplorerView,
     arm_stop,
     generate_text,
     matching_preset,
+    preset_sampling,
     session_adapter,
     show_alternatives,
     stop_generation,
     token_probabilities,
 )
-from components.text.presets import TEXT_PRESETS, apply_text
+from components.text.presets import TEXT_PRESETS, text_demo
+from components.widgets import widgets
 from models.finetune.settings import TrainedAdapter
 from models.registry import Registry
 from models.text.backends.selection import text_backend
-from models.text.generation import (
-    MAX_NEW_TOKENS,
-    MAX_PROMPT_CHARS,
-    MAX_REPETITION_PENALTY,
-    MAX_TEMPERATURE,
-    MAX_TOP_K,
-    MIN_TOP_P,
-    PRESETS,
-)
-from models.validation import MAX_SEED
+from models.text.generation import MAX_PROMPT_CHARS, PRESETS, SamplingSettings
 from models.zerogpu import gpu, on_zerogpu
 
 DEFAULT_PROMPT = "Explain in two sentences why the sky is blue."
@@ -71,6 +65,14 @@ FAST_LABELS = {
 }
 PICK_HINT = "Select a token in the coloured text to see its alternatives."
 EXPLORER_PROMPT = "The capital of France is"
+# The endpoints' earlier parameter names, accepted (with a warning) until the next release.
+RENAMED = {"model_name": "model", "prompt_text": "prompt", "chat_mode": "chat",
+           "fast_path": "fast", "temperature_value": "temperature", "top_k_value": "top_k",
+           "top_p_value": "top_p", "seed_value": "seed"}  # fmt: skip
+RENAMED_EXPLORER = {
+    **{old: new for old, new in RENAMED.items() if old not in ("fast_path", "seed_value")},
+    "shown_count": "shown",
+}
 
 
 @dataclass(kw_only=True)
@@ -87,7 +89,6 @@ class TextTab(BuiltTab):
 def build(registry: Registry, finetune_session: gr.State | None = None) -> TextTab:
     """The tab's UI and events; ``finetune_session`` is the Fine-tune tab's per-session state,
     read when "Use my fine-tuned model" is ticked."""
-    balanced = PRESETS["balanced"]
     engine = text_backend(registry)  # llama.cpp in-process, a server, or transformers
     # The engine batches its users, so text it writes waits in a group of its own; when it does
     # not serve this registry's default model, text is written by transformers, a heavy job.
@@ -124,31 +125,15 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
             preset = gr.Radio(
                 list(PRESETS), value="balanced", label="Sampler preset", elem_id="text-preset"
             )
-            temperature = gr.Slider(
-                0, MAX_TEMPERATURE, balanced.temperature, step=0.05,
-                label="Temperature (0 = greedy)",
-            )  # fmt: skip
-            top_k = gr.Slider(0, MAX_TOP_K, balanced.top_k, step=1, label="Top-k (0 = off)",
-                              precision=0,
-                              elem_classes=[EXPERT])  # fmt: skip
-            top_p = gr.Slider(MIN_TOP_P, 1, balanced.top_p, step=0.01, label="Top-p (1 = off)",
-                              elem_classes=[EXPERT])  # fmt: skip
-            repetition = gr.Slider(
-                1, MAX_REPETITION_PENALTY, balanced.repetition_penalty, step=0.05,
-                label="Repetition penalty (1 = off)", elem_classes=[EXPERT],
-            )  # fmt: skip
-            max_new = gr.Slider(
-                1,
-                MAX_NEW_TOKENS,
-                128,
-                step=1,
-                label="Max new tokens",
-                elem_id="text-max-new",
-                precision=0,
-            )
-            seed = gr.Number(
-                -1, precision=0, label="Seed (-1 = random; the seed used is shown)",
-                minimum=-1, maximum=MAX_SEED, elem_id="text-seed", elem_classes=[EXPERT],
+            # Each sampling setting's default, range and label are declared once, beside the
+            # code that reads them (models/text/generation.py SamplingSettings).
+            sampling = widgets(
+                SamplingSettings,
+                top_k={"elem_classes": [EXPERT]},
+                top_p={"elem_classes": [EXPERT]},
+                repetition_penalty={"elem_classes": [EXPERT]},
+                max_new_tokens={"elem_id": "text-max-new"},
+                seed={"look": "number", "elem_id": "text-seed", "elem_classes": [EXPERT]},
             )  # fmt: skip
         with gr.Column(scale=3, min_width=320, elem_classes=["tab-results"]):
             prompt = gr.Textbox(
@@ -185,16 +170,11 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
                     elem_id="text-send-attention",
                 )  # fmt: skip
             exports.export_row(
-                records, prompt, {"model": model, "chat": chat, "fast": fast,
-                                  "temperature": temperature, "top_k": top_k,
-                                  "top_p": top_p, "max_new_tokens": max_new,
-                                  "repetition_penalty": repetition, "seed": seed},
-                status,
-            )  # fmt: skip
+                records, prompt, {"model": model, "chat": chat, "fast": fast, **sampling}, status
+            )
     inside = inside_panel.build(
         registry, model=model, prompt=prompt, chat=chat, tokens=tokens, records=records,
-        control=control, default_model=default_model(registry, engine) or "",
-        settings=[temperature, top_k, top_p, max_new, repetition, seed],
+        control=control, default_model=default_model(registry, engine) or "", sampling=sampling,
     )  # fmt: skip
     with gr.Accordion(
         "Next-token explorer: the distribution before and after the sampler",
@@ -208,8 +188,8 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
         )
         with gr.Row():
             explorer_chat = gr.Checkbox(False, label="Chat mode")
-            shown = gr.Slider(5, MAX_SHOWN, 15, step=1, label="Tokens shown", precision=0)
-            explore = gr.Button("Show next-token distribution", variant="primary")
+            shown = widgets(ExplorerView, shown={"minimum": 5})["shown"]
+            explore_button = gr.Button("Show next-token distribution", variant="primary")
         summary = gr.Markdown(elem_id="text-explorer-summary", label="Summary")
         with gr.Row():
             dist_chart = gr.Plot(
@@ -221,58 +201,49 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
                 column_widths=plots.TABLE_WIDTHS,
             )  # fmt: skip
 
-    settings = [temperature, top_k, top_p, max_new, repetition, seed]
-
     @gpu
     def generate_on_device(
         *values: Any, control: dict[str, Any] | None, adapter: TrainedAdapter | None
     ) -> Iterator[Any]:
         yield from generate_text(registry, *values, control, adapter)
 
-    @user_errors
     def on_generate(
-        model_name: str,
-        prompt_text: str,
-        chat_mode: bool,
-        fast_path: bool,
-        temperature_value: float,
-        top_k_value: int,
-        top_p_value: float,
-        max_new_tokens: int,
-        repetition_penalty: float,
-        seed_value: int,
-        use_finetuned: bool,
+        model: str = default_model(registry, engine) or "",
+        prompt: str = DEFAULT_PROMPT,
+        chat: bool = True,
+        fast: bool = True,
+        *,
+        sampling: SamplingSettings,
+        use_finetuned: bool = False,
         session: dict[str, Any],
         tuned_session: Any = None,
     ) -> Iterator[tuple[Any, ...]]:
-        seed_value = branch_handlers.resolved_seed(seed_value)  # a branch reuses it
+        sampling = replace(sampling, seed=branch_handlers.resolved_seed(sampling.seed))
         session.pop("run", None)  # what a branch reads: set again once this run has finished
         final: list[dict[str, Any]] = []
         # On ZeroGPU generation runs in a GPU worker process, which the Stop button's event
         # cannot reach (nor be pickled to): there the run ends at max_new_tokens.
         for text_so_far, status_line, coloured, token_records in generate_on_device(
-            model_name, prompt_text, chat_mode, fast_path, temperature_value, top_k_value,
-            top_p_value, max_new_tokens, repetition_penalty, seed_value,
+            model, prompt, chat, fast, sampling,
             control=None if on_zerogpu() else session,
             adapter=session_adapter(use_finetuned, tuned_session),
         ):  # fmt: skip
             final = token_records
-            yield (
-                text_so_far,
-                status_line,  # said in the page's language (components/spoken_results.py)
-                coloured,
-                token_records,
-                token_records,
-            )
+            # status_line is said in the page's language (components/spoken_results.py)
+            yield text_so_far, status_line, coloured, token_records, token_records
         if final and not use_finetuned:  # branching works on the base model
             session["run"] = branch_handlers.context_of_run(
-                registry, model_name, prompt_text, chat_mode, fast_path,
-                (temperature_value, top_k_value, top_p_value, max_new_tokens, repetition_penalty,
-                 seed_value), final,
-            )  # fmt: skip
+                registry, model, prompt, chat, fast, sampling, final
+            )
 
-    tuned_input = [finetune_session] if finetune_session is not None else []
-    gen_inputs = [model, prompt, chat, fast, *settings, use_tuned, control, *tuned_input]
+    # The API's names: one vocabulary with every endpoint (tests/test_api_names.py); the old
+    # names keep working for one release, with a warning.
+    old = old_names({**RENAMED, **RENAMED_EXPLORER})  # hidden: only API callers send them
+    generate = user_errors(endpoint(on_generate, renamed=RENAMED, sampling=SamplingSettings))
+    tuned_input = {"tuned_session": finetune_session} if finetune_session is not None else {}
+    gen_inputs = {"model": model, "prompt": prompt, "chat": chat, "fast": fast, **sampling,
+                  "use_finetuned": use_tuned, "session": control, **tuned_input,
+                  **{name: old[name] for name in RENAMED}}  # fmt: skip
     gen_outputs = [output, status, tokens, records, token_data]
 
     def before_generating(control: dict[str, Any]) -> tuple[str, None, list]:
@@ -286,62 +257,82 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
         api_visibility="private",
         queue=False,
     ).then(
-        on_generate, gen_inputs, gen_outputs, api_name="generate_text", **writing
+        generate, inputs_kwargs=gen_inputs, outputs=gen_outputs, api_name="generate_text",
+        **writing,
     )  # fmt: skip
     stop.click(stop_generation, [control], None, api_visibility="private", queue=False)
     tokens.select(
         show_alternatives, [records], [picked, alt_chart, alt_table], api_visibility="private"
     )
-    sampler = [temperature, top_k, top_p, repetition]
-    preset.input(apply_preset, [preset], sampler, api_visibility="private", queue=False)
-    for slider in sampler:  # moving a slider by hand: the radio names the preset it now matches
-        slider.input(matching_preset, sampler, preset, api_visibility="private", queue=False)
+    sampler = {name: sampling[name] for name in SAMPLER}
 
-    @user_errors
+    def on_preset(name: str, **values: Any) -> dict[Any, Any]:
+        chosen = preset_sampling(name, SamplingSettings(**values))
+        if chosen is None:
+            return {}
+        return {sampler[key]: getattr(chosen, key) for key in SAMPLER}
+
+    preset.input(
+        on_preset, inputs_kwargs={"name": preset, **sampler}, outputs=list(sampler.values()),
+        api_visibility="private", queue=False,
+    )  # fmt: skip
+
+    def on_slider(**values: Any) -> str | None:
+        return matching_preset(SamplingSettings(**values))
+
+    for slider in sampler.values():  # moved by hand: the radio names the preset it now matches
+        slider.input(on_slider, inputs_kwargs=sampler, outputs=preset, api_visibility="private",
+                     queue=False)  # fmt: skip
+
     @gpu
     def on_explore(
-        model_name: str,
-        prompt_text: str,
-        chat_mode: bool,
-        temperature_value: float,
-        top_k_value: int,
-        top_p_value: float,
-        repetition_penalty: float,
-        shown_count: int,
+        model: str = default_model(registry, engine) or "",
+        prompt: str = EXPLORER_PROMPT,
+        chat: bool = False,
+        *,
+        sampling: SamplingSettings,
+        view: ExplorerView,
     ) -> tuple[str, Any, list[list[str]]]:
-        return token_probabilities(
-            registry, model_name, prompt_text, chat_mode, temperature_value, top_k_value,
-            top_p_value, repetition_penalty, shown_count,
-        )  # fmt: skip
+        return token_probabilities(registry, model, prompt, chat, sampling, view)
 
-    explore_inputs = [model, prompt, explorer_chat, temperature, top_k, top_p, repetition, shown]
+    explore = user_errors(
+        endpoint(on_explore, renamed=RENAMED_EXPLORER, sampling=(SamplingSettings, SAMPLER),
+                 view=ExplorerView)
+    )  # fmt: skip
+    explore_inputs = {"model": model, "prompt": prompt, "chat": explorer_chat, **sampler,
+                      "shown": shown, **{k: old[k] for k in RENAMED_EXPLORER}}  # fmt: skip
     explore_outputs = [summary, dist_chart, dist_table]
-    explore.click(
-        on_explore, explore_inputs, explore_outputs, api_name="token_probabilities", **heavy()
-    )
+    explore_button.click(
+        explore, inputs_kwargs=explore_inputs, outputs=explore_outputs,
+        api_name="token_probabilities", **heavy(),
+    )  # fmt: skip
 
-    def refresh_explorer(shown_summary: str, *values: Any) -> Any:
+    def refresh_explorer(shown_summary: str, **values: Any) -> Any:
         """Moving a sampler slider redraws the explorer once it has been used."""
         if not shown_summary:
             return gr.skip(), gr.skip(), gr.skip()
-        return on_explore(*values)
+        return explore(**values)
 
-    for control_input in (temperature, top_k, top_p, repetition, shown, explorer_chat):
+    for control_input in (*sampler.values(), shown, explorer_chat):
         event = control_input.input if control_input is explorer_chat else control_input.release
         event(
-            refresh_explorer, [summary, *explore_inputs], explore_outputs,
-            api_visibility="private", trigger_mode="always_last", **heavy(),
+            refresh_explorer, inputs_kwargs={"shown_summary": summary, **explore_inputs},
+            outputs=explore_outputs, api_visibility="private", trigger_mode="always_last",
+            **heavy(),
         )  # fmt: skip
 
-    # One-click demos: fill the controls, then generate exactly as the Generate button does.
-    def apply_demo(slug: str) -> tuple[Any, ...]:
-        values = apply_text(slug)
-        return (*values, matching_preset(*values[2:6]))
+    # One-click demos: fill the controls by name, then generate exactly as the Generate button
+    # does.
+    def apply_demo(slug: str) -> dict[Any, Any]:
+        demo = text_demo(slug)
+        values = {sampling[name]: value for name, value in asdict(demo.sampling).items()}
+        return {prompt: demo.prompt, chat: demo.chat, **values,
+                preset: matching_preset(demo.sampling)}  # fmt: skip
 
     ends = demos.wire(
         apply_demo,
-        [prompt, chat, temperature, top_k, top_p, repetition, max_new, seed, preset],
-        then=[{"fn": on_generate, "inputs": gen_inputs, "outputs": gen_outputs, **writing}],
+        [prompt, chat, *sampling.values(), preset],
+        then=[{"fn": generate, "inputs_kwargs": gen_inputs, "outputs": gen_outputs, **writing}],
     )
     views = {"branch": inside.branch_demo, "sample": inside.sample, "why": inside.why_text}
     for demo, end in zip(TEXT_PRESETS, ends, strict=True):  # a view's demo then runs the view

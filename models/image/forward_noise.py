@@ -29,10 +29,30 @@ from models.errors import InvalidInputError
 from models.image import data as image_data
 from models.image.guidance import checked_list
 from models.image.request import MAX_SEED, checked_text, to_uint8
+from models.settings import Settings, setting
 from models.validation import whole_number
 
 MAX_NOISE_LEVELS = 10  # timesteps in one call: one batched model call, well under a second
 DEFAULT_TIMESTEPS = (0, 100, 250, 500, 750, 900, 999)
+
+
+@dataclass(frozen=True)
+class NoiseView(Settings):
+    """The training picture to noise, the timesteps, and the two seeds."""
+
+    shape: str = setting("cat", choices=image_data.SHAPES, label="Shape", kind="choice")
+    colour: str = setting("red", choices=tuple(image_data.COLOURS), label="Colour", kind="choice")
+    background: str = setting(
+        "white", choices=tuple(image_data.BACKGROUNDS), label="Background", kind="choice"
+    )
+    timesteps: str = setting(
+        ", ".join(str(t) for t in DEFAULT_TIMESTEPS),
+        label=f"Timesteps t (0–999, at most {MAX_NOISE_LEVELS})",
+    )
+    image_seed: int = setting(0, low=0, high=MAX_SEED, label="Image seed")
+    noise_seed: int = setting(0, low=0, high=MAX_SEED, label="Noise seed")
+
+
 IDEA = (
     "Training noises a real image to a random step t and asks the model to undo it; at small t "
     "the guess is nearly the image, near the end it can only guess from the prompt."

@@ -34,6 +34,7 @@ from models.errors import InvalidInputError
 from models.image.diffusion import generate
 from models.image.frames import upscale
 from models.image.request import MAX_GUIDANCE, MAX_STEPS, ImageRequest, StepCallback, to_uint8
+from models.settings import Settings, setting
 from models.validation import bounded_number, whole_number
 
 MAX_GRID_SIDE = 5  # at most 5 guidance values x 5 step counts: 25 images, ~15 s on 2 CPU cores
@@ -43,6 +44,33 @@ MAX_HUB_PART_STEPS = 10
 DEFAULT_GRID_GUIDANCE = (1.0, 2.0, 4.0, 8.0)  # rows: none, mild, the usual, too much
 DEFAULT_GRID_STEPS = (5, 10, 15, 25)  # columns, up to the Image tab's default of 25 steps
 PART_NAMES = ("unconditional", "with the prompt", "difference", "guided mix")
+SHOWN_STEPS = 6  # steps taken apart when none are named: first, last and four between
+
+
+@dataclass(frozen=True)
+class PartsView(Settings):
+    """Which steps "guidance, taken apart" shows."""
+
+    at_steps: str = setting(
+        "",
+        label="Steps to show",
+        help=f"e.g. 1, 5, 10 (empty: {SHOWN_STEPS} steps spread over the run)",
+    )
+    include_predictions: bool = setting(False, label="Include the model's raw predictions")
+
+
+@dataclass(frozen=True)
+class GridView(Settings):
+    """The rows and columns of the guidance × steps grid."""
+
+    guidance_values: str = setting(
+        ", ".join(f"{g:g}" for g in DEFAULT_GRID_GUIDANCE), label="Guidance values (rows)"
+    )
+    step_values: str = setting(
+        ", ".join(str(s) for s in DEFAULT_GRID_STEPS), label="Step counts (columns)"
+    )
+
+
 IDEA = (
     "Guidance runs the model twice per step, without and with the prompt, and steps with "
     "uncond + s·(cond − uncond): the scale s says how far to push along what the prompt changes."

@@ -19,10 +19,26 @@ import numpy as np
 
 from models.image.guidance import checked_list
 from models.image.request import ImageRequest, StepCallback, checked_text, to_uint8
+from models.settings import Settings, setting
 from models.validation import whole_number
 
 MAX_STRIP = 8  # switch points in one strip: 8 runs, ~8 s at 25 steps on 2 CPU cores
 DEFAULT_SWITCH_POINTS = (0, 2, 6, 10, 16, 25)  # for 25 steps: B, then A's background, colour, shape
+
+
+@dataclass(frozen=True)
+class SwitchView(Settings):
+    """Prompt B, where the prompt changes, and the strip's switch points."""
+
+    second_prompt: str = setting(
+        "a blue square on a black background", label="Prompt B (after the switch)",
+        max_chars=500, checker=lambda value: checked_text(value, "second prompt"),
+    )  # fmt: skip
+    switch_at: int = setting(10, low=0, high=25, step=1, label="Switch after k steps",
+                             checker=lambda value: value)  # fmt: skip
+    switch_points: str = setting("", label=f"Switch points for the strip (at most {MAX_STRIP})")
+
+
 IDEA = (
     "Early steps decide the coarse layout and late steps the detail: switch the prompt late and "
     "the first prompt's picture stays; switch early and the second one takes over."

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 
 from models.errors import InvalidInputError
-from models.image.schedulers import scheduler_name as _scheduler_name
-from models.validation import MAX_SEED, bounded_number, whole_number
+from models.image.schedulers import SCHEDULER_NAMES, scheduler_name
+from models.settings import Settings, setting
+from models.validation import MAX_SEED
 
 MAX_STEPS = 100
 MAX_BATCH = 16
@@ -25,39 +26,42 @@ MAX_PROMPT_CHARS = 500
 StepCallback = Callable[[int, int], None]  # (steps done, total steps)
 
 
-@dataclass(frozen=True)
-class ImageRequest:
-    """One generation request, already validated (build it with ``ImageRequest.checked``)."""
-
-    prompt: str
-    negative_prompt: str = ""
-    steps: int = 25
-    guidance: float = 3.0
-    seed: int = 0
-    scheduler: str = "DPM-Solver++"
-    batch: int = 1
-
-    @classmethod
-    def checked(
-        cls,
-        prompt: Any,
-        negative_prompt: Any = "",
-        steps: Any = 25,
-        guidance: Any = 3.0,
-        seed: Any = 0,
-        scheduler: Any = "DPM-Solver++",
-        batch: Any = 1,
-    ) -> ImageRequest:
-        """Validate raw values (from a slider, or from an API caller who sent anything)."""
-        return cls(
-            prompt=checked_text(prompt, "prompt"),
-            negative_prompt=checked_text(negative_prompt, "negative prompt"),
-            steps=whole_number("steps", steps, 1, MAX_STEPS),
-            guidance=bounded_number("guidance scale", guidance, 0.0, MAX_GUIDANCE),
-            seed=whole_number("seed", seed, 0, MAX_SEED),
-            scheduler=_scheduler_name(scheduler),
-            batch=whole_number("batch size", batch, 1, MAX_BATCH),
+def checked_text(value: Any, what: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInputError(f"The {what} must be text.")
+    if len(value) > MAX_PROMPT_CHARS:
+        raise InvalidInputError(
+            f"The {what} is {len(value)} characters long; keep it under {MAX_PROMPT_CHARS}."
         )
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class ImageRequest(Settings):
+    """One generation request: each setting declared once (models/settings.py), read by the
+    Image tab's widgets, its views, the API and the checker. Build with
+    ``ImageRequest.checked(prompt=..., ...)`` from user input."""
+
+    prompt: str = setting(
+        "a red cat on a white background", label="Prompt", max_chars=MAX_PROMPT_CHARS,
+        checker=lambda value: checked_text(value, "prompt"),
+    )  # fmt: skip
+    negative_prompt: str = setting(
+        "", label="Negative prompt", max_chars=MAX_PROMPT_CHARS,
+        checker=lambda value: checked_text(value, "negative prompt"),
+    )  # fmt: skip
+    steps: int = setting(25, low=1, high=MAX_STEPS, step=1, label="Steps")
+    guidance: float = setting(
+        3.0, low=0.0, high=MAX_GUIDANCE, step=0.5, label="Guidance scale", noun="guidance scale",
+        help="1 = prompt only; higher follows the prompt harder",
+    )  # fmt: skip
+    seed: int = setting(0, low=0, high=MAX_SEED, label="Seed")
+    scheduler: str = setting(
+        "DPM-Solver++", choices=SCHEDULER_NAMES, label="Scheduler", checker=scheduler_name
+    )
+    batch: int = setting(4, low=1, high=MAX_BATCH, step=1, label="Images", noun="batch size")
 
 
 @dataclass
@@ -76,18 +80,6 @@ class GenerationResult:
     images: list[np.ndarray]  # uint8 RGB, H x W x 3, at the model's own resolution
     frames: list[Frame] = field(default_factory=list)
     unconditional: bool = False  # the prompt was empty: the model drew what it liked
-
-
-def checked_text(value: Any, what: str) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInputError(f"The {what} must be text.")
-    if len(value) > MAX_PROMPT_CHARS:
-        raise InvalidInputError(
-            f"The {what} is {len(value)} characters long; keep it under {MAX_PROMPT_CHARS}."
-        )
-    return value.strip()
 
 
 def to_uint8(images: Any) -> list[np.ndarray]:

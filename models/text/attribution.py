@@ -47,6 +47,7 @@ import torch
 from models.attention.extraction import token_labels
 from models.errors import InvalidInputError
 from models.registry import Registry
+from models.settings import Settings, setting
 from models.text.causal_lm import CausalLM
 from models.text.view_input import cut_ids, load_decoder, token_id_of, tokenize_for_view
 from models.validation import whole_number
@@ -58,6 +59,16 @@ IG_BATCH = 16  # path points per pass: one progress tick each (16 is ~15% faster
 ATTRIBUTION_TOKEN_CAP = 128  # context tokens; the end is kept (it is next to the explained token)
 VIEW = "why this token"
 LAYER_FRACTION = 5  # attribute at the input of layer num_layers // 5 (see the docstring)
+
+
+@dataclass(frozen=True)
+class AttributionSettings(Settings):
+    """How a next token is attributed to the tokens before it."""
+
+    method: str = setting(METHODS[0], choices=METHODS, label="Method")
+    integration_steps: int = setting(IG_STEPS, low=MIN_IG_STEPS, high=MAX_IG_STEPS, step=1,
+                                     label="Integration steps")  # fmt: skip
+
 
 StepCallback = Callable[[int, int], None]
 

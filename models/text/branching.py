@@ -29,6 +29,7 @@ from typing import Any
 import torch
 
 from models.errors import InvalidInputError
+from models.settings import Settings, setting
 from models.text.causal_lm import CausalLM
 from models.text.decode_loop import DECODE_THREADS, intra_op_threads
 from models.text.generation import (
@@ -55,6 +56,14 @@ from models.validation import whole_number
 
 MIN_SAMPLES, MAX_SAMPLES = 2, 8
 DEFAULT_SAMPLES = 4
+
+
+@dataclass(frozen=True)
+class SampleCount(Settings):
+    """How many continuations Sample N writes."""
+
+    n: int = setting(DEFAULT_SAMPLES, low=MIN_SAMPLES, high=MAX_SAMPLES, step=1,
+                     label="Continuations (N)", noun="the number of samples")  # fmt: skip
 
 
 @dataclass(frozen=True)

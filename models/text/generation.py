@@ -21,6 +21,7 @@ from typing import Any
 import torch
 
 from models.errors import InvalidInputError
+from models.settings import Settings, setting
 from models.text.causal_lm import CausalLM
 from models.text.decode_loop import DECODE_THREADS, DecodeLoop, intra_op_threads
 from models.text.sampler import (
@@ -30,7 +31,7 @@ from models.text.sampler import (
     sampler_probabilities,
     top_alternatives,
 )
-from models.validation import MAX_SEED, bounded_number, whole_number
+from models.validation import MAX_SEED
 
 MAX_NEW_TOKENS = 512
 MAX_TOP_K = 1000
@@ -43,45 +44,35 @@ ALTERNATIVES = 10
 
 
 @dataclass(frozen=True)
-class SamplingSettings:
-    """How the next token is picked. Build with ``SamplingSettings.checked`` from user input."""
+class SamplingSettings(Settings):
+    """How the next token is picked: each setting declared once (models/settings.py), read by
+    the Text tab's widgets, the API and the checker. Build with ``SamplingSettings.checked``."""
 
-    temperature: float = 0.7
-    top_k: int = 50
-    top_p: float = 0.9
-    max_new_tokens: int = 128
-    repetition_penalty: float = 1.1
-    seed: int | None = None  # None: a random seed, reported back
+    temperature: float = setting(
+        0.7, low=0.0, high=MAX_TEMPERATURE, step=0.05, label="Temperature (0 = greedy)"
+    )
+    top_k: int = setting(50, low=0, high=MAX_TOP_K, step=1, label="Top-k (0 = off)", noun="top-k")
+    top_p: float = setting(
+        0.9, low=MIN_TOP_P, high=1.0, step=0.01, label="Top-p (1 = off)", noun="top-p"
+    )
+    max_new_tokens: int = setting(128, low=1, high=MAX_NEW_TOKENS, step=1, label="Max new tokens")
+    repetition_penalty: float = setting(
+        1.1, low=1.0, high=MAX_REPETITION_PENALTY, step=0.05, label="Repetition penalty (1 = off)"
+    )
+    # -1 (or None): a random seed, drawn per run and reported back
+    seed: int | None = setting(
+        -1, low=-1, high=MAX_SEED, optional=True,
+        label="Seed (-1 = random; the seed used is shown)",
+    )  # fmt: skip
 
-    @classmethod
-    def checked(
-        cls,
-        temperature: Any = 0.7,
-        top_k: Any = 50,
-        top_p: Any = 0.9,
-        max_new_tokens: Any = 128,
-        repetition_penalty: Any = 1.1,
-        seed: Any = None,
-    ) -> SamplingSettings:
-        """Validate values from a slider or an API call; a bad one raises InvalidInputError."""
-        seed_value = (
-            None if seed is None or seed == "" else whole_number("seed", seed, -1, MAX_SEED)
-        )
-        return cls(
-            temperature=bounded_number("temperature", temperature, 0.0, MAX_TEMPERATURE),
-            top_k=whole_number("top-k", top_k, 0, MAX_TOP_K),
-            top_p=bounded_number("top-p", top_p, MIN_TOP_P, 1.0),
-            max_new_tokens=whole_number("max new tokens", max_new_tokens, 1, MAX_NEW_TOKENS),
-            repetition_penalty=bounded_number(
-                "repetition penalty", repetition_penalty, 1.0, MAX_REPETITION_PENALTY
-            ),
-            seed=None if seed_value is None or seed_value < 0 else seed_value,
-        )
+    def __post_init__(self) -> None:
+        if self.seed is not None and self.seed < 0:  # one spelling of "random" from here on
+            object.__setattr__(self, "seed", None)
 
 
 PRESETS: dict[str, SamplingSettings] = {
     "precise": SamplingSettings(temperature=0.0, top_k=0, top_p=1.0, repetition_penalty=1.1),
-    "balanced": SamplingSettings(temperature=0.7, top_k=50, top_p=0.9, repetition_penalty=1.1),
+    "balanced": SamplingSettings(),  # the declared defaults
     "creative": SamplingSettings(temperature=1.1, top_k=0, top_p=0.97, repetition_penalty=1.05),
 }
 
