@@ -21,18 +21,9 @@ import gradio as gr
 import plotly.graph_objects as go
 import plotly.io as pio
 
-PNG_SCALE = 2  # twice the on-screen size: sharp on a projector and in slides
+from components.scripts import script
 
-# Point plotly's own toImage button at a filename and scale, then press it. The button exists
-# (hidden until hover) on every gr.Plot with a plotly figure.
-_PNG_JS = """() => {
-    const plot = document.querySelector('#%(elem_id)s .js-plotly-plot');
-    if (!plot || !plot._context) return;
-    plot._context.toImageButtonOptions =
-        {format: 'png', filename: '%(filename)s', scale: %(scale)d};
-    const button = plot.querySelector('.modebar-btn[data-title^="Download plot"]');
-    if (button) button.click();
-}"""
+PNG_SCALE = 2  # twice the on-screen size: sharp on a projector and in slides
 
 
 def export_dir(tab_id: str) -> Path:
@@ -89,7 +80,7 @@ def table_rows(value: Any) -> list[list[Any]]:
 def png_button(plot_elem_id: str, filename: str, label: str = "Save picture (PNG)") -> gr.Button:
     """A button that downloads the plot with id ``plot_elem_id`` as ``{filename}.png``."""
     button = gr.Button(label, size="sm", elem_id=f"{plot_elem_id}-png")
-    js = _PNG_JS % {"elem_id": plot_elem_id, "filename": filename, "scale": PNG_SCALE}
+    js = script("save_plot_png", ELEM_ID=plot_elem_id, FILENAME=filename, SCALE=str(PNG_SCALE))
     button.click(None, js=js, api_visibility="private")
     return button
 

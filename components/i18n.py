@@ -36,6 +36,8 @@ from typing import Any
 
 import gradio as gr
 
+from components.scripts import script
+
 LANGUAGES = ("en", "es", "zh")  # English first: the fallback
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 # Gradio's own words (its footer, settings) ship as zh-CN; ours must use the same name to be
@@ -247,25 +249,7 @@ def localise(demo: gr.Blocks, on_build: Callable[[gr.Blocks], Any] | None = None
     demo.get_api_info = api_info  # type: ignore[method-assign]
 
 
-# Sets Gradio's frontend language (its svelte-i18n store) to a lesson-bar language code. Gradio
-# exports `changeLocale` from its core module but puts it on no global; importing the module the
-# page already loaded returns that same instance. If a Gradio update renames it, nothing changes
-# (tests/browser/test_i18n.py notices).
-SET_LOCALE_JS = (
-    """(language) => {
-    const locales = """
-    + json.dumps(GRADIO_LOCALE)
-    + """;
-    const locale = locales[language] || "en";
-    document.documentElement.lang = locale;
-    document.documentElement.dataset.pgLocale = locale;  // HEADERS_JS follows it
-    const core = performance.getEntriesByType("resource").map((entry) => entry.name)
-        .find((name) => /\\/assets\\/core-[^/]+\\.js$/.test(name));
-    if (core) import(core).then((module) => module.changeLocale && module.changeLocale(locale))
-        .catch(() => {});
-    return language;
-}"""
-)
+SET_LOCALE_JS = script("set_locale", LOCALES=json.dumps(GRADIO_LOCALE))
 
 
 def _short_words(language: str) -> dict[str, str]:
@@ -273,43 +257,9 @@ def _short_words(language: str) -> dict[str, str]:
     return {k: v for k, v in catalogue(language).items() if len(k) <= 40 and "\n" not in k}
 
 
-# Swap table headers, and tab names, into the page's language. Gradio's frontend draws neither
-# for a language chosen after load (a tab's name follows only once its tab has been shown), so
-# each text is traced back to its English (any language's translation maps back) and said in the
-# language now set; a MutationObserver catches tables drawn later. Only text is set.
-HEADERS_JS = (
-    """() => {
-    const words = """
-    + json.dumps(
+HEADERS_JS = script(
+    "headers",
+    WORDS=json.dumps(
         {GRADIO_LOCALE[code]: _short_words(code) for code in LANGUAGES[1:]}, ensure_ascii=False
-    )
-    + """;
-    const english = {};
-    for (const table of Object.values(words))
-        for (const [key, said] of Object.entries(table)) english[said.trim()] = key;
-    let queued = false;
-    const say = () => {
-        queued = false;
-        const locale = document.documentElement.dataset.pgLocale;
-        if (!locale) return;  // until the lesson bar has said which (Gradio's first guess stands)
-        const table = words[locale] || {};
-        for (const cell of document.querySelectorAll('thead th, thead td, button[role=tab]')) {
-            const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
-            while (walk.nextNode()) {
-                const node = walk.currentNode;
-                const shown = node.nodeValue.trim();
-                if (!shown) continue;
-                const key = english[shown] || shown;
-                const wanted = (table[key] || key).trim();
-                if (shown !== wanted) node.nodeValue = node.nodeValue.replace(shown, wanted);
-            }
-        }
-    };
-    const soon = () => { if (!queued) { queued = true; requestAnimationFrame(say); } };
-    new MutationObserver(soon).observe(document.body,
-        {subtree: true, childList: true, characterData: true});
-    new MutationObserver(soon).observe(document.documentElement, {attributes: true,
-        attributeFilter: ['data-pg-locale']});
-    soon();
-}"""
+    ),
 )

@@ -27,6 +27,7 @@ import gradio as gr
 
 from components.i18n import HEADERS_JS, i18n, language_of, translate
 from components.safe_text import inline_code
+from components.scripts import script
 from models.errors import InvalidInputError
 
 TITLE = "Generative-model playground"  # the page's title, in the browser's tab
@@ -34,58 +35,10 @@ TAB_IDS = ("start", "text", "image", "tokens", "embeddings", "attention", "finet
 VIEWS = ("Simple", "Expert")
 EXPERT = "expert"  # elem_classes value of the controls that only the expert view shows
 
-# Runs in the browser: flips the body classes the CSS keys on, and returns its inputs unchanged.
-VIEW_JS = "(v) => { document.body.classList.toggle('pg-simple', v === 'Simple'); return v; }"
-MODE_JS = "(on) => { document.body.classList.toggle('pg-presenter', !!on); return on; }"
-# The open tab's id (each tab button carries data-tab-id) replaces the placeholder input.
-CURRENT_TAB_JS = """(tab, ...rest) => {
-    const open = document.querySelector('button[role="tab"][aria-selected="true"][data-tab-id]');
-    return [open ? open.dataset.tabId : tab, ...rest];
-}"""
-# Presenter mode also enlarges every plot's text (ticks, legends, titles, colour bars) to at least
-# 16 px: plots are drawn by plotly.js in the page, so this runs there, on each new figure too
-# (Gradio redraws a plot with Plotly.react, which brings back the figure's own sizes). Leaving
-# presenter mode puts each figure's own layout back.
-PAGE_JS = """() => {
-    const BIG = {base: 18, title: 22, tick: 16, legend: 17};
-    const presenting = () => document.body.classList.contains('pg-presenter');
-    const copy = (value) => JSON.parse(JSON.stringify(value === undefined ? null : value));
-    function enlarge(gd, Plotly) {
-        gd._pgOriginal = {layout: copy(gd.layout), bars: gd.data.map((t) => copy(t.colorbar))};
-        const update = {'font.size': BIG.base, 'title.font.size': BIG.title,
-                        'legend.font.size': BIG.legend, 'hoverlabel.font.size': BIG.tick};
-        for (const key of Object.keys(gd.layout)) {
-            if (/^[xy]axis[0-9]*$/.test(key)) {
-                update[key + '.tickfont.size'] = BIG.tick;
-                update[key + '.title.font.size'] = BIG.base;
-            }
-        }
-        (gd.layout.annotations || []).forEach((_, i) => {
-            update['annotations[' + i + '].font.size'] = BIG.base;
-        });
-        Plotly.relayout(gd, update);
-        const bars = gd.data.map((t, i) => i).filter((i) => gd.data[i].colorbar !== undefined
-            || ['heatmap', 'contour', 'histogram2d'].includes(gd.data[i].type));
-        if (bars.length) Plotly.restyle(gd, {'colorbar.tickfont.size': BIG.tick,
-                                             'colorbar.title.font.size': BIG.base}, bars);
-    }
-    function restore(gd, Plotly) {
-        const saved = gd._pgOriginal;
-        gd._pgOriginal = null;
-        saved.bars.forEach((bar, i) => { if (gd.data[i]) gd.data[i].colorbar = bar || undefined; });
-        Plotly.react(gd, gd.data, saved.layout);
-    }
-    setInterval(() => {
-        const Plotly = window.Plotly;
-        if (!Plotly) return;
-        for (const gd of document.querySelectorAll('.js-plotly-plot')) {
-            if (!gd.layout || !gd.data) continue;
-            const size = gd.layout.font && gd.layout.font.size;
-            if (presenting() && size !== BIG.base) enlarge(gd, Plotly);
-            else if (!presenting() && gd._pgOriginal && size === BIG.base) restore(gd, Plotly);
-        }
-    }, 300);
-}"""
+VIEW_JS = script("view")
+MODE_JS = script("mode")
+CURRENT_TAB_JS = script("current_tab")
+PAGE_JS = script("enlarge_plots")
 # How every page is drawn (app.py's launch and the hosting tests' server): the stylesheet, the
 # script that enlarges plots in presenter mode, and the translations.
 PAGE_OPTIONS: dict[str, Any] = {
@@ -93,28 +46,8 @@ PAGE_OPTIONS: dict[str, Any] = {
     "js": f"() => {{ ({PAGE_JS})(); ({HEADERS_JS})(); }}",
     "i18n": i18n(),  # the page's words in Spanish and Chinese (components/i18n.py)
 }
-# A deep link presses its demo's button, once the tab that holds it is shown: a link and a click
-# run the very same events. (Running the demo's chain from a state change instead fired on every
-# plain page load and had to be stopped with an error, which painted "Error" over the controls.)
-PRESS_BUTTON_JS = """(target) => {
-    if (!target) return target;
-    const started = Date.now();
-    const press = () => {
-        const button = document.getElementById(target);
-        if (button && button.offsetParent !== null) { button.click(); return; }
-        if (Date.now() - started < 30000) setTimeout(press, 100);
-    };
-    press();
-    return target;
-}"""
-# The query string becomes a full URL, is shown, and is copied when the browser allows it.
-COPY_JS = """(query) => {
-    if (!query) return query;
-    const url = window.location.origin + window.location.pathname + query;
-    if (navigator.clipboard && window.isSecureContext)
-        navigator.clipboard.writeText(url).catch(() => {});
-    return url;
-}"""
+PRESS_BUTTON_JS = script("press_button")
+COPY_JS = script("copy_link")
 
 
 @dataclass(kw_only=True)

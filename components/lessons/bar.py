@@ -27,95 +27,13 @@ from components.errors import user_errors
 from components.lessons import handlers
 from components.lessons.content import LANGUAGES, LESSONS
 from components.lessons.ui_text import LANGUAGE_NAMES, UI
+from components.scripts import script
 from components.spoken_results import speak_results
 
-# Open the step's accordion if it is closed, press its demo button once it is visible, then
-# outline the control that matters and scroll it into view (an earlier outline is removed).
-GO_JS = """(target) => {
-    let job = {};
-    try { job = JSON.parse(target || '{}'); } catch (e) { return target; }
-    const started = Date.now();
-    const visible = (el) => el && el.offsetParent !== null;
-    const openAccordion = () => {
-        const box = job.opens && document.getElementById(job.opens);
-        const label = box && box.querySelector('.label-wrap');
-        if (label && !label.classList.contains('open')) label.click();
-    };
-    // The outline is a style rule for the control's id, not a class on it: Gradio rewrites a
-    // component's classes when it updates. One scroll, never more: a page that kept scrolling
-    // itself while results arrive would fight the person (and their clicks).
-    const point = () => {
-        let style = document.getElementById('pg-lesson-pointer');
-        if (!style) {
-            style = document.createElement('style');
-            style.id = 'pg-lesson-pointer';
-            document.head.appendChild(style);
-        }
-        style.textContent = job.point ? '#' + job.point + ' { outline: 4px solid #f39c12 '
-            + '!important; outline-offset: 3px; border-radius: 8px; }' : '';
-        const el = job.point && document.getElementById(job.point);
-        if (!el) return;
-        el.scrollIntoView({block: 'center'});
-    };
-    if (job.key) window.pgLessonStep = {key: job.key, point: job.point};  // for SHOTS_JS
-    const go = () => {
-        const button = job.press && document.getElementById(job.press);
-        if (job.press && !visible(button)) {
-            openAccordion();
-            if (Date.now() - started < 30000) { setTimeout(go, 100); return; }
-        }
-        if (visible(button)) button.click();
-        setTimeout(point, 150);
-    };
-    setTimeout(() => { openAccordion(); go(); }, 50);
-    return target;
-}"""
-# Alt + arrows step through a lesson (ordinary keys stay with the page's text boxes).
-# Keep what the step on screen shows, for the handout (components/lessons/handout.py checks it):
-# a plot as Plotly draws it, a generated picture, or the text of a story, table or summary.
-# Called as the class moves on and when it asks for the handout; returns everything kept so far.
-SHOTS_JS = """async () => {
-    const kept = (window.pgLessonShots = window.pgLessonShots || {});
-    const now = window.pgLessonStep;
-    const el = now && now.point && document.getElementById(now.point);
-    try {
-        const plot = el && el.querySelector('.js-plotly-plot');
-        const picture = el && [...el.querySelectorAll('img')].find((i) => i.naturalWidth >= 16);
-        const words = el && el.querySelector('textarea, table, .prose');
-        if (plot && window.Plotly && plot.data && plot.data.length) {
-            const url = await window.Plotly.toImage(plot, {format: 'png', width: 960, height: 540});
-            kept[now.key] = {picture: url};
-        } else if (picture) {
-            const side = Math.max(256, picture.naturalWidth);
-            const scale = side / picture.naturalWidth;
-            const canvas = document.createElement('canvas');
-            canvas.width = side;
-            canvas.height = Math.round(picture.naturalHeight * scale);
-            const context = canvas.getContext('2d');
-            context.imageSmoothingEnabled = false;  // a 32-pixel picture stays crisp
-            context.drawImage(picture, 0, 0, canvas.width, canvas.height);
-            kept[now.key] = {picture: canvas.toDataURL('image/png')};
-        } else if (words) {
-            const text = words.tagName === 'TEXTAREA' ? words.value : el.innerText;
-            if (text.trim()) kept[now.key] = {text: text.trim()};
-        }
-    } catch (error) { /* a picture that cannot be read is left out of the handout */ }
-    return JSON.stringify(kept);
-}"""
-KEYS_JS = """() => {
-    // A page opened on a lesson shows the bar in presenter mode too (see assets/style.css).
-    if (new URLSearchParams(window.location.search).has('lesson'))
-        document.body.classList.add('pg-lesson');
-    if (window.pgLessonKeys) return;
-    window.pgLessonKeys = true;
-    document.addEventListener('keydown', (event) => {
-        if (!event.altKey) return;
-        const id = {ArrowRight: 'lesson-next', ArrowLeft: 'lesson-back'}[event.key];
-        const button = id && document.getElementById(id);
-        if (button) { event.preventDefault(); button.click(); }
-    });
-}"""
-BROWSER_LANGUAGE_JS = "(ignored) => navigator.language || ''"
+GO_JS = script("lesson_go")
+SHOTS_JS = script("lesson_shots")
+KEYS_JS = script("lesson_keys")
+BROWSER_LANGUAGE_JS = script("browser_language")
 
 
 @dataclass

@@ -1,0 +1,1 @@
+(ignored) => navigator.language || ''

@@ -1,0 +1,1 @@
+(on) => { document.body.classList.toggle('pg-presenter', !!on); return on; }
