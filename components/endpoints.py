@@ -21,6 +21,7 @@ from typing import Any
 
 import gradio as gr
 
+from components.i18n import API_ONLY
 from models.settings import Settings
 
 _TYPES = {"whole": int, "real": float, "flag": bool, "choice": str, "text": str}
@@ -121,5 +122,7 @@ def endpoint(
 
 def old_names(renamed: Mapping[str, str]) -> dict[str, gr.JSON]:
     """A hidden input for each old parameter name (its value reaches ``endpoint`` as given)."""
-    return {old: gr.JSON(None, visible=False, label=f"{old} (now {new})")
-            for old, new in renamed.items()}  # fmt: skip
+    return {
+        old: gr.JSON(None, visible=False, label=f"{old} (now {new})", elem_classes=[API_ONLY])
+        for old, new in renamed.items()
+    }

@@ -1,8 +1,13 @@
-"""Turn model-layer errors into messages the browser shows, so no traceback reaches a user.
+"""The edge between a handler and the page: errors become sentences, and sentences are said in
+the session's language.
 
-``PlaygroundError`` (bad input, missing weights, unknown model) carries a sentence written for the
-user and becomes ``gr.Error`` as is. Anything else is a bug: it is logged with its traceback for
-the operator and the user gets a short apology instead of a crash.
+``user_errors`` wraps every handler where its event is wired (never afterwards). On the way out,
+every ``Sentence`` a handler wrote (models/sentences.py) is said in the language of the session
+whose event runs, by its template (components/i18n.py ``said``); a user's or the model's text is
+plain ``str`` and passes as it is. ``PlaygroundError`` (bad input, missing weights, unknown model)
+carries a sentence written for the user and becomes ``gr.Error``, said too. Anything else is a
+bug: it is logged with its traceback for the operator and the user gets a short apology instead
+of a crash.
 """
 
 from __future__ import annotations
@@ -16,25 +21,34 @@ from typing import Any, TypeVar
 
 import gradio as gr
 
+from components import i18n
 from models.errors import PlaygroundError
+from models.sentences import Sentence, sentence
 
 log = logging.getLogger("playground")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def to_gradio_error(error: Exception) -> gr.Error:
+def to_gradio_error(error: Exception, language: str = "en") -> gr.Error:
     if isinstance(error, gr.Error):
+        if isinstance(error.message, Sentence):
+            message = str(i18n.said(error.message, language))
+            return gr.Error(message, error.duration, error.visible, error.title,
+                            error.print_exception)  # fmt: skip
         return error
     if isinstance(error, PlaygroundError):
         # The user's to fix, not a server fault: a sentence for them, no traceback in the log.
         # The browser's toast renders its message as HTML, and a sentence may quote a file's
         # column names or a CSV row: escaped, "<img onerror=…>" shows as text, never as markup.
-        return gr.Error(html.escape(str(error), quote=False), print_exception=False)
+        message = str(i18n.said(error.args[0], language)) if error.args else str(error)
+        return gr.Error(html.escape(message, quote=False), print_exception=False)
     log.exception("Unexpected error in a handler", exc_info=error)
-    return gr.Error(
-        f"Something went wrong on the server ({type(error).__name__}). Try again; if it keeps "
-        "happening, reload the page."
+    apology = sentence(
+        "Something went wrong on the server ({kind}). Try again; if it keeps happening, reload "
+        "the page.",
+        kind=type(error).__name__,
     )
+    return gr.Error(str(i18n.said(apology, language)))
 
 
 def clean_text(value: Any) -> Any:
@@ -48,27 +62,31 @@ def clean_text(value: Any) -> Any:
 
 
 def user_errors(fn: F) -> F:
-    """Wrap a handler (plain or generator) so every error reaches the user as a sentence, and
-    text that no tokenizer or image library accepts (lone surrogates) is cleaned on the way in."""
+    """Wrap a handler (plain or generator) so every error reaches the user as a sentence, what
+    it writes is said in the session's language, and text that no tokenizer or image library
+    accepts (lone surrogates) is cleaned on the way in."""
     if inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
         def gen_wrapper(*args: Any, **kwargs: Any) -> Any:
             args, kwargs = _cleaned(args, kwargs)
+            language = i18n.current_language()
             try:
-                yield from fn(*args, **kwargs)
+                for result in fn(*args, **kwargs):
+                    yield i18n.said(result, language)
             except Exception as error:
-                raise to_gradio_error(error) from error
+                raise to_gradio_error(error, language) from error
 
         return gen_wrapper  # type: ignore[return-value]
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         args, kwargs = _cleaned(args, kwargs)
+        language = i18n.current_language()
         try:
-            return fn(*args, **kwargs)
+            return i18n.said(fn(*args, **kwargs), language)
         except Exception as error:
-            raise to_gradio_error(error) from error
+            raise to_gradio_error(error, language) from error
 
     return wrapper  # type: ignore[return-value]
 

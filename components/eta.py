@@ -10,6 +10,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from models.sentences import joined, sentence
+
 Progress = Callable[..., Any]  # gr.Progress, or any callable taking ((done, total), desc=...)
 
 SHOW_FROM_SECONDS = 3.0  # below this, a countdown only flickers
@@ -23,15 +25,25 @@ def seconds_left(done: float, total: float, elapsed: float) -> float | None:
     return elapsed / done * (total - done)
 
 
-def time_left(done: float, total: float, elapsed: float) -> str:
-    """' · about 40 s left' (or '1 min 20 s'), or '' when under a few seconds or not known."""
+def left_piece(done: float, total: float, elapsed: float) -> str:
+    """'about 40 s left' (or 'about 1 min 20 s left') as a sentence, or '' when under a few
+    seconds or not known: one piece of a status line (models/sentences.py ``joined``)."""
     left = seconds_left(done, total, elapsed)
     if left is None or left < SHOW_FROM_SECONDS:
         return ""
     if left < 60:
-        return f" · about {math.ceil(left / 5) * 5 if left > 10 else math.ceil(left)} s left"
+        rounded = math.ceil(left / 5) * 5 if left > 10 else math.ceil(left)
+        return sentence("about {seconds} s left", seconds=rounded)
     minutes, seconds = divmod(int(round(left / 10) * 10), 60)
-    return f" · about {minutes} min {seconds} s left" if seconds else f" · about {minutes} min left"
+    if seconds:
+        return sentence("about {minutes} min {seconds} s left", minutes=minutes, seconds=seconds)
+    return sentence("about {minutes} min left", minutes=minutes)
+
+
+def time_left(done: float, total: float, elapsed: float) -> str:
+    """' · about 40 s left', to add to a status line written as one string, or ''."""
+    piece = left_piece(done, total, elapsed)
+    return joined("", " · ", piece) if piece else ""
 
 
 def counted(

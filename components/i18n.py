@@ -35,8 +35,10 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.context import LocalContext
 
 from components.scripts import script
+from models.sentences import Joined, Sentence
 
 LANGUAGES = ("en", "es", "zh")  # English first: the fallback
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
@@ -48,6 +50,7 @@ GRADIO_LOCALE = {"en": "en", "es": "es", "zh": "zh-CN"}
 TRANSLATED_PROPS = ("label", "info", "placeholder")
 WORDS_AS_VALUE = {"markdown", "button", "downloadbutton", "uploadbutton"}
 HIDDEN_TYPES = {"api", "state"}  # never drawn: their labels name API parameters
+API_ONLY = "api-only"  # elem_classes of an input only API callers fill (an old parameter name)
 WITH_CHOICES = {"radio", "dropdown", "checkboxgroup"}  # their choice labels are words too
 # The marker Gradio parses ends at the first "}", so a key or translation holding one breaks.
 _UNSAFE = "{}"
@@ -131,6 +134,38 @@ def say(text: str, language: str) -> str:
     return "\n".join(said)
 
 
+def said(value: Any, language: str) -> Any:
+    """``value`` in ``language``, by key: a ``Sentence`` by its template (its fields said too),
+    ``Joined`` text piece by piece, inside a Markdown update, a tuple, a list or a dict of
+    outputs alike; any other value (a user's words, the model's) exactly as it is."""
+    if language not in LANGUAGES or language == LANGUAGES[0]:
+        return value
+    if isinstance(value, Sentence):
+        translation = _entries(language).get(value.template)
+        if translation is None:
+            return value
+        return translation.format(**{k: said(v, language) for k, v in value.fields.items()})
+    if isinstance(value, Joined):
+        return value.separator.join(str(said(part, language)) for part in value.parts)
+    if isinstance(value, gr.Markdown):  # an update: Gradio sends the arguments it was made with
+        arguments = value.constructor_args
+        if isinstance(arguments.get("value"), str):
+            arguments["value"] = said(arguments["value"], language)
+        return value
+    if isinstance(value, tuple | list):
+        return type(value)(said(item, language) for item in value)
+    if isinstance(value, dict):
+        return {key: said(item, language) for key, item in value.items()}
+    return value
+
+
+def current_language() -> str:
+    """The language of the session whose event is running now (English outside an event, and
+    for a program calling the API: it sends no browser language). Gradio keeps the event's
+    request in a context variable while the function runs (gradio/utils.py)."""
+    return language_of(LocalContext.request.get(None))
+
+
 # Languages of the sessions whose lesson bar set one (bounded: the oldest are forgotten).
 _SESSION_LANGUAGES: OrderedDict[str, str] = OrderedDict()
 _SESSIONS_KEPT = 10_000
@@ -204,7 +239,9 @@ def marked(text: Any) -> Any:
 def mark(config: dict[str, Any]) -> dict[str, Any]:
     """Replace every translatable word in Gradio's page config by its translation marker."""
     for component in config.get("components", []):
-        if component.get("type") in HIDDEN_TYPES:
+        if component.get("type") in HIDDEN_TYPES or API_ONLY in (
+            component.get("props", {}).get("elem_classes") or []
+        ):
             continue
         props = component.get("props", {})
         names = [*TRANSLATED_PROPS, *(["value"] if component.get("type") in WORDS_AS_VALUE else [])]

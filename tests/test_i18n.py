@@ -66,8 +66,13 @@ def config() -> dict:
 def _shown_words(config: dict):
     for component in config["components"]:
         props = component.get("props", {})
-        if props.get("elem_id") in LESSON_IDS or component["type"] in {"api", "state"}:
-            continue
+        hidden = component["type"] in {"api", "state"}
+        if (
+            props.get("elem_id") in LESSON_IDS
+            or hidden
+            or i18n.API_ONLY in (props.get("elem_classes") or [])
+        ):
+            continue  # a lesson's own words, or never drawn (an old API parameter's name)
         names = [*i18n.TRANSLATED_PROPS]
         if component["type"] in i18n.WORDS_AS_VALUE:
             names.append("value")

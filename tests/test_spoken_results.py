@@ -29,6 +29,10 @@ from models.errors import InvalidInputError
 from models.finetune.overfit import OverfitResult
 from models.finetune.settings import TrainedAdapter, TrainProgress
 from models.image.catalog import OWN_MODEL
+from models.image.forward_noise import NoiseView
+from models.image.guidance import GridView, PartsView
+from models.image.prompt_switch import SwitchView
+from models.image.request import ImageRequest
 from models.text.branching import branch_generation, sample_n
 from models.text.generation import SamplingSettings, generate, score_tokens
 
@@ -161,19 +165,28 @@ def test_every_line_the_attention_views_write_is_said(real_registry) -> None:
 
 
 def test_every_line_the_image_views_write_is_said(real_registry) -> None:
-    _, summary = generate_images(real_registry, OWN_MODEL, CAT, steps=2, batch=2)
+    _, summary = generate_images(
+        real_registry, OWN_MODEL, ImageRequest(prompt=CAT, steps=2, batch=2)
+    )
     _assert_said(summary)
-    _, summary = generate_images(real_registry, OWN_MODEL, "", steps=2, batch=1)  # no prompt
+    no_prompt = ImageRequest(prompt="", steps=2, batch=1)
+    _, summary = generate_images(real_registry, OWN_MODEL, no_prompt)
     _assert_said(summary)
     assert "incondicional" in i18n.say(summary, "es")
+    four = ImageRequest(prompt=CAT, steps=4)
     for view in (
-        steering_handlers.guidance_parts_view(real_registry, OWN_MODEL, CAT, steps=4),
-        steering_handlers.guidance_grid_view(real_registry, OWN_MODEL, CAT, "", "1, 3", "2, 3"),
-        steering_handlers.prompt_switch_view(
-            real_registry, OWN_MODEL, CAT, "a blue square on a black background", 2, "", steps=4
+        steering_handlers.guidance_parts_view(real_registry, OWN_MODEL, four, PartsView()),
+        steering_handlers.guidance_grid_view(
+            real_registry, OWN_MODEL, four, GridView(guidance_values="1, 3", step_values="2, 3")
         ),
-        steering_handlers.forward_noise_view(real_registry, OWN_MODEL, "cat", "green", "black"),
-    ):
+        steering_handlers.prompt_switch_view(
+            real_registry, OWN_MODEL, four,
+            SwitchView(second_prompt="a blue square on a black background", switch_at=2),
+        ),
+        steering_handlers.forward_noise_view(
+            real_registry, OWN_MODEL, NoiseView(shape="cat", colour="green", background="black")
+        ),
+    ):  # fmt: skip
         _assert_said(view.summary)
     assert "nunca visto en el entrenamiento" in i18n.say(view.summary, "es")
 

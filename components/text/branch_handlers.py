@@ -21,6 +21,7 @@ from components.text.engine import engine_for, short_label
 from components.text.handlers import model_or_default
 from models.errors import InvalidInputError
 from models.registry import Registry
+from models.sentences import paragraphs, sentence
 from models.text.branching import Branch, SampleSet, ScoredText, branch_generation, sample_n
 from models.text.generation import SamplingSettings
 from models.text.view_input import load_decoder
@@ -87,7 +88,10 @@ def settings_of(context: dict[str, Any]) -> SamplingSettings:
 def need_run(context: Any) -> dict[str, Any]:
     if not isinstance(context, dict) or not context.get("ids"):
         raise InvalidInputError(
-            "Generate a text first (with the base model), then click one of its tokens to branch."
+            sentence(
+                "Generate a text first (with the base model), then click one of its tokens to "
+                "branch."
+            )
         )
     return context
 
@@ -110,7 +114,7 @@ def demo_branch_point(records: list[dict[str, Any]] | None) -> tuple[int, int]:
     """(index, alternative id) for the branching demo: the first token the model gave under 50%,
     and its most likely alternative other than the token itself."""
     if not records:
-        raise InvalidInputError("Generate a text first: the demo branches from it.")
+        raise InvalidInputError(sentence("Generate a text first: the demo branches from it."))
     # after the first few tokens where possible: a branch that shares a prefix shows more
     unsure = [i for i, r in enumerate(records) if (r.get("probability") or 1.0) < 0.5]
     later = [i for i in unsure if i >= 3]
@@ -118,15 +122,19 @@ def demo_branch_point(records: list[dict[str, Any]] | None) -> tuple[int, int]:
         others = [c for c in alternative_choices(records, index) if "(the original)" not in c[0]]
         if others:
             return index, others[0][1]
-    raise InvalidInputError("This text has no alternatives to branch to; generate another one.")
+    raise InvalidInputError(
+        sentence("This text has no alternatives to branch to; generate another one.")
+    )
 
 
 def picked_markdown(records: list[dict[str, Any]] | None, index: Any) -> str:
     if not records or not isinstance(index, int) or not 0 <= index < len(records):
-        return "Click a token of the coloured text above to branch from it or explain it."
-    return (
-        f"Picked token {index + 1}: **{records[index]['token']!r}**. Choose an alternative and "
-        "press *Branch from here*, or press *Explain the token I picked*."
+        return sentence("Click a token of the coloured text above to branch from it or explain it.")
+    return sentence(
+        "Picked token {n}: **{token}**. Choose an alternative and press *Branch from here*, or "
+        "press *Explain the token I picked*.",
+        n=index + 1,
+        token=repr(records[index]["token"]),
     )
 
 
@@ -150,33 +158,48 @@ def _marked(text: ScoredText, index: int, tokenizer: Any) -> list[tuple[str, str
     return marked
 
 
-def _score_line(name: str, text: ScoredText) -> str:
-    n = len(text.token_log_probs)
-    return (
-        f"**{name}**: {n} tokens, total log-probability **{text.log_probability:.2f}** "
-        f"(perplexity {text.perplexity:.2f}), seed {text.seed}"
-    )
+def _scores(text: ScoredText) -> dict[str, Any]:
+    return {
+        "count": len(text.token_log_probs),
+        "logp": f"{text.log_probability:.2f}",
+        "ppl": f"{text.perplexity:.2f}",
+        "seed": text.seed,
+    }
 
 
 def branch_summary(branch: Branch, engine: str) -> str:
-    lines = [
-        f"Branched at token {branch.index + 1}. " + _score_line("Original", branch.original),
-        _score_line("Branch", branch.branch) + f", stopped: {branch.branch.stop_reason}.",
-    ]
     difference = branch.branch.log_probability - branch.original.log_probability
-    more = "more" if difference > 0 else "less"
-    lines.append(
-        f"The model finds the branch {more} likely overall ({difference:+.2f} in log-probability)."
-    )
-    if engine != EXACT:
-        lines.append(
-            f"The original was written by {engine}; the branch by the exact fp32 model with the "
-            "same seed and settings. The two engines draw their random numbers differently, so "
-            "untick *Fast engine* for a branch that differs only by the swapped token."
+    said = {"difference": f"{difference:+.2f}"}
+    return paragraphs(
+        sentence(
+            "Branched at token {n}. **Original**: {count} tokens, total log-probability "
+            "**{logp}** (perplexity {ppl}), seed {seed}",
+            n=branch.index + 1, **_scores(branch.original),
+        ),
+        sentence(
+            "**Branch**: {count} tokens, total log-probability **{logp}** (perplexity {ppl}), "
+            "seed {seed}, stopped: {reason}.",
+            reason=sentence(branch.branch.stop_reason), **_scores(branch.branch),
+        ),
+        sentence(
+            "The model finds the branch more likely overall ({difference} in log-probability).",
+            **said,
         )
-    if branch.notice:
-        lines.append(branch.notice)
-    return "\n\n".join(lines)
+        if difference > 0
+        else sentence(
+            "The model finds the branch less likely overall ({difference} in log-probability).",
+            **said,
+        ),
+        ""
+        if engine == EXACT
+        else sentence(
+            "The original was written by {engine}; the branch by the exact fp32 model with the "
+            "same seed and settings. The two engines draw their random numbers differently, so "
+            "untick *Fast engine* for a branch that differs only by the swapped token.",
+            engine=engine,
+        ),
+        branch.notice,
+    )  # fmt: skip
 
 
 def branch_from_run(
@@ -185,9 +208,11 @@ def branch_from_run(
     """(summary, original pieces, branch pieces, the API's payload for the export)."""
     context = need_run(context)
     if alternative_id is None:
-        raise InvalidInputError("Pick an alternative from the list first, then branch.")
+        raise InvalidInputError(sentence("Pick an alternative from the list first, then branch."))
     if not isinstance(index, int):
-        raise InvalidInputError("Click a token of the coloured text first, then branch from it.")
+        raise InvalidInputError(
+            sentence("Click a token of the coloured text first, then branch from it.")
+        )
     _, lm = load_decoder(registry, context["model"], "branching")
     branch = branch_generation(
         lm,
@@ -249,13 +274,23 @@ def sample_rows(samples: SampleSet) -> list[list[Any]]:
 def sample_summary(samples: SampleSet, temperature: float) -> str:
     n = len(samples.samples)
     seconds = sum(s.seconds for s in samples.samples)
-    text = (
-        f"**{samples.distinct} different texts out of {n}** at temperature {temperature:g} "
-        f"(seeds {samples.base_seed}–{samples.base_seed + n - 1}, {seconds:.1f} s in all)."
-    )
+    fields = {"distinct": samples.distinct, "n": n, "temperature": f"{temperature:g}",
+              "first": samples.base_seed, "last": samples.base_seed + n - 1,
+              "seconds": f"{seconds:.1f}"}  # fmt: skip
     if temperature == 0:
-        text += " At temperature 0 the sampler always takes the most likely token: one text."
-    return text + (f"\n\n{samples.notice}" if samples.notice else "")
+        text = sentence(
+            "**{distinct} different texts out of {n}** at temperature {temperature} (seeds "
+            "{first}–{last}, {seconds} s in all). At temperature 0 the sampler always takes the "
+            "most likely token: one text.",
+            **fields,
+        )
+    else:
+        text = sentence(
+            "**{distinct} different texts out of {n}** at temperature {temperature} (seeds "
+            "{first}–{last}, {seconds} s in all).",
+            **fields,
+        )
+    return paragraphs(text, samples.notice)
 
 
 def sample_texts(

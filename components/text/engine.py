@@ -18,9 +18,10 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from components.eta import time_left
+from components.eta import left_piece
 from components.text import plots
 from models.registry import Registry
+from models.sentences import joined, paragraphs, sentence
 from models.text.backends.base import StreamedToken, TextBackend, TextRequest, TextRun, readable
 from models.text.backends.selection import BackendChoice, text_backend
 from models.text.backends.transformers_fp32 import fp32_scores
@@ -92,28 +93,28 @@ def generate_on_engine(
     for run in backend.generate(request, stop):
         run.notice = run.notice or notice
         if not run.finished:
-            left = time_left(len(run.tokens), settings.max_new_tokens, run.seconds)
-            status = plots.status_line(run, short_label(backend), left=left)
-            yield run.text, plots.STREAMING + status, None, []
+            left = left_piece(len(run.tokens), settings.max_new_tokens, run.seconds)
+            status = plots.status_line(run, short_label(backend), left=left, streaming=True)
+            yield run.text, status, None, []
     assert run is not None
     status = plots.status_line(run, short_label(backend))
     if not run.tokens:
-        yield run.text, status + "\n\nThe model ended its answer at once.", [], []
+        yield run.text, paragraphs(status, plots.ENDED_AT_ONCE), [], []
         return
     if lm is not None and run.prompt_ids is not None:
-        yield run.text, status + "\n\nScoring tokens with the full-precision model…", None, []
+        yield run.text, paragraphs(status, plots.SCORING), None, []
         records = records_of(fp32_scores(lm, run, settings))
-        source = "the fp32 model (transformers)"
+        source = sentence("the fp32 model (transformers)")
     else:
         records = records_of(run.tokens)
         source = run.probability_source
     if not run.has_probabilities and (lm is None or run.prompt_ids is None):
-        status += (
-            "\n\n⚠️ The server sent no token probabilities, so the text cannot be coloured: "
-            "start it with logprobs allowed (vLLM: `--max-logprobs 20`) to see them."
-        )
+        status = paragraphs(status, sentence(
+            "⚠️ The server sent no token probabilities, so the text cannot be coloured: start it "
+            "with logprobs allowed (vLLM: `--max-logprobs 20`) to see them."
+        ))  # fmt: skip
     else:
-        status += f" · probabilities: {source}"
+        status = joined(" · ", status, sentence("probabilities: {source}", source=source))
     yield run.text, status, plots.highlighted(records), records
 
 

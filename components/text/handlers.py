@@ -17,13 +17,14 @@ from typing import Any
 
 import gradio as gr
 
-from components.eta import time_left
+from components.eta import left_piece
 from components.text import plots
 from components.text.engine import engine_for, generate_on_engine, next_tokens_on_engine
 from models.errors import InvalidInputError
 from models.finetune.settings import MAX_WALL_SECONDS, TrainedAdapter
 from models.finetune.tuned_generation import generate_tuned
 from models.registry import Registry
+from models.sentences import paragraphs, sentence
 from models.settings import Settings, setting
 from models.text.causal_lm import CausalLM
 from models.text.generation import (
@@ -121,19 +122,20 @@ def generate_text(
     run = None
     for run in generate(lm, prompt, sampling, chat=chat, stop=stop):
         if not run.finished:
-            left = time_left(len(run.tokens), sampling.max_new_tokens, run.seconds)
-            yield run.text, plots.STREAMING + plots.status_line(run, left=left), None, []
+            left = left_piece(len(run.tokens), sampling.max_new_tokens, run.seconds)
+            yield run.text, plots.status_line(run, left=left, streaming=True), None, []
     assert run is not None
     status = plots.status_line(run)
     if not run.tokens:
-        yield run.text, status + "\n\nThe model ended its answer at once.", [], []
+        yield run.text, paragraphs(status, plots.ENDED_AT_ONCE), [], []
         return
-    yield run.text, status + "\n\nScoring tokens with the full-precision model…", None, []
+    yield run.text, paragraphs(status, plots.SCORING), None, []
     records = plots.token_records(score_tokens(lm, run, sampling), lm.tokenizer)
     yield run.text, status, plots.highlighted(records), records
 
 
 TUNED_PATH = "your fine-tuned model: base + LoRA adapter, exact fp32"
+PICK_HINT = sentence("Select a token in the coloured text to see its alternatives.")
 
 
 def generate_tuned_text(
@@ -148,19 +150,21 @@ def generate_tuned_text(
     run = None
     for update in generate_tuned(lm, adapter, prompt, settings, chat=chat, stop=stop):
         if update.waiting:
-            yield "", (
+            yield "", sentence(
                 "Waiting: another user is fine-tuning on this server, and fine-tuned models "
-                f"take turns with training. It ends within {MAX_WALL_SECONDS} s."
+                "take turns with training. It ends within {seconds} s.",
+                seconds=MAX_WALL_SECONDS,
             ), None, []  # fmt: skip
         elif update.run is not None:
             run = update.run
-            status = plots.status_line(run, TUNED_PATH)
+            status = plots.status_line(run, TUNED_PATH, streaming=not run.finished)
             if not run.finished:
-                yield run.text, plots.STREAMING + status, None, []
+                yield run.text, status, None, []
             elif not run.tokens:
-                yield run.text, status + "\n\nThe model ended its answer at once.", [], []
+                yield run.text, paragraphs(status, plots.ENDED_AT_ONCE), [], []
             else:
-                yield run.text, status + "\n\nScoring tokens with the fine-tuned model…", None, []
+                scoring = sentence("Scoring tokens with the fine-tuned model…")
+                yield run.text, paragraphs(status, scoring), None, []
         elif update.scored is not None and run is not None:
             records = plots.token_records(update.scored, lm.tokenizer)
             status = plots.status_line(run, TUNED_PATH)
@@ -175,8 +179,10 @@ def session_adapter(use_tuned: Any, finetune_session: Any) -> TrainedAdapter | N
     adapter = getattr(finetune_session, "adapter", None)
     if not isinstance(adapter, TrainedAdapter):
         raise InvalidInputError(
-            "You have no fine-tuned model in this session yet: train one in the Fine-tune tab, "
-            "or untick 'Use my fine-tuned model'."
+            sentence(
+                "You have no fine-tuned model in this session yet: train one in the Fine-tune "
+                "tab, or untick 'Use my fine-tuned model'."
+            )
         )
     return adapter
 
@@ -214,7 +220,7 @@ def show_alternatives(
 ) -> tuple[str, Any, list[list[str]]]:
     index = evt.index if isinstance(evt.index, int) else -1
     if not records or not 0 <= index < len(records):
-        return "Select a token in the coloured text to see its alternatives.", None, []
+        return PICK_HINT, None, []
     record = records[index]
     rows = [tuple(row) for row in record["alternatives"]]
     chart = plots.bar_chart(rows, f"Alternatives for token {index + 1}")  # type: ignore[arg-type]

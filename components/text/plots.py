@@ -11,6 +11,7 @@ from typing import Any
 import plotly.graph_objects as go
 import torch
 
+from models.sentences import Joined, joined, paragraphs, sentence
 from models.text.generation import (
     Generation,
     NextTokenDistribution,
@@ -93,10 +94,13 @@ def alternatives_table(record: dict[str, Any]) -> list[list[str]]:
 
 
 def alternatives_title(record: dict[str, Any], index: int) -> str:
-    return (
-        f"**Token {index + 1}: `{record['token']}`**: the model gave it "
-        f"**{percent(record['probability'])}**; after the sampler settings it had "
-        f"**{percent(record['sampler_probability'])}**. The model's top choices here:"
+    return sentence(
+        "**Token {n}: `{token}`**: the model gave it **{model}**; after the sampler settings it "
+        "had **{sampler}**. The model's top choices here:",
+        n=index + 1,
+        token=record["token"],
+        model=percent(record["probability"]),
+        sampler=percent(record["sampler_probability"]),
     )
 
 
@@ -121,21 +125,31 @@ def bar_chart(rows: list[tuple[str, float, float]], title: str) -> go.Figure:
 
 
 EXACT_PATH = "exact fp32, transformers"
+ENDED_AT_ONCE = sentence("The model ended its answer at once.")
+SCORING = sentence("Scoring tokens with the full-precision model…")
 
 
-def status_line(run: Generation, path: str = EXACT_PATH, left: str = "") -> str:
+def status_line(
+    run: Generation, path: str = EXACT_PATH, left: str = "", streaming: bool = False
+) -> Joined:
     """One line about a run: seed, tokens, speed and the engine that wrote it (``path``);
-    ``left`` is a time-left estimate (components/eta.py) for a run still going."""
-    parts = [
-        f"seed **{run.seed}**",
-        f"{len(run.tokens)} tokens",
-        f"{run.tokens_per_second:.1f} tokens/s ({path})",
-        f"first token {run.first_token_seconds:.2f} s",
-    ]
-    if run.finished:
-        parts.append(f"ended: {run.stop_reason}")
-    text = " · ".join(parts) + left
-    return text + (f"\n\n⚠️ {run.notice}" if run.notice else "")
+    ``left`` is a time-left estimate (components/eta.py) for a run still going, which
+    ``streaming`` marks (its line starts with STREAMING)."""
+    seed = (
+        sentence("Generating… seed **{seed}**", seed=run.seed)
+        if streaming
+        else sentence("seed **{seed}**", seed=run.seed)
+    )
+    line = joined(
+        " · ",
+        seed,
+        sentence("{n} tokens", n=len(run.tokens)),
+        sentence("{speed} tokens/s ({path})", speed=f"{run.tokens_per_second:.1f}", path=path),
+        sentence("first token {seconds} s", seconds=f"{run.first_token_seconds:.2f}"),
+        sentence("ended: {reason}", reason=sentence(run.stop_reason)) if run.finished else "",
+        left,
+    )
+    return paragraphs(line, f"⚠️ {run.notice}" if run.notice else "")
 
 
 def distribution_rows(

@@ -27,6 +27,7 @@ from components.presenter import EXPERT, BuiltTab, preset_bar
 from components.text import branch_handlers, exports, inside_panel, plots
 from components.text.engine import default_model, model_choices
 from components.text.handlers import (
+    PICK_HINT,
     SAMPLER,
     ExplorerView,
     arm_stop,
@@ -63,7 +64,6 @@ FAST_LABELS = {
     "openai": "the inference server",
     "transformers": "none here (see above)",
 }
-PICK_HINT = "Select a token in the coloured text to see its alternatives."
 EXPLORER_PROMPT = "The capital of France is"
 # The endpoints' earlier parameter names, accepted (with a warning) until the next release.
 RENAMED = {"model_name": "model", "prompt_text": "prompt", "chat_mode": "chat",

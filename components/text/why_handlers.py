@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from components.text.branch_handlers import need_run, settings_of
 from models.errors import InvalidInputError
 from models.registry import Registry
+from models.sentences import paragraphs, sentence
 from models.text.attribution import METHODS, Attribution, explain_ids, explain_next_token
 from models.text.generation import prepare_prompt
 from models.text.view_input import load_decoder
@@ -47,7 +48,9 @@ def explain_picked(
     tokens before it."""
     context = need_run(context)
     if not isinstance(index, int) or not 0 <= index < len(context["ids"]):
-        raise InvalidInputError("Click a token of the coloured text first, then explain it.")
+        raise InvalidInputError(
+            sentence("Click a token of the coloured text first, then explain it.")
+        )
     _, lm = load_decoder(registry, context["model"], "why this token")
     settings = settings_of(context)
     prompt_ids = prepare_prompt(lm, context["prompt"], context["chat"], settings.max_new_tokens).ids
@@ -125,32 +128,72 @@ def attribution_target(result: Attribution) -> str:
     target = repr(result.target_label)
     if result.contrast_id is None:
         return target
-    return f"{target} rather than {result.contrast_label!r}"
+    return sentence(
+        "{target} rather than {other}", target=target, other=repr(result.contrast_label)
+    )
 
 
 def attribution_summary(result: Attribution) -> str:
-    what = "logit difference" if result.contrast_id is not None else "logit"
-    method = (
-        f"integrated gradients, {result.steps} steps"
-        if result.method == "integrated-gradients"
-        else "gradient × input"
-    )
     top = int(np.argmax(result.scores)) if len(result.scores) else 0
-    lines = [
-        f"**Why {attribution_target(result)}** after {len(result.labels)} context tokens "
-        f"({method}, {result.seconds:.1f} s). The model gives it {result.target_probability:.1%}. "
-        f"The strongest push towards it: **{result.labels[top]!r}** (#{top}).",
-        f"The {what} is {result.value:.3f} with this context and {result.baseline_value:.3f} from "
-        f"the blank baseline; the scores add up to {float(result.scores.sum()):.3f}"
-        + (
-            f" (off by {result.completeness_gap:.1%})."
-            if result.method == "integrated-gradients"
-            else " (gradient × input need not add up: it is a first-order estimate)."
-        ),
-    ]
-    if result.notice:
-        lines.append(result.notice)
-    return "\n\n".join(lines)
+    facts = {
+        "target": attribution_target(result),
+        "n": len(result.labels),
+        "seconds": f"{result.seconds:.1f}",
+        "probability": f"{result.target_probability:.1%}",
+        "label": repr(result.labels[top]),
+        "index": top,
+    }
+    if result.method == "integrated-gradients":
+        why = sentence(
+            "**Why {target}** after {n} context tokens (integrated gradients, {steps} steps, "
+            "{seconds} s). The model gives it {probability}. The strongest push towards it: "
+            "**{label}** (#{index}).",
+            steps=result.steps, **facts,
+        )  # fmt: skip
+    else:
+        why = sentence(
+            "**Why {target}** after {n} context tokens (gradient × input, {seconds} s). The model "
+            "gives it {probability}. The strongest push towards it: **{label}** (#{index}).",
+            **facts,
+        )
+    sums = {
+        "value": f"{result.value:.3f}",
+        "baseline": f"{result.baseline_value:.3f}",
+        "total": f"{float(result.scores.sum()):.3f}",
+    }
+    contrastive = result.contrast_id is not None
+    if result.method == "integrated-gradients":
+        gap = f"{result.completeness_gap:.1%}"
+        adds_up = (
+            sentence(
+                "The logit difference is {value} with this context and {baseline} from the "
+                "blank baseline; the scores add up to {total} (off by {gap}).",
+                gap=gap, **sums,
+            )
+            if contrastive
+            else sentence(
+                "The logit is {value} with this context and {baseline} from the blank "
+                "baseline; the scores add up to {total} (off by {gap}).",
+                gap=gap, **sums,
+            )
+        )  # fmt: skip
+    else:
+        adds_up = (
+            sentence(
+                "The logit difference is {value} with this context and {baseline} from the "
+                "blank baseline; the scores add up to {total} (gradient × input need not add "
+                "up: it is a first-order estimate).",
+                **sums,
+            )
+            if contrastive
+            else sentence(
+                "The logit is {value} with this context and {baseline} from the blank "
+                "baseline; the scores add up to {total} (gradient × input need not add up: it "
+                "is a first-order estimate).",
+                **sums,
+            )
+        )
+    return paragraphs(why, adds_up, result.notice)
 
 
 def why_outputs(result: Attribution) -> tuple[str, list[tuple[str, float]], go.Figure, dict]:
