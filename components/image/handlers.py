@@ -25,8 +25,9 @@ from models.image.frames import animated_gif, frame_pair, grid, upscale
 from models.image.request import GenerationResult, ImageRequest
 from models.registry import Registry
 from models.scratch import new_folder
+from models.sentences import paragraphs, sentence
 
-UNCONDITIONAL_NOTE = (
+UNCONDITIONAL_NOTE = sentence(
     "Empty prompt: this is **unconditional** generation. No text guides the model, so it draws "
     "whatever it learned to draw."
 )
@@ -34,29 +35,41 @@ UNCONDITIONAL_NOTE = (
 
 def image_model(registry: Registry, name: Any) -> Any:
     if not isinstance(name, str) or not name:
-        raise InvalidInputError("Pick an image model from the list.")
+        raise InvalidInputError(sentence("Pick an image model from the list."))
     return registry.load(name, kind="text-to-image")
 
 
 def _summary(
     request: ImageRequest, result: GenerationResult, seconds: float, own_model: bool = False
 ) -> str:
-    count = f"{len(result.images)} image{'s' if len(result.images) != 1 else ''}"
-    facts = (
-        f"{count} · {request.steps} {request.scheduler} steps · guidance {request.guidance:g} · "
-        f"seed {request.seed} · {seconds:.2f} s"
-    )
-    if result.unconditional:
-        return f"{UNCONDITIONAL_NOTE}\n\n{facts}"
-    unseen = unseen_words(request.prompt) if own_model else []
-    if unseen:
-        listed = ", ".join(inline_code(word, 30) for word in unseen[:8])
-        facts += (
-            f"\n\n⚠️ Our model never saw these words in training: {listed}. It only knows cats, "
-            "circles, squares and triangles in red, green, blue or yellow on white, black or "
-            "grey, so it draws from the words it knows; use those words to steer it."
+    facts = {"steps": request.steps, "scheduler": request.scheduler,
+             "guidance": f"{request.guidance:g}", "seed": request.seed,
+             "seconds": f"{seconds:.2f}"}  # fmt: skip
+    if len(result.images) == 1:
+        line = sentence(
+            "1 image · {steps} {scheduler} steps · guidance {guidance} · seed {seed} · {seconds} s",
+            **facts,
         )
-    return facts
+    else:
+        line = sentence(
+            "{n} images · {steps} {scheduler} steps · guidance {guidance} · seed {seed} · "
+            "{seconds} s",
+            n=len(result.images), **facts,
+        )  # fmt: skip
+    if result.unconditional:
+        return paragraphs(UNCONDITIONAL_NOTE, line)
+    unseen = unseen_words(request.prompt) if own_model else []
+    if not unseen:
+        return line
+    return paragraphs(
+        line,
+        sentence(
+            "⚠️ Our model never saw these words in training: {words}. It only knows cats, "
+            "circles, squares and triangles in red, green, blue or yellow on white, black or "
+            "grey, so it draws from the words it knows; use those words to steer it.",
+            words=", ".join(inline_code(word, 30) for word in unseen[:8]),
+        ),
+    )
 
 
 def generate_images(

@@ -44,6 +44,7 @@ from models.image.prompt_switch import (
     prompt_switch,
 )
 from models.image.request import ImageRequest
+from models.sentences import joined, paragraphs, sentence
 
 DEFAULT_SWITCH_TEXT = ", ".join(str(k) for k in DEFAULT_SWITCH_POINTS)
 
@@ -58,7 +59,7 @@ class SteeringView:
     raw: Any = None  # the model layer's result (GuidanceBreakdown, GuidanceGrid, ...)
 
 
-GRID_IDEA = (
+GRID_IDEA = sentence(
     "Every cell starts from the same noise, so a change along a row comes from the number of "
     "steps and a change down a column from the guidance scale."
 )
@@ -82,11 +83,11 @@ def _listed(values: list[Any]) -> str:
 
 
 def _prompt_words(prompt: str) -> str:
-    return inline_code(prompt, 60) if prompt else "no prompt (unconditional)"
+    return inline_code(prompt, 60) if prompt else sentence("no prompt (unconditional)")
 
 
 def _percent(share: float) -> str:
-    return f"{share:.1%}" if share >= 0.001 else "under 0.1%"
+    return f"{share:.1%}" if share >= 0.001 else sentence("under 0.1%")
 
 
 def spread_steps(raw: Any, steps: int) -> list[int]:
@@ -119,17 +120,23 @@ def guidance_parts_view(
     seconds = time.perf_counter() - started
     sheet = parts_sheet(breakdown)
     strongest = max(breakdown.steps, key=lambda s: s.difference_scale)
-    summary = (
-        f"Guidance {request.guidance:g} taken apart at steps {_listed(shown)} of "
-        f"{request.steps} {request.scheduler} steps · {_prompt_words(request.prompt)} · seed "
-        f"{request.seed} · {seconds:.2f} s.\n\nEach row: the clean image the model predicts "
-        "without the prompt, with it, their difference (mid-grey = none, stretched so it shows) "
-        f"and the guided mix the scheduler stepped with. The prompt changed the prediction most "
-        f"at step {strongest.step} (largest pixel difference {strongest.difference_scale:.2f} "
-        "on a scale of −1 to 1)."
-    )
-    if breakdown.notes:
-        summary += "\n\n" + " ".join(breakdown.notes)
+    summary = paragraphs(
+        sentence(
+            "Guidance {guidance} taken apart at steps {shown} of {steps} {scheduler} steps · "
+            "{prompt} · seed {seed} · {seconds} s.",
+            guidance=f"{request.guidance:g}", shown=_listed(shown), steps=request.steps,
+            scheduler=request.scheduler, prompt=_prompt_words(request.prompt),
+            seed=request.seed, seconds=f"{seconds:.2f}",
+        ),
+        sentence(
+            "Each row: the clean image the model predicts without the prompt, with it, their "
+            "difference (mid-grey = none, stretched so it shows) and the guided mix the "
+            "scheduler stepped with. The prompt changed the prediction most at step {step} "
+            "(largest pixel difference {difference} on a scale of −1 to 1).",
+            step=strongest.step, difference=f"{strongest.difference_scale:.2f}",
+        ),
+        " ".join(breakdown.notes),
+    )  # fmt: skip
     parts = []
     for step in breakdown.steps:
         part: dict[str, Any] = {
@@ -172,14 +179,17 @@ def guidance_grid_view(
     seconds = time.perf_counter() - started
     sheet = grid_sheet(grid)
     rows, columns = len(grid.guidance_values), len(grid.step_values)
-    summary = (
-        f"{rows} × {columns} grid = {rows * columns} images from one seed ({grid.seed}) · "
-        f"guidance {_listed(grid.guidance_values)} down · {_listed(grid.step_values)} "
-        f"{request.scheduler} steps across · {_prompt_words(request.prompt)} · {seconds:.2f} s."
-        f"\n\n{GRID_IDEA}"
-    )
-    if grid.notes:
-        summary += " " + " ".join(grid.notes)
+    summary = paragraphs(
+        sentence(
+            "{rows} × {columns} grid = {n} images from one seed ({seed}) · guidance {guidance} "
+            "down · {steps} {scheduler} steps across · {prompt} · {seconds} s.",
+            rows=rows, columns=columns, n=rows * columns, seed=grid.seed,
+            guidance=_listed(grid.guidance_values), steps=_listed(grid.step_values),
+            scheduler=request.scheduler, prompt=_prompt_words(request.prompt),
+            seconds=f"{seconds:.2f}",
+        ),
+        joined(" ", GRID_IDEA, *grid.notes),
+    )  # fmt: skip
     data = {
         "guidance_values": grid.guidance_values,
         "step_values": grid.step_values,
@@ -255,15 +265,29 @@ def prompt_switch_view(
     near = "A" if _distance(images[k], only_a) < _distance(images[k], only_b) else "B"
     to_a = [c["k"] for c in closer if c["to_a"] < c["to_b"]]
     to_b = [c["k"] for c in closer if c["k"] not in to_a]
-    sides = [f"closer to A alone at k = {_listed(to_a)}"] if to_a else []
-    sides += [f"closer to B alone at k = {_listed(to_b)}"] if to_b else []
-    summary = (
-        f"Prompt A {_prompt_words(request.prompt)} for the first {k} of {request.steps} "
-        f"{request.scheduler} steps, then prompt B {_prompt_words(second)}, from the same noise "
-        f"(seed {request.seed}) · {len(runs)} runs · {seconds:.2f} s.\n\nSwitched at k = {k}, "
-        f"the image is closer to **{near} alone**. The strip's images are "
-        f"{'; '.join(sides)} (RMS pixel difference)."
-    )
+    if to_a and to_b:
+        sides = sentence(
+            "closer to A alone at k = {a}; closer to B alone at k = {b}",
+            a=_listed(to_a), b=_listed(to_b),
+        )  # fmt: skip
+    elif to_a:
+        sides = sentence("closer to A alone at k = {a}", a=_listed(to_a))
+    else:
+        sides = sentence("closer to B alone at k = {b}", b=_listed(to_b))
+    summary = paragraphs(
+        sentence(
+            "Prompt A {first} for the first {k} of {steps} {scheduler} steps, then prompt B "
+            "{second}, from the same noise (seed {seed}) · {runs} runs · {seconds} s.",
+            first=_prompt_words(request.prompt), k=k, steps=request.steps,
+            scheduler=request.scheduler, second=_prompt_words(second), seed=request.seed,
+            runs=len(runs), seconds=f"{seconds:.2f}",
+        ),
+        sentence(
+            "Switched at k = {k}, the image is closer to **{near} alone**. The strip's images "
+            "are {sides} (RMS pixel difference).",
+            k=k, near=near, sides=sides,
+        ),
+    )  # fmt: skip
     data = {
         "switch_at": k,
         "steps": request.steps,
@@ -308,17 +332,31 @@ def forward_noise_view(registry: Any, model_name: Any, view: NoiseView) -> Steer
     sheet = _stack(labelled_sheet([[result.clean]], ["clean image x0"], ["drawn"], 96), sheet)
     errors = [_distance(view.predicted_clean, result.clean) for view in result.views]
     views = result.views
-    seen = "never seen in training" if result.held_out else "a training combination"
-    summary = (
-        f"A {result.attributes.colour} {result.attributes.shape} on "
-        f"{result.attributes.background} ({seen}) noised to t = "
-        f"{_listed([v.timestep for v in views])} with the training schedule "
-        f"({result.space}) · one model call · {seconds:.2f} s.\n\nThe clean image's share of "
-        f"the signal falls from {_percent(views[0].alpha_bar)} at t = {views[0].timestep} to "
-        f"{_percent(views[-1].alpha_bar)} at t = {views[-1].timestep}; the model's guess "
-        f"(conditioned on {_prompt_words(result.prompt)}) is off by {errors[0]:.1f} to "
-        f"{errors[-1]:.1f} (RMS pixel difference, 0–255)."
+    seen = (
+        sentence("never seen in training")
+        if result.held_out
+        else sentence("a training combination")
     )
+    attributes = result.attributes
+    summary = paragraphs(
+        sentence(
+            "A {colour} {shape} on {background} ({seen}) noised to t = {timesteps} with the "
+            "training schedule ({space}) · one model call · {seconds} s.",
+            colour=sentence(attributes.colour), shape=sentence(attributes.shape),
+            background=sentence(attributes.background), seen=seen,
+            timesteps=_listed([v.timestep for v in views]), space=sentence(result.space),
+            seconds=f"{seconds:.2f}",
+        ),
+        sentence(
+            "The clean image's share of the signal falls from {start} at t = {t0} to {end} at "
+            "t = {t1}; the model's guess (conditioned on {prompt}) is off by {low} to {high} "
+            "(RMS pixel difference, 0–255).",
+            start=_percent(views[0].alpha_bar), t0=views[0].timestep,
+            end=_percent(views[-1].alpha_bar), t1=views[-1].timestep,
+            prompt=_prompt_words(result.prompt), low=f"{errors[0]:.1f}",
+            high=f"{errors[-1]:.1f}",
+        ),
+    )  # fmt: skip
     data = {
         "prompt": result.prompt,
         "held_out": result.held_out,
