@@ -275,3 +275,35 @@ def test_markup_in_a_file_shows_as_text_in_the_summary(registry: Registry, tmp_p
     assert "<script" not in summary  # the row, escaped as running text
     # the name only inside a code span, which Markdown shows literally
     assert summary.count("<img") == summary.count("`<img src=x onerror=alert(1)>.csv`") == 1
+
+
+def test_the_api_keeps_its_order_and_the_old_data_set_name(registry: Registry) -> None:
+    """/finetune's parameters keep their names and order (callers pass them by position), each
+    default is the declared one; /inspect_data names the data set ``data``, and the old
+    ``picked`` still works for one release."""
+    import gradio as gr
+
+    from components.finetune.tab import build
+
+    with gr.Blocks() as demo:
+        build(registry)
+    endpoints = demo.get_api_info()["named_endpoints"]
+    parameters = {p["parameter_name"]: p["parameter_default"]
+                  for p in endpoints["/finetune"]["parameters"]}  # fmt: skip
+    assert list(parameters) == [
+        "epochs", "learning_rate", "rank", "max_seq_len", "max_steps",
+        "temperature", "seed", "max_new_tokens", "early_stop", "patience",
+    ]  # fmt: skip
+    declared = {**TrainSettings.declared(), **CompareSettings.declared()}
+    assert parameters == {name: declared[name].default for name in parameters}
+    names = [p["parameter_name"] for p in endpoints["/compare_models"]["parameters"]]
+    assert names == ["prompts", "temperature", "seed", "max_new_tokens"]
+    assert [p["parameter_name"] for p in endpoints["/inspect_data"]["parameters"]][:2] == [
+        "data",
+        "file",
+    ]
+    check = next(fn.fn for fn in demo.fns.values() if fn.api_name == "inspect_data")
+    summary, _, session = check(data="Haiku", file=None)
+    with pytest.warns(UserWarning, match="picked is now called data"):  # Gradio tells callers
+        old, _, _ = check(picked="Haiku", file=None)
+    assert old == summary and "**`Haiku`**" in summary and session.source == "Haiku"
