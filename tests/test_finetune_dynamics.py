@@ -148,7 +148,7 @@ def test_early_stop_triggers_where_the_rule_says(tiny_lm: CausalLM, patience: in
     full = bench.train(TRAIN * 2, LIVE, held_out=HELD_OUT)
     expected = first_stop(full.held_out, patience)
     assert expected is not None and expected < full.steps  # the curve gives the rule a chance
-    settings = replace(LIVE, patience=patience)
+    settings = replace(LIVE, early_stop=True, patience=patience)
     early = bench.train(TRAIN * 2, settings, held_out=HELD_OUT)
     assert early.steps == expected
     assert early.stopped.startswith(f"stopped early at step {expected}")
@@ -236,7 +236,7 @@ def test_scratch_and_pretrained_train_the_same_steps(tiny_lm: CausalLM) -> None:
     bench = LoraBench(tiny_lm)
     before = {k: v.clone() for k, v in bench.model.state_dict().items()}
     split = Split(train=TRAIN * 2, held_out=HELD_OUT)
-    settings = replace(LIVE, epochs=3, batch_size=2, patience=1)
+    settings = replace(LIVE, epochs=3, batch_size=2, early_stop=True, patience=1)
     seen: list[tuple[str, int]] = []
     result = transfer_demo(
         bench, split, settings, on_step=lambda arm, p: seen.append((arm, p.step))

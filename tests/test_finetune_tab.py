@@ -20,6 +20,8 @@ from components.finetune.handlers import (
     show_drift,
 )
 from models.errors import InvalidInputError
+from models.finetune.compare import CompareSettings
+from models.finetune.settings import TrainSettings
 from models.finetune.training import ADAPTERS
 from models.registry import LoadedModel, ModelSpec, Registry
 from models.sources import ModelSource
@@ -54,7 +56,12 @@ def upload(tmp_path: Path) -> str:
     return str(path)
 
 
+COMPARED = ("temperature", "seed", "max_new_tokens")  # the rest are training settings
+
+
 def train(registry: Registry, session: TuneSession, **overrides) -> list[tuple]:
+    """A run as /finetune makes it: the values (raw, as an API caller sends them) checked into
+    the two settings objects, each value under its name."""
     settings = {
         "epochs": 4,
         "learning_rate": 1e-2,
@@ -66,7 +73,20 @@ def train(registry: Registry, session: TuneSession, **overrides) -> list[tuple]:
         "max_new_tokens": 5,
     }
     settings.update(overrides)
-    return list(run_finetune(registry, session, **settings))
+    compare = CompareSettings.checked(**{name: settings.pop(name) for name in COMPARED})
+    return list(
+        run_finetune(
+            registry=registry, session=session, train=TrainSettings.checked(**settings),
+            compare=compare,
+        )
+    )  # fmt: skip
+
+
+# The run the cancel tests start (the same values as ``train``'s).
+CANCELLED_RUN = {
+    "train": TrainSettings(epochs=4, learning_rate=1e-2, rank=8, max_seq_len=16, max_steps=40),
+    "compare": CompareSettings(temperature=0.0, seed=0, max_new_tokens=5),
+}
 
 
 def test_builtin_set_summary_and_preview(registry: Registry) -> None:
@@ -104,7 +124,10 @@ def test_training_streams_progress_then_compares(registry: Registry, upload: str
     assert len(final[3]) == len(session.split.held_out)
     prompt, base, tuned, expected = final[3][0]
     assert prompt and expected and isinstance(base, str) and isinstance(tuned, str)
-    rows = compare_models(registry, session, "the cat\n\n a dog ", 0.0, 0, 5)
+    rows = compare_models(
+        registry=registry, session=session, prompts="the cat\n\n a dog ",
+        compare=CompareSettings(temperature=0.0, seed=0, max_new_tokens=5),
+    )  # fmt: skip
     assert [r[0] for r in rows] == ["the cat", "a dog"]
     archive = export_adapter(registry, session)
     assert "lora-adapter/adapter_config.json" in zipfile.ZipFile(archive).namelist()
@@ -131,7 +154,10 @@ def test_sessions_hold_separate_adapters(registry: Registry, upload: str) -> Non
 def test_nothing_to_compare_or_export_before_training(registry: Registry) -> None:
     _, _, session = inspect_data(registry, "Haiku", None)
     with pytest.raises(InvalidInputError, match="Fine-tune a model first"):
-        compare_models(registry, session, "hello", 0, 0, 8)
+        compare_models(
+            registry=registry, session=session, prompts="hello",
+            compare=CompareSettings(temperature=0, seed=0, max_new_tokens=8),
+        )  # fmt: skip
     with pytest.raises(InvalidInputError, match="Fine-tune a model first"):
         export_adapter(registry, None)
     with pytest.raises(InvalidInputError, match="Pick a data set"):
@@ -160,7 +186,7 @@ def test_cancel_button_stops_the_run_even_when_its_stream_goes_on(registry: Regi
     event stops training within one step anyway, and the run ends with what it learned."""
     _, _, session = inspect_data(registry, "Haiku", None)
     control: dict = {}
-    stream = run_finetune(registry, session, 4, 1e-2, 8, 16, 40, 0.0, 0, 5, control=control)
+    stream = run_finetune(registry=registry, session=session, **CANCELLED_RUN, control=control)
     statuses = []
     for status, *_ in stream:
         statuses.append(status)
@@ -182,7 +208,7 @@ def test_cancel_while_the_run_prepares_ends_it_before_its_first_step(registry: R
     run's first update."""
     _, _, session = inspect_data(registry, "Haiku", None)
     control: dict = {}
-    stream = run_finetune(registry, session, 4, 1e-2, 8, 16, 40, 0.0, 0, 5, control=control)
+    stream = run_finetune(registry=registry, session=session, **CANCELLED_RUN, control=control)
     status, *_ = next(stream)
     assert status.startswith("Preparing")
     assert cancel_training(control).startswith("Cancelling")
@@ -249,3 +275,35 @@ def test_markup_in_a_file_shows_as_text_in_the_summary(registry: Registry, tmp_p
     assert "<script" not in summary  # the row, escaped as running text
     # the name only inside a code span, which Markdown shows literally
     assert summary.count("<img") == summary.count("`<img src=x onerror=alert(1)>.csv`") == 1
+
+
+def test_the_api_keeps_its_order_and_the_old_data_set_name(registry: Registry) -> None:
+    """/finetune's parameters keep their names and order (callers pass them by position), each
+    default is the declared one; /inspect_data names the data set ``data``, and the old
+    ``picked`` still works for one release."""
+    import gradio as gr
+
+    from components.finetune.tab import build
+
+    with gr.Blocks() as demo:
+        build(registry)
+    endpoints = demo.get_api_info()["named_endpoints"]
+    parameters = {p["parameter_name"]: p["parameter_default"]
+                  for p in endpoints["/finetune"]["parameters"]}  # fmt: skip
+    assert list(parameters) == [
+        "epochs", "learning_rate", "rank", "max_seq_len", "max_steps",
+        "temperature", "seed", "max_new_tokens", "early_stop", "patience",
+    ]  # fmt: skip
+    declared = {**TrainSettings.declared(), **CompareSettings.declared()}
+    assert parameters == {name: declared[name].default for name in parameters}
+    names = [p["parameter_name"] for p in endpoints["/compare_models"]["parameters"]]
+    assert names == ["prompts", "temperature", "seed", "max_new_tokens"]
+    assert [p["parameter_name"] for p in endpoints["/inspect_data"]["parameters"]][:2] == [
+        "data",
+        "file",
+    ]
+    check = next(fn.fn for fn in demo.fns.values() if fn.api_name == "inspect_data")
+    summary, _, session = check(data="Haiku", file=None)
+    with pytest.warns(UserWarning, match="picked is now called data"):  # Gradio tells callers
+        old, _, _ = check(picked="Haiku", file=None)
+    assert old == summary and "**`Haiku`**" in summary and session.source == "Haiku"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from components.finetune.handlers import (
     run_finetune,
 )
 from models.errors import InvalidInputError
+from models.finetune.compare import CompareSettings
 from models.finetune.data import Example, Split
 from models.finetune.evaluation import EVAL_EVERY, live_subset
 from models.finetune.overfit import OverfitRecipe
@@ -49,8 +51,13 @@ HELD_OUT = [
     Example("hello", "the world"),
     Example("the dog", "ran on a mat"),
 ]
-RUN = {"epochs": 10, "learning_rate": 1e-2, "rank": 8, "max_seq_len": 16, "max_steps": 40,
-       "temperature": 0.0, "seed": 0, "max_new_tokens": 5}  # fmt: skip
+RUN = TrainSettings(epochs=10, learning_rate=1e-2, rank=8, max_seq_len=16, max_steps=40)
+ANSWERS = CompareSettings(temperature=0.0, seed=0, max_new_tokens=5)
+
+
+def run(registry: Registry, session: TuneSession, train: TrainSettings = RUN) -> list[tuple]:
+    """Every update of a /finetune run of ``session`` with ``train``."""
+    return list(run_finetune(registry=registry, session=session, train=train, compare=ANSWERS))
 
 
 def tiny_registry(folder: Path, name: str) -> Registry:
@@ -108,7 +115,7 @@ def test_the_live_held_out_line_is_a_separate_evaluation_of_the_saved_adapter(
     registry: Registry,
 ) -> None:
     session = session_on(registry, TRAIN * 8, HELD_OUT)
-    updates = list(run_finetune(registry, session, **RUN))
+    updates = run(registry, session)
     adapter = session.adapter
     assert adapter is not None and adapter.steps == 40
     figure = updates[-1][1]
@@ -123,9 +130,9 @@ def test_the_live_held_out_line_is_a_separate_evaluation_of_the_saved_adapter(
     best_step, best = min(adapter.held_out[1:], key=lambda point: point[1])
     assert adapter.kept_step == best_step and names[2] == f"kept: step {best_step}"
     bench = bench_for(registry.load("tiny-lm", kind="causal-lm"))
-    separately = bench.held_out_loss(live_subset(HELD_OUT), adapter, RUN["max_seq_len"])
+    separately = bench.held_out_loss(live_subset(HELD_OUT), adapter, RUN.max_seq_len)
     assert math.isclose(separately, best, abs_tol=1e-5)
-    before = bench.held_out_loss(live_subset(HELD_OUT), None, RUN["max_seq_len"])
+    before = bench.held_out_loss(live_subset(HELD_OUT), None, RUN.max_seq_len)
     assert math.isclose(adapter.held_out[0][1], before, abs_tol=1e-5)
     results = updates[-1][2]
     assert f"lowest {best:.3f} at step {best_step}" in results
@@ -143,11 +150,11 @@ def test_early_stop_ends_where_the_rule_says_and_keeps_the_best_step(
     registry: Registry, patience: int
 ) -> None:
     full = session_on(registry, TRAIN * 8, HELD_OUT)
-    list(run_finetune(registry, full, **RUN))
+    run(registry, full)
     expected = first_stop(full.adapter.held_out, patience)
     assert expected is not None and expected < 40  # the curve gives the rule a chance
     session = session_on(registry, TRAIN * 8, HELD_OUT)
-    updates = list(run_finetune(registry, session, **RUN, early_stop=True, patience=patience))
+    updates = run(registry, session, replace(RUN, early_stop=True, patience=patience))
     adapter = session.adapter
     assert adapter.steps == expected
     assert adapter.held_out == [p for p in full.adapter.held_out if p[0] <= expected]  # seeded
@@ -165,7 +172,7 @@ def test_early_stop_ends_where_the_rule_says_and_keeps_the_best_step(
 def test_a_bad_patience_is_a_sentence(registry: Registry, patience: float) -> None:
     session = session_on(registry, TRAIN, HELD_OUT)
     with pytest.raises(InvalidInputError, match="patience must be a whole number from 1 to 50"):
-        list(run_finetune(registry, session, **RUN, early_stop=True, patience=patience))
+        run(registry, session, replace(RUN, early_stop=True, patience=patience))
     assert session.adapter is None
 
 
@@ -262,7 +269,7 @@ def test_an_exported_adapter_brought_back_answers_as_its_session_did(
     registry: Registry, tmp_path: Path
 ) -> None:
     mine = session_on(registry, TRAIN * 8, HELD_OUT)
-    list(run_finetune(registry, mine, **{**RUN, "max_steps": 12}))
+    run(registry, mine, replace(RUN, max_steps=12))
     archive = export_adapter(registry, mine)
     prompts = "the cat\na dog\nhello"
     theirs = session_on(registry, TRAIN, HELD_OUT)  # another browser, no training
@@ -272,8 +279,9 @@ def test_an_exported_adapter_brought_back_answers_as_its_session_did(
     assert list(figure.data[0].y) == mine.adapter.losses  # the history came back too
     assert math.isclose(theirs.loss_after, mine.loss_after, abs_tol=1e-5)  # same held-out set
     assert "| loss |" in results
-    ours = compare_models(registry, mine, prompts, 0.0, 0, 6)
-    again = compare_models(registry, theirs, prompts, 0.0, 0, 6)
+    greedy = CompareSettings(temperature=0.0, seed=0, max_new_tokens=6)
+    ours = compare_models(registry=registry, session=mine, prompts=prompts, compare=greedy)
+    again = compare_models(registry=registry, session=theirs, prompts=prompts, compare=greedy)
     assert [row[2] for row in again] == [row[2] for row in ours]  # greedy answers, identical
     assert [row[1] for row in again] == [row[1] for row in ours]
     # and it exports again, to the same weights
@@ -291,7 +299,7 @@ def test_an_exported_adapter_brought_back_answers_as_its_session_did(
 
 def test_an_api_call_without_data_gets_a_session(registry: Registry) -> None:
     mine = session_on(registry, TRAIN, HELD_OUT)
-    list(run_finetune(registry, mine, **{**RUN, "max_steps": 4}))
+    run(registry, mine, replace(RUN, max_steps=4))
     _, _, _, session = import_adapter(registry, None, export_adapter(registry, mine))
     assert isinstance(session, TuneSession) and session.adapter is not None
     assert session.source == "Pirate speak"
@@ -303,7 +311,7 @@ def test_a_bad_zip_is_a_sentence_and_keeps_the_sessions_adapter(
     registry: Registry, tmp_path: Path
 ) -> None:
     session = session_on(registry, TRAIN, HELD_OUT)
-    list(run_finetune(registry, session, **{**RUN, "max_steps": 4}))
+    run(registry, session, replace(RUN, max_steps=4))
     kept = session.adapter
     not_zip = tmp_path / "lora-adapter.zip"
     not_zip.write_text("hello")
@@ -325,7 +333,7 @@ def test_a_zip_without_its_history_still_comes_back_and_says_so(
     registry: Registry, tmp_path: Path
 ) -> None:
     mine = session_on(registry, TRAIN, HELD_OUT)
-    list(run_finetune(registry, mine, **{**RUN, "max_steps": 4}))
+    run(registry, mine, replace(RUN, max_steps=4))
     bare = tmp_path / "bare.zip"
     with zipfile.ZipFile(export_adapter(registry, mine)) as full, zipfile.ZipFile(bare, "w") as out:
         for info in full.infolist():

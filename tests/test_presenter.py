@@ -114,9 +114,11 @@ def test_finetune_presets_use_the_built_in_sets() -> None:
     from components.finetune.tab import BUILTIN_SETS
 
     for preset in finetune_demos.FINETUNE_PRESETS:
-        data_set, epochs, max_steps, prompts = finetune_demos.apply_finetune(preset.slug)
-        assert data_set in BUILTIN_SETS and 1 <= epochs <= 10 and 1 <= max_steps <= 500
-        assert len(prompts.splitlines()) >= 2
+        demo = finetune_demos.finetune_demo(preset.slug)
+        demo.train.validated()  # every setting within its declared range
+        assert demo.data in BUILTIN_SETS and 1 <= demo.train.epochs <= 10
+        assert 1 <= demo.train.max_steps <= 500
+        assert len(demo.prompts.splitlines()) >= 2
 
 
 def test_attention_presets_have_unique_slugs() -> None:

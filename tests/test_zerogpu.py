@@ -64,6 +64,38 @@ def endpoints(tmp_path_factory: pytest.TempPathFactory):
         yield handlers, calls, registry.default("causal-lm")
 
 
+def text_run(lm: str) -> dict[str, Any]:
+    """A short greedy /generate_text run, each value under its name."""
+    return {
+        "model": lm,
+        "prompt": "the cat",
+        "chat": False,
+        "fast": True,
+        "temperature": 0.0,
+        "top_k": 0,
+        "top_p": 1.0,
+        "max_new_tokens": 4,
+        "repetition_penalty": 1.0,
+        "seed": 7,
+    }
+
+
+def finetune_run(session: Any) -> dict[str, Any]:
+    """A two-step /finetune run of ``session``, each value under its name."""
+    return {
+        "session": session,
+        "epochs": 1,
+        "learning_rate": 0.002,
+        "rank": 4,
+        "max_seq_len": 32,
+        "max_steps": 2,
+        "temperature": 0.0,
+        "seed": 0,
+        "max_new_tokens": 8,
+        "control": {},
+    }
+
+
 def last(result: Any) -> Any:
     """A handler's answer: the last update of a stream, or the return value."""
     if inspect.isgenerator(result):
@@ -74,16 +106,21 @@ def last(result: Any) -> Any:
 
 def test_each_heavy_endpoint_crosses_to_the_gpu_worker(endpoints) -> None:
     handlers, calls, lm = endpoints
+    image = {"model": IMAGE_MODEL, "prompt": "a red cat", "negative_prompt": "", "steps": 3,
+             "guidance": 3.0, "seed": 0, "scheduler": "DDIM"}  # fmt: skip
     cases = {
-        "generate_text": [lm, "the cat", False, True, 0.0, 0, 1.0, 4, 1.0, 7, False, {}],
-        "token_probabilities": [lm, "the cat", False, 1.0, 0, 1.0, 1.0, 5],
-        "generate_image": [IMAGE_MODEL, "a red cat", "", 3, 3.0, 0, "DDIM", 1],
-        "denoising_frames": [IMAGE_MODEL, "a red cat", "", 3, 3.0, 0, "DDIM"],
+        "generate_text": {**text_run(lm), "use_finetuned": False, "session": {}},
+        "token_probabilities": {"model": lm, "prompt": "the cat", "chat": False,
+                                "temperature": 1.0, "top_k": 0, "top_p": 1.0,
+                                "repetition_penalty": 1.0, "shown": 5},
+        "generate_image": {**image, "batch": 1},
+        "denoising_frames": image,
         "attention": ["the cat sat", "", 0, 0],
-    }
+    }  # fmt: skip
     for name, args in cases.items():
         before = len(calls)
-        assert last(handlers[name](*args)) is not None, name
+        answer = handlers[name](**args) if isinstance(args, dict) else handlers[name](*args)
+        assert last(answer) is not None, name
         assert len(calls) == before + 1, f"{name} did not go through spaces.GPU"
     before = len(calls)
     answer = last(handlers["project_embeddings"](source="Text box", text="a\nb\nc", method="PCA"))
@@ -94,15 +131,16 @@ def test_fine_tuning_state_comes_back_through_the_outputs(endpoints) -> None:
     """In a GPU worker the session object is a copy: what training changed must come back as an
     output (Gradio stores it in the session), and comparisons must work from that."""
     handlers, calls, lm = endpoints
-    _, _, session = handlers["inspect_data"]("Haiku", None)
-    status, *_, trained = last(handlers["finetune"](session, 1, 0.002, 4, 32, 2, 0.0, 0, 8, {}))
+    _, _, session = handlers["inspect_data"](data="Haiku", file=None)
+    status, *_, trained = last(handlers["finetune"](**finetune_run(session)))
     assert status.startswith("Done") and trained.adapter is not None
     assert session.adapter is None  # the original never saw the worker's changes
-    rows = handlers["compare_models"](trained, "the cat", 0.0, 0, 8)
+    rows = handlers["compare_models"](session=trained, prompts="the cat", temperature=0.0, seed=0,
+                                      max_new_tokens=8)  # fmt: skip
     assert rows[0][0] == "the cat" and calls[-1] == "compare"
     # the Text tab's "use my fine-tuned model": the adapter crosses to the worker by value
-    ask = (lm, "the cat", False, True, 0.0, 0, 1.0, 4, 1.0, 7, True, {}, trained)
-    _, status, *_ = last(handlers["generate_text"](*ask))
+    ask = {**text_run(lm), "use_finetuned": True, "session": {}, "tuned_session": trained}
+    _, status, *_ = last(handlers["generate_text"](**ask))
     assert "your fine-tuned model" in status
 
 
@@ -112,8 +150,7 @@ def test_stop_event_stays_out_of_the_gpu_worker(endpoints) -> None:
 
     handlers, _, lm = endpoints
     control = {"stop": threading.Event()}  # left by an earlier run in this session
-    text, *_ = last(handlers["generate_text"](lm, "the cat", False, True, 0.0, 0, 1.0, 4, 1.0, 7,
-                                              False, control))  # fmt: skip
+    text, *_ = last(handlers["generate_text"](**text_run(lm), use_finetuned=False, session=control))
     assert isinstance(text, str)
 
 
@@ -128,8 +165,8 @@ def test_the_learning_dynamics_views_cross_to_the_gpu_worker(endpoints) -> None:
     """Bringing back an adapter and the overfitting demo run in the worker; the session an
     import fills comes back through the outputs, and the cancel event stays out."""
     handlers, calls, _ = endpoints
-    _, _, session = handlers["inspect_data"]("Haiku", None)
-    *_, trained = last(handlers["finetune"](session, 1, 0.002, 4, 32, 2, 0.0, 0, 8, {}))
+    _, _, session = handlers["inspect_data"](data="Haiku", file=None)
+    *_, trained = last(handlers["finetune"](**finetune_run(session)))
     archive = handlers["export_adapter"](trained)
     summary, _, _, back = handlers["import_adapter"](None, archive)
     assert "Brought back a LoRA adapter" in summary and calls[-1] == "import_on_device"

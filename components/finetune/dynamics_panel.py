@@ -22,10 +22,12 @@ from components import exports
 from components.concurrency import training
 from components.errors import user_errors
 from components.finetune import dynamics_handlers as views
-from components.finetune.handlers import DEFAULT_PATIENCE, TuneSession
-from components.finetune.presets import OVERFIT_VALUES, TRANSFER_VALUES
+from components.finetune.handlers import TuneSession
+from components.finetune.presets import OVERFIT_DEMOS, TRANSFER_DEMOS
 from components.presenter import PresetBar
-from models.finetune.evaluation import EVAL_EVERY, MAX_PATIENCE
+from components.widgets import widgets
+from models.finetune.evaluation import EVAL_EVERY
+from models.finetune.settings import TrainSettings
 from models.registry import Registry
 from models.zerogpu import gpu, on_zerogpu
 
@@ -37,19 +39,16 @@ LIVE_IDEA = (
 )
 
 
-def early_stop_controls() -> tuple[gr.Checkbox, gr.Number]:
-    """The early-stop checkbox and its patience, beside the Fine-tune button."""
+def early_stop_controls() -> dict[str, gr.Component]:
+    """The early-stop checkbox and its patience, beside the Fine-tune button, by name (their
+    defaults, range and labels are declared in models/finetune/settings.py TrainSettings)."""
     gr.Markdown(LIVE_IDEA, elem_id="finetune-live-idea")
     with gr.Row(equal_height=True):
-        early_stop = gr.Checkbox(
-            False, label="Early stop", elem_id="finetune-early-stop", scale=1,
-            info="End the run when held-out loss stops improving.",
+        return widgets(
+            TrainSettings, only=("early_stop", "patience"),
+            early_stop={"elem_id": "finetune-early-stop", "scale": 1},
+            patience={"elem_id": "finetune-patience", "scale": 1},
         )  # fmt: skip
-        patience = gr.Number(
-            DEFAULT_PATIENCE, precision=0, minimum=1, maximum=MAX_PATIENCE, scale=1,
-            label="Patience (evaluations without a new best)", elem_id="finetune-patience",
-        )  # fmt: skip
-    return early_stop, patience
 
 
 @dataclass(frozen=True)
@@ -183,8 +182,8 @@ def build_dynamics_panel(registry: Registry, parts: TabParts, demos: PresetBar) 
         api_description="Load an exported lora-adapter.zip as this session's fine-tuned model.",
         **training(),  # checking the weights applies them to the shared training copy
     )
-    demos.only(OVERFIT_VALUES).wire(_open, [overfit_box], [overfit_event])
-    demos.only(TRANSFER_VALUES).wire(_open, [transfer_box], [transfer_event])
+    demos.only(OVERFIT_DEMOS).wire(_open, [overfit_box], [overfit_event])
+    demos.only(TRANSFER_DEMOS).wire(_open, [transfer_box], [transfer_event])
 
     # The round-trip demo brings back the zip the tab's export just wrote (its download box);
     # when its run was cancelled before a first step there is no zip, and it says so.

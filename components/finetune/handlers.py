@@ -1,5 +1,8 @@
 """Handlers of the Fine-tune tab: plain functions from widget values to results, testable
-without a browser. The tab's layout and event wiring are in components/finetune/tab.py.
+without a browser. A run takes its settings as two objects, each value under its one name:
+``TrainSettings`` (models/finetune/settings.py) and ``CompareSettings``
+(models/finetune/compare.py). The tab's layout and event wiring are in
+components/finetune/tab.py.
 
 Parsing is in models/finetune/data.py, training in models/finetune/training.py, comparisons in
 models/finetune/compare.py, the drift view in models/finetune/drift.py, export in
@@ -48,7 +51,6 @@ BUILTIN_SETS = {  # label -> file; the label is what the radio shows
     "Playground concepts": "concepts.jsonl",
 }
 UPLOAD = "Upload a file"
-DEFAULT_PATIENCE = 3  # evaluations without a new best before an early stop (when it is on)
 PREPARING = "Preparing: measuring the base model on the held-out examples…"
 CANCELLED_BEFORE_TRAINING = (
     "Cancelled before the first step: nothing was trained. Press Fine-tune to start again."
@@ -74,14 +76,15 @@ def release(session: TuneSession | None) -> None:
         ADAPTERS.release(session.key)
 
 
-def load_data(choice: str, upload: str | None) -> tuple[ParsedData, str]:
-    if choice in BUILTIN_SETS:
-        return load_builtin(ASSETS / BUILTIN_SETS[choice]), choice
-    if choice != UPLOAD:
+def load_data(data: str, file: str | None) -> tuple[ParsedData, str]:
+    """The examples of data set ``data`` (a built-in set's name, or UPLOAD for ``file``)."""
+    if data in BUILTIN_SETS:
+        return load_builtin(ASSETS / BUILTIN_SETS[data]), data
+    if data != UPLOAD:
         raise InvalidInputError(f"Pick one of: {', '.join([*BUILTIN_SETS, UPLOAD])}.")
-    if not upload:
+    if not file:
         raise InvalidInputError("Upload a .csv, .jsonl or .txt file first.")
-    path = Path(upload)
+    path = Path(file)
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InvalidInputError(
@@ -94,15 +97,15 @@ def load_data(choice: str, upload: str | None) -> tuple[ParsedData, str]:
 def describe(tokenizer: Any, data: ParsedData, source: str) -> tuple[str, list[list[str]], Split]:
     """Summary text, preview rows and the train/held-out split of a parsed data set."""
     split = split_examples(data.examples)
-    lengths = token_length_summary(tokenizer, data.examples, TrainSettings().max_seq_len)
+    defaults = TrainSettings()
+    lengths = token_length_summary(tokenizer, data.examples, defaults.max_seq_len)
     lines = [
         f"**{inline_code(source, 120)}**: {data.format}, {len(data.examples)} examples "
         f"→ {len(split.train)} to train on, {len(split.held_out)} held out for the comparison.",
         f"Tokens per example: min {lengths['min']}, median {lengths['median']}, "
         f"max {lengths['max']} ({lengths['truncated']} longer than "
-        f"{TrainSettings().max_seq_len} will be cut).",
+        f"{defaults.max_seq_len} will be cut).",
     ]
-    defaults = TrainSettings()
     raised = enough_epochs(len(split.train), defaults)
     if raised.epochs != defaults.epochs:
         steps_at_default = planned_steps(len(split.train), defaults)
@@ -130,33 +133,34 @@ def describe(tokenizer: Any, data: ParsedData, source: str) -> tuple[str, list[l
 
 @functools.lru_cache(maxsize=16)
 def describe_builtin(
-    registry: Registry, model_name: str, choice: str
+    registry: Registry, model_name: str, data: str
 ) -> tuple[ParsedData, str, list[list[str]], Split]:
     """A built-in set's description, computed once per process: it runs on every page load
     (the default choice), so a lecture hall opening the app must not tokenize it 200 times.
     The cached objects are only read, never changed, by the sessions that share them."""
-    data = load_builtin(ASSETS / BUILTIN_SETS[choice])
+    parsed = load_builtin(ASSETS / BUILTIN_SETS[data])
     tokenizer = registry.load(model_name, kind="causal-lm").tokenizer
-    return (data, *describe(tokenizer, data, choice))
+    return (parsed, *describe(tokenizer, parsed, data))
 
 
 def inspect_data(
-    registry: Registry, choice: str, upload: str | None, slot_key: str = ""
+    registry: Registry, data: str, file: str | None, slot_key: str = ""
 ) -> tuple[str, list[list[str]], TuneSession]:
-    """Summary, preview rows and a fresh session for the chosen data (handler for /inspect_data).
+    """Summary, preview rows and a fresh session for data set ``data`` (a built-in set's name,
+    or UPLOAD for ``file``) (handler for /inspect_data).
 
     ``slot_key`` names the server's adapter slot this session's training will hold: the tab
     passes the browser (or API client) session, so picking data again and again (the radio
     re-runs this on every change) reuses one slot instead of claiming one per pick until each
     lapsed hours later. Without it, every training session gets a slot of its own."""
     model_name = registry.default("causal-lm")
-    if choice in BUILTIN_SETS:
-        data, summary, preview, split = describe_builtin(registry, model_name, choice)
-        return summary, preview, TuneSession(data, split, choice, key=slot_key)
-    data, source = load_data(choice, upload)
+    if data in BUILTIN_SETS:
+        parsed, summary, preview, split = describe_builtin(registry, model_name, data)
+        return summary, preview, TuneSession(parsed, split, data, key=slot_key)
+    parsed, source = load_data(data, file)
     tokenizer = registry.load(model_name, kind="causal-lm").tokenizer
-    summary, preview, split = describe(tokenizer, data, source)
-    return summary, preview, TuneSession(data, split, source, key=slot_key)
+    summary, preview, split = describe(tokenizer, parsed, source)
+    return summary, preview, TuneSession(parsed, split, source, key=slot_key)
 
 
 # Fewer steps than this rarely teach the model a style (the built-in sets train for 24-39): a
@@ -171,7 +175,8 @@ def enough_epochs(train_examples: int, settings: TrainSettings) -> TrainSettings
     wanted = min(MIN_USEFUL_STEPS, settings.max_steps)
     if per_epoch == 0 or per_epoch * settings.epochs >= wanted:
         return settings
-    epochs = min(TrainSettings.LIMITS["epochs"][1], math.ceil(wanted / per_epoch))
+    most = int(TrainSettings.declared()["epochs"].high)  # the declared limit
+    epochs = min(most, math.ceil(wanted / per_epoch))
     return replace(settings, epochs=max(epochs, settings.epochs))
 
 
@@ -179,21 +184,6 @@ def planned_steps(train_examples: int, settings: TrainSettings) -> int:
     """Training steps a run will take (one batch a step), before any early stop."""
     per_epoch = math.ceil(train_examples / settings.batch_size)
     return min(settings.max_steps, per_epoch * settings.epochs)
-
-
-def settings_from(
-    epochs, learning_rate, rank, max_seq_len, max_steps, patience: Any = None
-) -> TrainSettings:
-    """The tab's values, checked by the model layer (``patience`` None = no early stop; 0, NaN
-    or past ``MAX_PATIENCE`` is refused with a sentence)."""
-    return TrainSettings(
-        epochs=epochs,
-        learning_rate=learning_rate,
-        rank=rank,
-        max_seq_len=max_seq_len,
-        max_steps=max_steps,
-        patience=patience,
-    ).validated()
 
 
 def held_out_status(progress: TrainProgress) -> str:
@@ -237,28 +227,20 @@ def results_markdown(session: TuneSession) -> str:
 def run_finetune(
     registry: Registry,
     session: TuneSession | None,
-    epochs: float,
-    learning_rate: float,
-    rank: float,
-    max_seq_len: float,
-    max_steps: float,
-    temperature: float = 0.0,
-    seed: float = 0,
-    max_new_tokens: float = 48,
+    train: TrainSettings,
+    compare: CompareSettings,
     control: dict[str, Any] | None = None,
-    early_stop: bool = False,
-    patience: float = DEFAULT_PATIENCE,
 ) -> Iterator[tuple[str, go.Figure | None, str, list[list[str]], TuneSession | None]]:
-    """Train, streaming (status, loss plot, results, comparisons, session) after every step.
+    """Train with ``train``, then answer held-out prompts with ``compare``, streaming (status,
+    loss plot, results, comparisons, session) after every step (/finetune).
 
-    The held-out examples are measured every ``EVAL_EVERY`` steps (the plot's second line) and
-    the adapter keeps the best measured step's weights; with ``early_stop`` the run ends after
-    ``patience`` evaluations in a row without a new best."""
+    The held-out examples are measured every ``eval_every`` steps (the plot's second line) and
+    the adapter keeps the best measured step's weights; with ``train.early_stop`` the run ends
+    after ``train.patience`` evaluations in a row without a new best. ``control`` holds this
+    session's cancel event (its Cancel button sets it)."""
     if not isinstance(session, TuneSession):
         raise InvalidInputError("Pick a data set (or upload one) before fine-tuning.")
-    chosen = settings_from(
-        epochs, learning_rate, rank, max_seq_len, max_steps, patience if early_stop else None
-    )
+    chosen = train.validated()  # a handler may be given settings built in code
     settings = enough_epochs(len(session.split.train), chosen)
     raised = (
         f" {len(session.split.train)} examples at {chosen.epochs} epochs are too few steps to "
@@ -266,9 +248,7 @@ def run_finetune(
         if settings.epochs != chosen.epochs
         else ""
     )
-    sampling = CompareSettings(
-        max_new_tokens=max_new_tokens, temperature=temperature, seed=seed
-    ).validated()
+    sampling = compare.validated()
     model_name = registry.default("causal-lm")
     lm = registry.load(model_name, kind="causal-lm")
     key = session.key or uuid.uuid4().hex
@@ -290,7 +270,7 @@ def run_finetune(
 
     updates: queue.Queue[TrainProgress | BaseException | TrainedAdapter] = queue.Queue()
 
-    def train() -> None:
+    def work() -> None:
         try:
             updates.put(
                 bench.train(
@@ -301,7 +281,7 @@ def run_finetune(
         except BaseException as error:  # handed to the streaming loop
             updates.put(error)
 
-    worker = threading.Thread(target=train, name="lora-training", daemon=True)
+    worker = threading.Thread(target=work, name="lora-training", daemon=True)
     worker.start()
     losses: list[float] = []
     held: tuple[Point, ...] = ()
@@ -384,18 +364,12 @@ def adapter_bench(registry: Registry, session: TuneSession) -> LoraBench:
 
 
 def compare_models(
-    registry: Registry,
-    session: TuneSession | None,
-    prompts: str,
-    temperature: float,
-    seed: float,
-    max_new_tokens: float,
+    registry: Registry, session: TuneSession | None, prompts: str, compare: CompareSettings
 ) -> list[list[str]]:
-    """Base vs fine-tuned replies to the user's prompts, one per line (/compare_models)."""
+    """Base vs fine-tuned replies to the user's prompts, one per line, under ``compare``
+    (/compare_models)."""
     session = trained_session(session, "its answers can be compared")
-    settings = CompareSettings(
-        max_new_tokens=max_new_tokens, temperature=temperature, seed=seed
-    ).validated()
+    settings = compare.validated()
     bench = adapter_bench(registry, session)
     return comparison_rows(bench, session, str(prompts or "").splitlines(), settings)
 

@@ -1,17 +1,32 @@
 """One-click demos of the Fine-tune tab: each ``TabPreset`` (the slug a URL names, the button's
-label, what to look at) and the values it puts into the tab's controls, in the order the tab wires
-them. ``apply_finetune`` turns a slug into those values; the tab then runs its demo, so one
-click (or one link) ends on a result. Every value was tried with the default models: the notes
-say what they show.
+label, what to look at) and the ``FinetuneDemo`` it puts into the tab's controls: a data set, the
+prompts to compare and settings objects, set by name; what a demo does not name keeps its
+declared default (models/finetune/settings.py, models/finetune/compare.py). The tab then runs
+the demo, so one click (or one link) ends on a result. Every value was tried with the default
+models: the notes say what they show.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
 
 from components.presenter import TabPreset, preset_values
+from models.finetune.compare import CompareSettings
+from models.finetune.settings import TrainSettings
 
-# Values: (data set, epochs, max steps, your prompts)
+
+@dataclass(frozen=True)
+class FinetuneDemo:
+    """What a demo puts into the Fine-tune tab: the data set (a built-in set's name), your
+    prompts (one per line), and how to train and compare (settings objects: each value under
+    its one name)."""
+
+    data: str
+    prompts: str
+    train: TrainSettings = field(default_factory=TrainSettings)
+    compare: CompareSettings = field(default_factory=CompareSettings)
+
+
 FINETUNE_PRESETS = (
     TabPreset(
         "pirate",
@@ -33,15 +48,12 @@ FINETUNE_PRESETS = (
         "wording and length: a small taste of adapting a model to your own documents.",
     ),
 )
-FINETUNE_VALUES: dict[str, tuple[Any, ...]] = {
-    "pirate": ("Pirate speak", 3, 120, "What is the best way to learn?\nDescribe the sea."),
-    "haiku": ("Haiku", 3, 120, "Write about the moon.\nWrite about a train."),
-    "concepts": ("Playground concepts", 3, 120, "What is a token?\nWhat is fine-tuning?"),
+# The three above train with the declared settings.
+FINETUNE_DEMOS: dict[str, FinetuneDemo] = {
+    "pirate": FinetuneDemo("Pirate speak", "What is the best way to learn?\nDescribe the sea."),
+    "haiku": FinetuneDemo("Haiku", "Write about the moon.\nWrite about a train."),
+    "concepts": FinetuneDemo("Playground concepts", "What is a token?\nWhat is fine-tuning?"),
 }
-
-
-def apply_finetune(slug: str) -> tuple[Any, ...]:
-    return preset_values(FINETUNE_VALUES, slug)
 
 
 # The learning-dynamics views' demos (components/finetune/dynamics_panel.py), after the three above.
@@ -78,24 +90,28 @@ DYNAMICS_PRESETS = (
         "names its base model, rank and steps; its held-out loss is the one it had.",
     ),
 )
-# (data set, epochs, max steps, your prompts, learning rate, early stop, patience)
-EARLY_STOP_VALUES: dict[str, tuple[Any, ...]] = {
-    "early-stop": (
-        "Playground concepts", 10, 120, "What is a token?\nWhat is overfitting?", 5e-3, True, 2,
+# Early stop: many epochs at a high learning rate, stopping after 2 evaluations without a new best.
+EARLY_STOP_DEMOS: dict[str, FinetuneDemo] = {
+    "early-stop": FinetuneDemo(
+        "Playground concepts",
+        "What is a token?\nWhat is overfitting?",
+        TrainSettings(epochs=10, learning_rate=5e-3, early_stop=True, patience=2),
     ),
-}  # fmt: skip
-# (data set, epochs, max steps, your prompts): the short run before the round trip
-ROUND_TRIP_VALUES: dict[str, tuple[Any, ...]] = {
-    "bring-back": ("Haiku", 3, 8, "Write about the moon.\nWrite about a train."),
 }
-OVERFIT_VALUES = ("overfit",)
-TRANSFER_VALUES = ("scratch-vs-pretrained",)
+# The short run before the round trip.
+ROUND_TRIP_DEMOS: dict[str, FinetuneDemo] = {
+    "bring-back": FinetuneDemo(
+        "Haiku", "Write about the moon.\nWrite about a train.", TrainSettings(max_steps=8)
+    ),
+}
+# These views take no settings: their demo opens the view and runs it.
+OVERFIT_DEMOS = ("overfit",)
+TRANSFER_DEMOS = ("scratch-vs-pretrained",)
 ALL_PRESETS = (*FINETUNE_PRESETS, *DYNAMICS_PRESETS)
+# The demos that pick data, check it and train, as the Fine-tune button does.
+TRAINING_DEMOS = {**FINETUNE_DEMOS, **EARLY_STOP_DEMOS}
 
 
-def apply_early_stop(slug: str) -> tuple[Any, ...]:
-    return preset_values(EARLY_STOP_VALUES, slug)
-
-
-def apply_round_trip(slug: str) -> tuple[Any, ...]:
-    return preset_values(ROUND_TRIP_VALUES, slug)
+def finetune_demo(slug: str) -> FinetuneDemo:
+    """The demo ``slug`` puts into the tab (a sentence naming the demos when unknown)."""
+    return preset_values({**TRAINING_DEMOS, **ROUND_TRIP_DEMOS}, slug)

@@ -5,7 +5,9 @@ Layout and event wiring only: the handlers (plain functions) are in components/f
 API: ``/inspect_data``, ``/finetune`` (streams progress and the live held-out loss; early stop),
 ``/compare_models``, ``/finetune_drift``, ``/export_adapter``; the learning-dynamics views
 (components/finetune/dynamics_panel.py) add ``/overfit_demo``, ``/transfer_demo`` and
-``/import_adapter``.
+``/import_adapter``. Every setting is declared once (models/finetune/settings.py TrainSettings,
+models/finetune/compare.py CompareSettings): the widgets are drawn from the declarations and
+the handlers get the settings objects, each value under its one name.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from typing import Any
 import gradio as gr
 
 from components.concurrency import training
+from components.endpoints import endpoint, old_names
 from components.errors import user_errors
 from components.finetune import dynamics_panel as dynamics
 from components.finetune import exports as run_exports
 from components.finetune.handlers import (
     BUILTIN_SETS,
-    DEFAULT_PATIENCE,
     UPLOAD,
     TuneSession,
     cancel_training,
@@ -37,19 +39,16 @@ from components.finetune.handlers import (
 )
 from components.finetune.presets import (
     ALL_PRESETS,
-    EARLY_STOP_VALUES,
-    FINETUNE_VALUES,
-    ROUND_TRIP_VALUES,
-    apply_early_stop,
-    apply_finetune,
-    apply_round_trip,
+    ROUND_TRIP_DEMOS,
+    TRAINING_DEMOS,
+    finetune_demo,
 )
 from components.presenter import EXPERT, BuiltTab, preset_bar
+from components.widgets import values_for, widgets
 from models.finetune.compare import CompareSettings
 from models.finetune.data import MAX_EXAMPLES, MAX_FILE_BYTES
 from models.finetune.settings import MAX_WALL_SECONDS, TrainSettings
 from models.registry import Registry
-from models.validation import MAX_SEED
 from models.zerogpu import gpu, on_zerogpu
 
 DEFAULT_SET = "Pirate speak"
@@ -69,6 +68,15 @@ and without the adapter, on the same prompts with the same seed.
 
 
 WAITING_FOR_FILE = "Upload a .csv, .jsonl or .txt file with your examples."
+# The endpoints' earlier parameter names, accepted (with a warning) until the next release.
+RENAMED_INSPECT = {"picked": "data"}  # the name of a data set, as everywhere else
+# The /finetune API's parameters in the order callers pass them by position (scripts, the
+# hosting tests): the training settings the tab shows, the comparison's, then early stop.
+FINETUNE_PARAMETERS = (
+    "epochs", "learning_rate", "rank", "max_seq_len", "max_steps",
+    "temperature", "seed", "max_new_tokens", "early_stop", "patience",
+)  # fmt: skip
+COMPARED = ("temperature", "seed", "max_new_tokens")  # the comparison settings the tab shows
 
 
 def new_session_state() -> gr.State:
@@ -100,14 +108,11 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
     session = session if session is not None else new_session_state()
     # This session's cancel event; a closed tab's session end sets it too.
     control = gr.State({}, delete_callback=cancel_training)
-    limits = TrainSettings.LIMITS
-    sampling = CompareSettings.LIMITS
-    defaults = TrainSettings()
     with gr.Row(equal_height=False, elem_classes=["tab-layout"]):
         with gr.Column(scale=2, min_width=320, elem_classes=["tab-controls"]):
             gr.Markdown(EXPLANATION, elem_classes=["tab-intro"])
             demos = preset_bar("finetune", ALL_PRESETS)
-            choice = gr.Radio([*BUILTIN_SETS, UPLOAD], value=DEFAULT_SET, label="Examples")
+            data_set = gr.Radio([*BUILTIN_SETS, UPLOAD], value=DEFAULT_SET, label="Examples")
             upload = gr.File(
                 label="CSV (prompt,response or text), JSONL or TXT",
                 file_types=[".csv", ".jsonl", ".json", ".txt"],
@@ -115,43 +120,22 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
                 type="filepath",
             )
             summary = gr.Markdown(elem_id="finetune-summary", label="Data summary")
+            # Each setting's default, range and label are declared once, beside the code that
+            # reads them (models/finetune/settings.py TrainSettings); here only how each looks.
             with gr.Accordion("Advanced settings", open=False, elem_classes=[EXPERT]):
                 with gr.Row():
-                    epochs = gr.Slider(
-                        *limits["epochs"],
-                        value=defaults.epochs,
-                        step=1,
-                        label="Epochs",
-                        precision=0,
-                    )
-                    rank = gr.Slider(
-                        *limits["rank"], value=defaults.rank, step=1, label="LoRA rank", precision=0
-                    )
+                    train_controls = widgets(TrainSettings, only=("epochs", "rank"))
                 with gr.Row():
-                    max_seq_len = gr.Slider(
-                        *limits["max_seq_len"], value=defaults.max_seq_len,
-                        step=8, label="Max tokens per example", precision=0,
-                    )  # fmt: skip
-                    max_steps = gr.Slider(
-                        *limits["max_steps"],
-                        value=defaults.max_steps,
-                        step=1,
-                        label="Max steps",
-                        precision=0,
-                    )
-                learning_rate = gr.Number(
-                    value=defaults.learning_rate,
-                    label="Learning rate",
-                    minimum=limits["learning_rate"][0],
-                    maximum=limits["learning_rate"][1],
-                )
-            early_stop, patience = dynamics.early_stop_controls()
+                    train_controls |= widgets(TrainSettings, only=("max_seq_len", "max_steps"))
+                train_controls |= widgets(TrainSettings, only=("learning_rate",))
+            train_controls |= dynamics.early_stop_controls()
             with gr.Row():
                 train_button = gr.Button("Fine-tune", variant="primary", elem_id="finetune-train")
                 cancel_button = gr.Button("Cancel", elem_id="finetune-cancel")
             gr.Markdown(
                 f"Limits: {MAX_FILE_BYTES // 1_000_000} MB per file, {MAX_EXAMPLES} examples, "
-                f"{limits['max_steps'][1]} steps and {MAX_WALL_SECONDS} s per run.",
+                f"{TrainSettings.declared()['max_steps'].high} steps and {MAX_WALL_SECONDS} s "
+                "per run.",
                 elem_classes=["finetune-limits", "caveat"],
             )
             preview = gr.Dataframe(
@@ -188,19 +172,8 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
                 compare_button = gr.Button(
                     "Compare base and fine-tuned", scale=1, elem_id="finetune-compare"
                 )
-            with gr.Row(elem_classes=[EXPERT]):
-                temperature = gr.Slider(
-                    *sampling["temperature"], value=CompareSettings().temperature, step=0.05,
-                    label="Temperature (0 = greedy)",
-                )  # fmt: skip
-                seed = gr.Number(
-                    value=CompareSettings().seed, precision=0, minimum=0, maximum=MAX_SEED,
-                    label="Seed",
-                )  # fmt: skip
-                max_new = gr.Slider(
-                    *sampling["max_new_tokens"], value=CompareSettings().max_new_tokens, step=1,
-                    label="Max new tokens", precision=0,
-                )  # fmt: skip
+            with gr.Row(elem_classes=[EXPERT]):  # models/finetune/compare.py CompareSettings
+                compare_controls = widgets(CompareSettings, only=COMPARED)
             run_exports.export_row(session, table)
     with gr.Accordion("Drift view: how fine-tuning moved the model's representations", open=False):
         gr.Markdown(
@@ -219,24 +192,29 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
                               results=results)  # fmt: skip
     panel = dynamics.build_dynamics_panel(registry, parts, demos)
 
-    def show_upload(picked: str) -> gr.File:
-        return gr.File(visible=picked == UPLOAD)
+    def show_upload(data: str) -> gr.File:
+        return gr.File(visible=data == UPLOAD)
 
-    def inspect(picked: str = DEFAULT_SET, file: str | None = None, request: gr.Request = None):
-        if picked == UPLOAD and not file:  # waiting for a file is not an error
+    def inspect(data: str = DEFAULT_SET, file: str | None = None, request: gr.Request = None):
+        if data == UPLOAD and not file:  # waiting for a file is not an error
             return WAITING_FOR_FILE, [], None
         # One adapter slot per browser (or API client) session, however often data is picked.
         slot = f"session-{request.session_hash}" if request and request.session_hash else ""
-        summary, preview, session = inspect_data(registry, picked, file, slot)
+        summary, preview, session = inspect_data(registry, data, file, slot)
         return summary, preview, session  # said in the page's language (spoken_results)
 
-    choice.change(show_upload, choice, upload, api_visibility="private", queue=False)
+    data_set.change(show_upload, data_set, upload, api_visibility="private", queue=False)
+    # The API's names: ``data`` as everywhere else; the old ``picked`` keeps working for one
+    # release, with a warning (a hidden input: only API callers send it).
+    check_data = user_errors(endpoint(inspect, renamed=RENAMED_INSPECT))
+    inspect_inputs = {"data": data_set, "file": upload, **old_names(RENAMED_INSPECT)}
+    inspect_outputs = [summary, preview, session]
     # Runs on page load (so the default set is previewed) and whenever the choice or file changes.
     gr.on(
         None,
-        user_errors(inspect),
-        [choice, upload],
-        [summary, preview, session],
+        check_data,
+        inputs_kwargs=inspect_inputs,
+        outputs=inspect_outputs,
         api_name="inspect_data",
         api_description="Check a data set: summary and preview.",
     )
@@ -245,79 +223,60 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
     # closure. Training, held-out losses and the first comparisons fit in one GPU allocation.
     @gpu(duration=MAX_WALL_SECONDS + 60)
     def train_on_device(
-        *values: Any, control: dict[str, Any] | None, early_stop: bool, patience: float
-    ) -> Iterator[Any]:
-        yield from run_finetune(
-            registry, *values, control=control, early_stop=early_stop, patience=patience
-        )
-
-    d, c = TrainSettings(), CompareSettings()
-
-    def train(
         session: TuneSession | None,
-        epochs: int = d.epochs,
-        learning_rate: float = d.learning_rate,
-        rank: int = d.rank,
-        max_seq_len: int = d.max_seq_len,
-        max_steps: int = d.max_steps,
-        temperature: float = c.temperature,
-        seed: int = c.seed,
-        max_new_tokens: int = c.max_new_tokens,
-        control: dict[str, Any] | None = None,
-        early_stop: bool = False,
-        patience: float = DEFAULT_PATIENCE,
+        train: TrainSettings,
+        compare: CompareSettings,
+        control: dict[str, Any] | None,
     ) -> Iterator[Any]:
-        settings = (session, epochs, learning_rate, rank, max_seq_len, max_steps, temperature,
-                    seed, max_new_tokens)  # fmt: skip
+        yield from run_finetune(registry, session, train, compare, control)
+
+    def fine_tune(
+        session: TuneSession | None = None,
+        *,
+        train: TrainSettings,
+        compare: CompareSettings,
+        control: dict[str, Any] | None = None,
+    ) -> Iterator[Any]:
         # On ZeroGPU the run is in a GPU worker: the cancel event cannot be pickled there, and
         # Gradio's own cancel ends that run.
-        yield from train_on_device(
-            *settings, control=None if on_zerogpu() else control, early_stop=bool(early_stop),
-            patience=patience,
-        )  # fmt: skip
+        yield from train_on_device(session, train, compare, None if on_zerogpu() else control)
 
-    train_inputs = [session, epochs, learning_rate, rank, max_seq_len, max_steps, temperature,
-                    seed, max_new, control, early_stop, patience]  # fmt: skip
+    finetune = user_errors(
+        endpoint(fine_tune, train=(TrainSettings, tuple(train_controls)),
+                 compare=(CompareSettings, COMPARED))
+    )  # fmt: skip
+    shown = {**train_controls, **compare_controls}
+    train_inputs = {"session": session, **{name: shown[name] for name in FINETUNE_PARAMETERS},
+                    "control": control}  # fmt: skip
     train_outputs = [status, loss_plot, results, table, session]
     train_event = train_button.click(
-        user_errors(train),
-        train_inputs,
-        train_outputs,
+        finetune,
+        inputs_kwargs=train_inputs,
+        outputs=train_outputs,
         api_name="finetune",
         api_description="Fine-tune on the session's data; streams progress.",
         **training(),
     )
-    # One-click demos: pick the data and settings, check the data, then train.
-    demo_runs = demos.only(FINETUNE_VALUES).wire(
-        apply_finetune,
-        [choice, epochs, max_steps, prompts],
-        then=[
-            {"fn": user_errors(inspect), "inputs": [choice, upload],
-             "outputs": [summary, preview, session]},
-            {"fn": user_errors(train), "inputs": train_inputs, "outputs": train_outputs,
-             **training()},
-        ],
-    )  # fmt: skip
-    # The early-stop demo: the same chain, with a learning rate and early stopping set too.
-    demo_runs += demos.only(EARLY_STOP_VALUES).wire(
-        apply_early_stop,
-        [choice, epochs, max_steps, prompts, learning_rate, early_stop, patience],
-        then=[
-            {"fn": user_errors(inspect), "inputs": [choice, upload],
-             "outputs": [summary, preview, session]},
-            {"fn": user_errors(train), "inputs": train_inputs, "outputs": train_outputs,
-             **training()},
-        ],
-    )  # fmt: skip
+
+    # One-click demos: fill the controls by name, check the data, then train.
+    def apply_demo(slug: str) -> dict[Any, Any]:
+        demo = finetune_demo(slug)
+        return {data_set: demo.data, prompts: demo.prompts,
+                **values_for(train_controls, demo.train),
+                **values_for(compare_controls, demo.compare)}  # fmt: skip
+
+    demo_outputs = [data_set, prompts, *shown.values()]
+    check_step = {"fn": check_data, "inputs_kwargs": inspect_inputs, "outputs": inspect_outputs}
+    train_step = {"fn": finetune, "inputs_kwargs": train_inputs, "outputs": train_outputs,
+                  **training()}  # fmt: skip
+    demo_runs = demos.only(TRAINING_DEMOS).wire(apply_demo, demo_outputs, [check_step, train_step])
     # Export and bring back: a short run, the adapter zipped, then read back from that zip.
-    demo_runs += demos.only(ROUND_TRIP_VALUES).wire(
-        lambda slug: (*apply_round_trip(slug), gr.Accordion(open=True)),
-        [choice, epochs, max_steps, prompts, panel.import_box],
+    demo_runs += demos.only(ROUND_TRIP_DEMOS).wire(
+        lambda slug: {**apply_demo(slug), panel.import_box: gr.Accordion(open=True)},
+        [*demo_outputs, panel.import_box],
         then=[
-            {"fn": user_errors(inspect), "inputs": [choice, upload],
-             "outputs": [summary, preview, session]},
-            {"fn": user_errors(train), "inputs": train_inputs, "outputs": train_outputs,
-             **training()},
+            check_step,
+            train_step,
             {"fn": user_errors(lambda s: export_if_trained(registry, s)), "inputs": session,
              "outputs": download, **training()},
             {**panel.import_step, "inputs": [session, download]},
@@ -337,18 +296,14 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
 
     @gpu
     def compare(
-        session: TuneSession | None,
-        prompts: str,
-        temperature: float = c.temperature,
-        seed: int = c.seed,
-        max_new_tokens: int = c.max_new_tokens,
+        session: TuneSession | None, prompts: str, *, settings: CompareSettings
     ) -> list[list[str]]:
-        return compare_models(registry, session, prompts, temperature, seed, max_new_tokens)
+        return compare_models(registry, session, prompts, settings)
 
     compare_button.click(
-        user_errors(compare),
-        [session, prompts, temperature, seed, max_new],
-        table,
+        user_errors(endpoint(compare, settings=(CompareSettings, COMPARED))),
+        inputs_kwargs={"session": session, "prompts": prompts, **compare_controls},
+        outputs=table,
         api_name="compare_models",
         api_description="Base vs fine-tuned answers to prompts (one per line), same seed.",
         **training(),

@@ -13,35 +13,27 @@ from typing import Any
 from models.errors import InvalidInputError
 from models.finetune.settings import TrainedAdapter
 from models.finetune.training import LoraBench
-from models.validation import bounded_number, seed_number, whole_number
+from models.settings import Settings, setting
+from models.validation import MAX_SEED
 
 MAX_PROMPTS = 12
 MAX_PROMPT_CHARS = 1_000
 
 
 @dataclass(frozen=True)
-class CompareSettings:
-    max_new_tokens: int = 48
-    temperature: float = 0.0  # 0 = greedy
-    top_p: float = 0.9
-    seed: int = 0
+class CompareSettings(Settings):
+    """How the base and the tuned model answer: each setting declared once (models/settings.py),
+    read by the Fine-tune tab's widgets, the ``/finetune`` and ``/compare_models`` API and the
+    checker. ``top_p`` is set in code only (the tab samples with its default)."""
 
-    LIMITS = {  # noqa: RUF012 - a class-level table the tab's widgets read, not a field
-        "max_new_tokens": (1, 256),
-        "temperature": (0.0, 2.0),
-        "top_p": (0.05, 1.0),
-    }
-
-    def validated(self) -> CompareSettings:
-        limits = self.LIMITS
-        return CompareSettings(
-            max_new_tokens=whole_number(
-                "max_new_tokens", self.max_new_tokens, *limits["max_new_tokens"]
-            ),
-            temperature=bounded_number("temperature", self.temperature, *limits["temperature"]),
-            top_p=bounded_number("top_p", self.top_p, *limits["top_p"]),
-            seed=seed_number(self.seed),
-        )
+    max_new_tokens: int = setting(
+        48, low=1, high=256, step=1, label="Max new tokens", noun="max_new_tokens"
+    )
+    temperature: float = setting(
+        0.0, low=0.0, high=2.0, step=0.05, label="Temperature (0 = greedy)"
+    )
+    top_p: float = setting(0.9, low=0.05, high=1.0, noun="top_p")
+    seed: int = setting(0, low=0, high=MAX_SEED, label="Seed")
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ def train_loop(
             f"{len(examples) - kept} of {len(examples)} training examples keep none of their "
             f"answer within {settings.max_seq_len} tokens and were left out."
         )
-    tracker = HeldOutTracker(settings.eval_every if held_out else 0, settings.patience)
+    tracker = HeldOutTracker(settings.eval_every if held_out else 0, settings.stop_patience)
     frozen = FrozenPrefixCache(model, first_trained_layer, enabled=reuse_frozen_layers)
     evaluator = None
     if tracker.every:

@@ -1,5 +1,6 @@
-"""What a fine-tuning run is asked for and what it returns: the checked settings (with the ranges
-the tab's widgets read), the progress of each step and the trained adapter.
+"""What a fine-tuning run is asked for and what it returns: its settings (each declared once,
+models/settings.py: the tab's widgets, the ``/finetune`` API and the checker read the
+declaration), the progress of each step and the trained adapter.
 
 Plain data shared by the training loop (models/finetune/loop.py), the bench that runs it
 (models/finetune/training.py) and everything that reads an adapter back; no torch here.
@@ -7,55 +8,56 @@ Plain data shared by the training loop (models/finetune/loop.py), the bench that
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from models.errors import InvalidInputError
 from models.finetune.evaluation import EVAL_EVERY, MAX_PATIENCE, Point
-from models.validation import MAX_SEED, bounded_number, whole_number
+from models.settings import Settings, setting
+from models.validation import MAX_SEED
 
 MAX_WALL_SECONDS = 240  # hard cap per training run, stated in the UI
 
 
 @dataclass(frozen=True)
-class TrainSettings:
-    """Hyper-parameters with their allowed ranges (checked by ``validated``)."""
+class TrainSettings(Settings):
+    """How one fine-tune trains: each setting declared once, read by the Fine-tune tab's widgets,
+    the ``/finetune`` API, the demos and the checker. Build with ``TrainSettings.checked`` from
+    user input (or ``.validated()`` one built in code). A refusal names the API's parameter.
 
-    epochs: int = 3
-    learning_rate: float = 2e-3
-    rank: int = 8
-    max_seq_len: int = 96
-    max_steps: int = 120
-    batch_size: int = 8
-    lora_layers: int = 12
-    seed: int = 0
-    eval_every: int = EVAL_EVERY  # held-out loss every this many steps (0 = off) when given any
-    patience: int | None = None  # early stop after this many evaluations without a new best
-    keep_best: bool = True  # end with the weights of the evaluated step with the lowest loss
+    The tab shows epochs to patience; batch size, LoRA layers, the training seed, how often the
+    held-out loss is measured and whether the best step is kept are set in code (the demos, the
+    tests, the bench), checked the same way."""
 
-    LIMITS = {  # noqa: RUF012 - a class-level table, not a dataclass field
-        "epochs": (1, 10),
-        "learning_rate": (1e-6, 1e-2),
-        "rank": (1, 64),
-        "max_seq_len": (16, 256),
-        "max_steps": (1, 500),
-        "batch_size": (1, 32),
-        "lora_layers": (1, 64),
-        "seed": (0, MAX_SEED),
-        "eval_every": (0, 100),
-    }
+    epochs: int = setting(3, low=1, high=10, step=1, label="Epochs")
+    learning_rate: float = setting(
+        2e-3, low=1e-6, high=1e-2, label="Learning rate", noun="learning_rate"
+    )
+    rank: int = setting(8, low=1, high=64, step=1, label="LoRA rank")
+    max_seq_len: int = setting(
+        96, low=16, high=256, step=8, label="Max tokens per example", noun="max_seq_len"
+    )
+    max_steps: int = setting(120, low=1, high=500, step=1, label="Max steps", noun="max_steps")
+    # Early stop: the run ends after ``patience`` held-out evaluations in a row without a new
+    # best (only when ``early_stop`` is on; the patience is checked either way).
+    early_stop: bool = setting(
+        False, label="Early stop", help="End the run when held-out loss stops improving.",
+        noun="early_stop",
+    )  # fmt: skip
+    patience: int = setting(
+        3, low=1, high=MAX_PATIENCE, label="Patience (evaluations without a new best)"
+    )
+    batch_size: int = setting(8, low=1, high=32, noun="batch_size")
+    lora_layers: int = setting(12, low=1, high=64, noun="lora_layers")
+    seed: int = setting(0, low=0, high=MAX_SEED, label="Seed")
+    # held-out loss every this many steps (0 = off) when the run is given held-out examples
+    eval_every: int = setting(EVAL_EVERY, low=0, high=100, noun="eval_every")
+    # end with the weights of the evaluated step with the lowest held-out loss
+    keep_best: bool = setting(True, noun="keep_best")
 
-    def validated(self) -> TrainSettings:
-        """Self, or InvalidInputError naming the first bad value and its range."""
-        values: dict[str, Any] = {}
-        for name, (low, high) in self.LIMITS.items():
-            check = bounded_number if name == "learning_rate" else whole_number
-            values[name] = check(name, getattr(self, name), low, high)
-        if self.patience is not None:  # None = no early stop; 0 would stop before it starts
-            values["patience"] = whole_number("patience", self.patience, 1, MAX_PATIENCE)
-        if not isinstance(self.keep_best, bool):
-            raise InvalidInputError("keep_best must be true or false.")
-        return replace(self, **values)
+    @property
+    def stop_patience(self) -> int | None:
+        """Evaluations without a new best before an early stop; None when early stop is off."""
+        return self.patience if self.early_stop else None
 
 
 @dataclass

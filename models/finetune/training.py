@@ -193,7 +193,10 @@ class LoraBench:
                     parameter.requires_grad_(False)
 
     def held_out_loss(
-        self, examples: list[Example], adapter: TrainedAdapter | None, max_seq_len: int = 96
+        self,
+        examples: list[Example],
+        adapter: TrainedAdapter | None,
+        max_seq_len: int = TrainSettings().max_seq_len,
     ) -> float:
         """Mean per-token loss on the response tokens of ``examples``."""
         import torch

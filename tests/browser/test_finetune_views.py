@@ -49,7 +49,7 @@ def exported(tiny_url: str) -> tuple[object, Path]:
     from gradio_client import Client
 
     client = Client(tiny_url, verbose=False)
-    client.predict(picked="Haiku", api_name="/inspect_data")
+    client.predict(data="Haiku", api_name="/inspect_data")
     client.submit(max_steps=2, max_new_tokens=4, api_name="/finetune").result()
     return client, Path(client.predict(api_name="/export_adapter"))
 
