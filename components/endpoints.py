@@ -25,6 +25,9 @@ from components.i18n import API_ONLY
 from models.settings import Settings
 
 _TYPES = {"whole": int, "real": float, "flag": bool, "choice": str, "text": str}
+# Every old parameter name still accepted, and its new name, across the app's endpoints
+# (filled as they are built; tests/test_api_names.py reads it).
+OLD_NAMES: dict[str, str] = {}
 
 
 Spread = type[Settings] | Settings | tuple[type[Settings] | Settings, tuple[str, ...]]
@@ -52,6 +55,7 @@ def endpoint(
     old names accepted for one more release. Plain functions and generators alike (Gradio
     streams the latter)."""
     renamed = dict(renamed or {})
+    OLD_NAMES.update(renamed)
     spreads = {name: _spread(given) for name, given in objects.items()}
     signature = inspect.signature(fn)
     owner: dict[str, str] = {}  # a spread field's name -> the parameter its object fills

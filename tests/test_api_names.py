@@ -3,8 +3,8 @@
 Reads every named endpoint's parameters from the app itself (what ``gradio_client`` and the API
 page see) and checks them against one table: a concept has one name (``prompt``, never
 ``prompt_text``), and a name means one thing of one type on every endpoint. An old name an
-endpoint still accepts for one release is a hidden input labelled "<old> (now <new>)"
-(components/endpoints.py): it must point at a name of the vocabulary and default to nothing.
+endpoint still accepts for one release (components/endpoints.py ``OLD_NAMES``) must point at a
+name the endpoint has and default to nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections import defaultdict
 import pytest
 
 from app import build_app
+from components.endpoints import OLD_NAMES
 from tests.hosting.server import tiny_registry
 
 # The shared concepts: their one name and the Python type the API describes them with.
@@ -65,7 +66,7 @@ def endpoints(tmp_path_factory) -> dict[str, list[dict]]:
 
 
 def _is_old_name(parameter: dict) -> bool:
-    return "(now " in (parameter.get("label") or "")
+    return parameter["parameter_name"] in OLD_NAMES and parameter.get("parameter_default") is None
 
 
 def test_no_endpoint_uses_an_old_name_as_its_own(endpoints) -> None:
@@ -73,6 +74,7 @@ def test_no_endpoint_uses_an_old_name_as_its_own(endpoints) -> None:
         for parameter in parameters:
             if parameter["parameter_name"] in SYNONYMS:
                 assert _is_old_name(parameter), f"{name}: {parameter['parameter_name']}"
+    assert set(OLD_NAMES) <= set(SYNONYMS) | {"steps"}  # /explain_token's steps: integration
 
 
 def test_each_old_name_points_at_its_new_one_and_defaults_to_nothing(endpoints) -> None:
@@ -80,9 +82,7 @@ def test_each_old_name_points_at_its_new_one_and_defaults_to_nothing(endpoints) 
         own = {p["parameter_name"] for p in parameters if not _is_old_name(p)}
         for parameter in filter(_is_old_name, parameters):
             old = parameter["parameter_name"]
-            assert SYNONYMS.get(old) in own, f"{name}: {old} -> {parameter['label']}"
-            assert parameter["label"] == f"{old} (now {SYNONYMS[old]})"
-            assert parameter.get("parameter_default") is None
+            assert OLD_NAMES[old] in own, f"{name}: {old} -> {OLD_NAMES[old]}"
 
 
 def test_a_shared_name_has_one_type_everywhere(endpoints) -> None:
@@ -91,8 +91,11 @@ def test_a_shared_name_has_one_type_everywhere(endpoints) -> None:
         for parameter in parameters:
             if _is_old_name(parameter) or parameter["parameter_name"] not in VOCABULARY:
                 continue
-            # "None | int": the same concept, where "none" means "pick one for me" (a seed)
+            # "None | int": the same concept, where "none" means "pick one for me" (a seed);
+            # "Literal['a', 'b']": text from a list (a dropdown's choices)
             described = parameter["python_type"]["type"].replace("None | ", "")
+            if described.startswith("Literal["):
+                described = "str"
             seen[parameter["parameter_name"]].add(described)
             wanted = VOCABULARY[parameter["parameter_name"]]
             assert described.startswith(wanted), (name, parameter["parameter_name"], described)
