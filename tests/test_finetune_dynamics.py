@@ -317,14 +317,14 @@ def test_too_many_prompts_to_compare_are_refused_not_dropped() -> None:
 
 def test_the_held_out_report_names_the_kept_step() -> None:
     curve = [(0, 3.0), (2, 2.0), (4, 1.5), (6, 1.8)]
-    assert held_out_report(curve, 4, 6, "stopped early at step 6: held-out ...") == (
-        "Held-out loss 3.000 before training, lowest 1.500 at step 4, 1.800 at step 6; the "
-        "adapter kept is step 4's, not the last step's (6). Training stopped early at step 6: "
-        "held-out ...."
+    assert held_out_report(curve, 4, 6, "stopped early at step 6: held-out ...", 3) == (
+        "Held-out loss on 3 held-out examples 3.000 before training, lowest 1.500 at step 4, "
+        "1.800 at step 6; the adapter kept is step 4's, not the last step's (6). Training "
+        "stopped early at step 6: held-out ...."
     )
-    assert held_out_report(curve[:3], 4, 4, "cancelled") == (
-        "Held-out loss 3.000 before training, lowest 1.500 at step 4; the adapter is the last "
-        "step's (4)."
+    assert held_out_report(curve[:3], 4, 4, "cancelled", 3) == (
+        "Held-out loss on 3 held-out examples 3.000 before training, lowest 1.500 at step 4; the "
+        "adapter is the last step's (4)."
     )
     assert held_out_report(curve[:2], 2, 2, examples=10).startswith(
         "Held-out loss on 10 held-out examples 3.000 before training, lowest 2.000 at step 2;"

@@ -19,11 +19,12 @@ from typing import Any
 import plotly.graph_objects as go
 
 from components import exports
-from components.eta import time_left
+from components.eta import left_piece
 from components.finetune.handlers import (
     ASSETS,
     BUILTIN_SETS,
     TuneSession,
+    data_set_name,
     inspect_data,
     results_markdown,
 )
@@ -51,14 +52,15 @@ from models.finetune.transfer import (
     transfer_demo,
 )
 from models.registry import Registry
+from models.sentences import joined, paragraphs, sentence
 
-OVERFIT_IDEA = (
+OVERFIT_IDEA = sentence(
     "Overfitting, live: train on a tiny slice for many epochs and watch the two curves part. "
     "Training loss keeps falling, while the loss on examples the model never trained on falls "
     "at first and then turns up: from that step on the adapter memorises its few examples "
     "instead of learning the task."
 )
-TRANSFER_IDEA = (
+TRANSFER_IDEA = sentence(
     "From scratch vs pretrained: the same examples, the same steps, the same held-out "
     "questions, once as LoRA on the pretrained model and once for a freshly initialised model "
     "of the same kind. With little data, starting from pre-training is what makes learning "
@@ -183,7 +185,7 @@ def run_overfit(
     if split is None:
         split = overfit_split(load_builtin(assets_folder() / recipe.data_file).examples, recipe)
     cancel = cancel_event(control)
-    yield "Overfitting demo: starting (about 35 s on 2 CPU cores)…", None, "", []
+    yield sentence("Overfitting demo: starting (about 35 s on 2 CPU cores)…"), None, "", []
 
     def work(on_step: Callable[..., None], cancel: threading.Event) -> OverfitResult:
         return overfit_demo(bench, split, recipe, on_step=on_step, cancel=cancel)
@@ -196,30 +198,43 @@ def run_overfit(
         progress: TrainProgress = item[1]
         losses.append(progress.loss)
         held = list(progress.held_out)
-        status = (
-            f"Overfitting demo: step {progress.step} of {progress.total_steps} · training loss "
-            f"{progress.loss:.3f}"
-            + (f" · held-out {held[-1][1]:.3f}" if held else "")
-            + f" · {progress.seconds:.0f} s"
-            + time_left(progress.step, progress.total_steps, progress.seconds)
-        )
+        status = joined(
+            " · ",
+            sentence(
+                "Overfitting demo: step {step} of {total}",
+                step=progress.step, total=progress.total_steps,
+            ),
+            sentence("training loss {loss}", loss=f"{progress.loss:.3f}"),
+            sentence("held-out {loss}", loss=f"{held[-1][1]:.3f}") if held else "",
+            f"{progress.seconds:.0f} s",
+            left_piece(progress.step, progress.total_steps, progress.seconds),
+        )  # fmt: skip
         yield status, overfit_figure(losses, held, None, split), "", []
     run = result.run
     if run.stopped == "cancelled":
         yield (
-            f"Cancelled at step {run.steps}: press the button again to run the demo to its end.",
+            sentence(
+                "Cancelled at step {step}: press the button again to run the demo to its end.",
+                step=run.steps,
+            ),
             overfit_figure(run.losses, run.held_out, None, split),
             "",
             [],
         )
         return
-    turning = (
-        "" if result.turning_step is None else f", turning point at step {result.turning_step}"
-    )
+    took = {"steps": run.steps, "seconds": f"{run.seconds:.0f}"}
+    done = (
+        sentence("Done: {steps} steps in {seconds} s.", **took)
+        if result.turning_step is None
+        else sentence(
+            "Done: {steps} steps in {seconds} s, turning point at step {turning}.",
+            turning=result.turning_step, **took,
+        )
+    )  # fmt: skip
     yield (
-        f"Done: {run.steps} steps in {run.seconds:.0f} s{turning}.",
+        done,
         overfit_figure(run.losses, run.held_out, result.turning_step, split),
-        f"{OVERFIT_IDEA}\n\n{result.summary()}",
+        paragraphs(OVERFIT_IDEA, result.summary()),
         overfit_files(result, recipe),
     )
 
@@ -246,39 +261,47 @@ def shape_sentence(result: TransferResult, base: Any) -> str:
     """How the scratch model was shrunk from the base, and both arms' weight counts."""
     shape = result.scratch_shape
     pretrained, scratch = result.pretrained, result.scratch
-    return (
-        f"The from-scratch model has the base model's architecture and tokenizer "
-        f"({shape['vocab_size']:,}-token vocabulary), shrunk in depth and width only: "
-        f"{shape['num_hidden_layers']} layers instead of {base.num_hidden_layers}, hidden size "
-        f"{shape['hidden_size']} instead of {base.hidden_size} ({shape['num_attention_heads']} "
-        f"attention heads instead of {base.num_attention_heads}), MLP width "
-        f"{shape['intermediate_size']:,} instead of {base.intermediate_size:,}: "
-        f"{scratch.total_weights:,} weights, all {scratch.trained_weights:,} of them trained "
-        f"from a random start. The pretrained arm keeps its {pretrained.total_weights:,} "
-        f"weights and trains a LoRA adapter of {pretrained.trained_weights:,} "
-        f"({pretrained.trained_weights / pretrained.total_weights:.1%})."
-    )
+    return sentence(
+        "The from-scratch model has the base model's architecture and tokenizer ({vocab}-token "
+        "vocabulary), shrunk in depth and width only: {layers} layers instead of {base_layers}, "
+        "hidden size {hidden} instead of {base_hidden} ({heads} attention heads instead of "
+        "{base_heads}), MLP width {mlp} instead of {base_mlp}: {weights} weights, all {trained} "
+        "of them trained from a random start. The pretrained arm keeps its {total} weights and "
+        "trains a LoRA adapter of {lora} ({share}).",
+        vocab=f"{shape['vocab_size']:,}", layers=shape["num_hidden_layers"],
+        base_layers=base.num_hidden_layers, hidden=shape["hidden_size"],
+        base_hidden=base.hidden_size, heads=shape["num_attention_heads"],
+        base_heads=base.num_attention_heads, mlp=f"{shape['intermediate_size']:,}",
+        base_mlp=f"{base.intermediate_size:,}", weights=f"{scratch.total_weights:,}",
+        trained=f"{scratch.trained_weights:,}", total=f"{pretrained.total_weights:,}",
+        lora=f"{pretrained.trained_weights:,}",
+        share=f"{pretrained.trained_weights / pretrained.total_weights:.1%}",
+    )  # fmt: skip
 
 
 def transfer_summary(result: TransferResult, base: Any, source: str) -> str:
-    lines = [TRANSFER_IDEA]
-    endings = []
-    for arm in (result.pretrained, result.scratch):
-        points = arm.run.held_out
-        if points:
+    pretrained, scratch = result.pretrained.run.held_out, result.scratch.run.held_out
+    both = ""
+    if pretrained and scratch:
+
+        def arm(points: list[Point], run: Any) -> tuple[str, str, int]:
             lowest = min(loss for _, loss in points[1:] or points)
-            endings.append(
-                f"**{arm.label}**: held-out loss {points[0][1]:.2f} before training, lowest "
-                f"{lowest:.2f} within {arm.run.steps} steps"
-            )
-    if endings:
-        lines.append(
-            f"Both trained on {inline_code(source, 80)} for the same steps, in "
-            f"{result.seconds:.0f} s together. " + "; ".join(endings) + "."
+            return f"{points[0][1]:.2f}", f"{lowest:.2f}", run.steps
+
+        (b1, l1, s1), (b2, l2, s2) = (
+            arm(pretrained, result.pretrained.run),
+            arm(scratch, result.scratch.run),
         )
-    lines.append(shape_sentence(result, base))
-    lines += [f"Note: {escape_markdown(note)}" for note in result.notes]
-    return "\n\n".join(lines)
+        both = sentence(
+            "Both trained on {source} for the same steps, in {seconds} s together. **{first}**: "
+            "held-out loss {b1} before training, lowest {l1} within {s1} steps; **{second}**: "
+            "held-out loss {b2} before training, lowest {l2} within {s2} steps.",
+            source=data_set_name(source), seconds=f"{result.seconds:.0f}",
+            first=sentence(result.pretrained.label), second=sentence(result.scratch.label),
+            b1=b1, l1=l1, s1=s1, b2=b2, l2=l2, s2=s2,
+        )  # fmt: skip
+    notes = [f"Note: {escape_markdown(note)}" for note in result.notes]
+    return paragraphs(TRANSFER_IDEA, both, shape_sentence(result, base), *notes)
 
 
 def transfer_rows(result: TransferResult) -> list[list[str]]:
@@ -339,8 +362,11 @@ def run_transfer(
     bench = default_bench(registry)
     cancel = cancel_event(control)
     yield (
-        f"From scratch vs pretrained on {inline_code(source, 80)}: starting (about 75 s on 2 CPU "
-        "cores for both arms)…",
+        sentence(
+            "From scratch vs pretrained on {source}: starting (about 75 s on 2 CPU cores for "
+            "both arms)…",
+            source=data_set_name(source),
+        ),
         None, "", [], [],
     )  # fmt: skip
 
@@ -356,24 +382,36 @@ def run_transfer(
         curves[label] = list(progress.held_out)
         arm = 0 if label == PRETRAINED else 1
         done = (arm * progress.total_steps + progress.step) / (2 * progress.total_steps)
-        status = (
-            f"{progress_bar(done)} · arm {arm + 1} of 2, {label}: step {progress.step} of "
-            f"{progress.total_steps} · training loss {progress.loss:.3f} · "
-            f"{progress.seconds:.0f} s" + time_left(progress.step, progress.total_steps,
-                                                     progress.seconds)
+        status = joined(
+            " · ",
+            progress_bar(done),
+            sentence(
+                "arm {arm} of 2, {label}: step {step} of {total}",
+                arm=arm + 1, label=sentence(label), step=progress.step,
+                total=progress.total_steps,
+            ),
+            sentence("training loss {loss}", loss=f"{progress.loss:.3f}"),
+            f"{progress.seconds:.0f} s",
+            left_piece(progress.step, progress.total_steps, progress.seconds),
         )  # fmt: skip
         yield status, transfer_figure(curves), "", [], []
     figure = transfer_figure({PRETRAINED: result.pretrained.run.held_out,
                               SCRATCH: result.scratch.run.held_out})  # fmt: skip
     if any(arm.run.stopped == "cancelled" for arm in (result.pretrained, result.scratch)):
         yield (
-            "Cancelled: the comparison needs both arms to their end; press the button again.",
+            sentence(
+                "Cancelled: the comparison needs both arms to their end; press the button again."
+            ),
             figure, "", [], [],
         )  # fmt: skip
         return
     summary = transfer_summary(result, bench.model.config, source)
     yield (
-        f"{progress_bar(1.0)} · Done: both arms in {result.seconds:.0f} s.",
+        joined(
+            " · ",
+            progress_bar(1.0),
+            sentence("Done: both arms in {seconds} s.", seconds=f"{result.seconds:.0f}"),
+        ),
         figure,
         summary,
         transfer_rows(result),

@@ -23,7 +23,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from components.eta import time_left
+from components.eta import left_piece
 from components.finetune.plots import drift_figure, drift_summary, loss_figure
 from components.safe_text import escape_markdown, inline_code
 from models.errors import InvalidInputError
@@ -43,6 +43,7 @@ from models.finetune.export import zip_adapter
 from models.finetune.settings import TrainedAdapter, TrainProgress, TrainSettings
 from models.finetune.training import ADAPTERS, LoraBench, bench_for, token_length_summary
 from models.registry import Registry
+from models.sentences import joined, lines, paragraphs, sentence
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "finetune"
 BUILTIN_SETS = {  # label -> file; the label is what the radio shows
@@ -51,8 +52,8 @@ BUILTIN_SETS = {  # label -> file; the label is what the radio shows
     "Playground concepts": "concepts.jsonl",
 }
 UPLOAD = "Upload a file"
-PREPARING = "Preparing: measuring the base model on the held-out examples…"
-CANCELLED_BEFORE_TRAINING = (
+PREPARING = sentence("Preparing: measuring the base model on the held-out examples…")
+CANCELLED_BEFORE_TRAINING = sentence(
     "Cancelled before the first step: nothing was trained. Press Fine-tune to start again."
 )
 
@@ -94,32 +95,52 @@ def load_data(data: str, file: str | None) -> tuple[ParsedData, str]:
     return parse_file(path.name, path.read_bytes()), path.name
 
 
+def data_set_name(source: str) -> str:
+    """A data set's name as code: a built-in set's name said in the page's language, a file's
+    name as it is (escaped)."""
+    if source in BUILTIN_SETS:
+        return joined("", "`", sentence(source), "`")
+    return inline_code(source, 120)
+
+
 def describe(tokenizer: Any, data: ParsedData, source: str) -> tuple[str, list[list[str]], Split]:
     """Summary text, preview rows and the train/held-out split of a parsed data set."""
     split = split_examples(data.examples)
     defaults = TrainSettings()
     lengths = token_length_summary(tokenizer, data.examples, defaults.max_seq_len)
     lines = [
-        f"**{inline_code(source, 120)}**: {data.format}, {len(data.examples)} examples "
-        f"→ {len(split.train)} to train on, {len(split.held_out)} held out for the comparison.",
-        f"Tokens per example: min {lengths['min']}, median {lengths['median']}, "
-        f"max {lengths['max']} ({lengths['truncated']} longer than "
-        f"{defaults.max_seq_len} will be cut).",
-    ]
+        sentence(
+            "**{source}**: {format}, {n} examples → {train} to train on, {held} held out for "
+            "the comparison.",
+            source=data_set_name(source), format=sentence(data.format), n=len(data.examples),
+            train=len(split.train), held=len(split.held_out),
+        ),
+        sentence(
+            "Tokens per example: min {min}, median {median}, max {max} ({cut} longer than "
+            "{limit} will be cut).",
+            min=lengths["min"], median=lengths["median"], max=lengths["max"],
+            cut=lengths["truncated"], limit=defaults.max_seq_len,
+        ),
+    ]  # fmt: skip
     raised = enough_epochs(len(split.train), defaults)
     if raised.epochs != defaults.epochs:
-        steps_at_default = planned_steps(len(split.train), defaults)
-        steps = planned_steps(len(split.train), raised)
-        lines.append(
-            f"⚠️ {len(split.train)} training examples make only {steps_at_default} training steps "
-            f"at {defaults.epochs} epochs: too few to pick up a style. Training runs "
-            f"{raised.epochs} epochs instead ({steps} steps)"
-            + (
-                "; that is still few: add examples (60 or more work well)."
-                if steps < MIN_USEFUL_STEPS
-                else "; more examples (60 or more) teach it better still."
-            )
-        )
+        counts = {"train": len(split.train), "epochs": defaults.epochs, "raised": raised.epochs,
+                  "steps": planned_steps(len(split.train), defaults),
+                  "planned": planned_steps(len(split.train), raised)}  # fmt: skip
+        if counts["planned"] < MIN_USEFUL_STEPS:
+            lines.append(sentence(
+                "⚠️ {train} training examples make only {steps} training steps at {epochs} "
+                "epochs: too few to pick up a style. Training runs {raised} epochs instead "
+                "({planned} steps); that is still few: add examples (60 or more work well).",
+                **counts,
+            ))  # fmt: skip
+        else:
+            lines.append(sentence(
+                "⚠️ {train} training examples make only {steps} training steps at {epochs} "
+                "epochs: too few to pick up a style. Training runs {raised} epochs instead "
+                "({planned} steps); more examples (60 or more) teach it better still.",
+                **counts,
+            ))  # fmt: skip
     # Notices and problems quote the user's file (names, rows): shown as text, never as markup.
     lines += [f"Note: {escape_markdown(notice)}" for notice in data.notices]
     if data.problems:
@@ -128,7 +149,7 @@ def describe(tokenizer: Any, data: ParsedData, source: str) -> tuple[str, list[l
         lines.append(f"Skipped {len(data.problems)} rows{more}:")
         lines += [f"- {escape_markdown(problem)}" for problem in shown]
     preview = [[e.prompt or "(text only)", e.response] for e in data.examples[:8]]
-    return "\n\n".join(lines), preview, split
+    return paragraphs(*lines), preview, split
 
 
 @functools.lru_cache(maxsize=16)
@@ -191,10 +212,14 @@ def held_out_status(progress: TrainProgress) -> str:
     if not progress.held_out:
         return ""
     step, loss = progress.held_out[-1]
-    text = f" · held-out {loss:.3f} (step {step})"
     if progress.best_step is not None and progress.best_step != step:
-        text += f", best at step {progress.best_step}"
-    return text
+        return sentence(
+            "held-out {loss} (step {step}), best at step {best}",
+            loss=f"{loss:.3f}",
+            step=step,
+            best=progress.best_step,
+        )
+    return sentence("held-out {loss} (step {step})", loss=f"{loss:.3f}", step=step)
 
 
 def results_markdown(session: TuneSession) -> str:
@@ -202,26 +227,40 @@ def results_markdown(session: TuneSession) -> str:
     if adapter is None or session.loss_before is None or session.loss_after is None:
         return ""
     change = session.loss_after / session.loss_before - 1
-    ended = f" ({adapter.stopped})" if adapter.stopped else ""
     live = held_out_report(adapter.held_out, adapter.kept_step, adapter.steps,
                            examples=adapter.held_out_examples)  # fmt: skip
     if adapter.stopped.startswith("stopped early"):
-        live += (
-            f" Early stopping ended the run at step {adapter.steps}: the best step's adapter "
-            f"(step {adapter.kept_step}) is kept."
+        live = joined(" ", live, sentence(
+            "Early stopping ended the run at step {stop}: the best step's adapter (step {best}) "
+            "is kept.",
+            stop=adapter.steps, best=adapter.kept_step,
+        ))  # fmt: skip
+    took = {"steps": adapter.steps, "seconds": f"{adapter.seconds:.0f}"}
+    if not adapter.steps:
+        trained = sentence("A brought-back adapter whose zip held no training history.")
+    elif adapter.stopped:
+        trained = sentence(
+            "Trained {steps} steps in {seconds} s ({stopped}).",
+            stopped=adapter.stopped,
+            **took,
         )
-    trained = (
-        f"Trained {adapter.steps} steps in {adapter.seconds:.0f} s{ended}."
-        if adapter.steps
-        else "A brought-back adapter whose zip held no training history."
-    )
-    return (
-        trained
-        + (f"\n\n{live}" if live else "")
-        + "\n\n| on the held-out examples | base model | fine-tuned |\n|---|---|---|\n"
-        f"| loss | {session.loss_before:.3f} | {session.loss_after:.3f} ({change:+.0%}) |\n"
-        f"| perplexity | {math.exp(session.loss_before):.1f} | {math.exp(session.loss_after):.1f} |"
-    )
+    else:
+        trained = sentence("Trained {steps} steps in {seconds} s.", **took)
+    table = lines(
+        sentence("| on the held-out examples | base model | fine-tuned |"),
+        "|---|---|---|",
+        sentence(
+            "| loss | {before} | {after} ({change}) |",
+            before=f"{session.loss_before:.3f}", after=f"{session.loss_after:.3f}",
+            change=f"{change:+.0%}",
+        ),
+        sentence(
+            "| perplexity | {before} | {after} |",
+            before=f"{math.exp(session.loss_before):.1f}",
+            after=f"{math.exp(session.loss_after):.1f}",
+        ),
+    )  # fmt: skip
+    return paragraphs(trained, live, table)
 
 
 def run_finetune(
@@ -295,12 +334,18 @@ def run_finetune(
                 break
             losses.append(item.loss)
             held, planned = item.held_out, item.total_steps
-            status = (
-                f"Epoch {item.epoch}, step {item.step} of {item.total_steps} · "
-                f"loss {item.loss:.3f}{held_out_status(item)} · {item.seconds:.0f} s"
-                + time_left(item.step, item.total_steps, item.seconds)
-                + raised
-            )
+            line = joined(
+                " · ",
+                sentence(
+                    "Epoch {epoch}, step {step} of {total}",
+                    epoch=item.epoch, step=item.step, total=item.total_steps,
+                ),
+                sentence("loss {loss}", loss=f"{item.loss:.3f}"),
+                held_out_status(item),
+                f"{item.seconds:.0f} s",
+                left_piece(item.step, item.total_steps, item.seconds),
+            )  # fmt: skip
+            status = joined("", line, raised)
             yield status, loss_figure(losses, item.total_steps, held), "", [], session
     finally:
         cancel.set()  # the user pressed Cancel or closed the tab: stop within one step
@@ -310,8 +355,12 @@ def run_finetune(
     if item.stopped == "cancelled":
         session.loss_after = None
         yield (
-            f"Cancelled at step {item.steps} of {planned}. The adapter trained so far is kept: "
-            "compare it with your own prompts below, or press Fine-tune to train again.",
+            sentence(
+                "Cancelled at step {step} of {planned}. The adapter trained so far is kept: "
+                "compare it with your own prompts below, or press Fine-tune to train again.",
+                step=item.steps,
+                planned=planned,
+            ),
             loss_figure(losses, planned, item.held_out, item.kept_step),
             "",
             [],
@@ -320,7 +369,7 @@ def run_finetune(
         return
     session.loss_after = bench.held_out_loss(session.split.held_out, item, settings.max_seq_len)
     yield (
-        "Comparing base and fine-tuned answers on 4 held-out prompts (about 20 s)…",
+        sentence("Comparing base and fine-tuned answers on 4 held-out prompts (about 20 s)…"),
         loss_figure(losses, item.steps, item.held_out, item.kept_step),
         results_markdown(session),
         [],
@@ -334,9 +383,16 @@ def run_finetune(
         sampling,
         [e.response for e in held],
     )
-    ended = f" Training {item.stopped}." if item.stopped.startswith("stopped early") else ""
+    done = (
+        sentence(
+            "Done. Training {stopped}. Try your own prompts below.",
+            stopped=item.stopped,
+        )
+        if item.stopped.startswith("stopped early")
+        else sentence("Done. Try your own prompts below.")
+    )
     yield (
-        f"Done.{ended} Try your own prompts below.",
+        done,
         loss_figure(losses, item.steps, item.held_out, item.kept_step),
         results_markdown(session),
         rows,

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.finetune.data import Example
+from models.sentences import joined, sentence
 
 EVAL_EVERY = 5  # steps between held-out evaluations: 9 in a 39-step run, including step 0
 EVAL_BATCH = 8  # held-out examples per forward pass, the same as LoraBench.held_out_loss
@@ -153,13 +154,28 @@ def held_out_report(
         return ""
     best_step, best = min(points[1:] or points, key=lambda point: point[1])
     end_step, end = points[-1]
-    on = f" on {examples} held-out examples" if examples else ""
-    text = f"Held-out loss{on} {points[0][1]:.3f} before training, lowest {best:.3f} "
-    text += f"at step {best_step}"
-    if end_step != best_step:
-        text += f", {end:.3f} at step {end_step}"
-    if kept_step == steps:
-        text += f"; the adapter is the last step's ({steps})."
+    facts = {"m": examples, "before": f"{points[0][1]:.3f}", "low": f"{best:.3f}",
+             "step": best_step, "n": steps}  # fmt: skip
+    later = {"end": f"{end:.3f}", "last": end_step}
+    if end_step == best_step:
+        report = sentence(
+            "Held-out loss on {m} held-out examples {before} before training, lowest {low} at "
+            "step {step}; the adapter is the last step's ({n}).",
+            **facts,
+        )
+    elif kept_step == steps:
+        report = sentence(
+            "Held-out loss on {m} held-out examples {before} before training, lowest {low} at "
+            "step {step}, {end} at step {last}; the adapter is the last step's ({n}).",
+            **facts, **later,
+        )  # fmt: skip
     else:
-        text += f"; the adapter kept is step {kept_step}'s, not the last step's ({steps})."
-    return f"{text} Training {stopped}." if stopped.startswith("stopped early") else text
+        report = sentence(
+            "Held-out loss on {m} held-out examples {before} before training, lowest {low} at "
+            "step {step}, {end} at step {last}; the adapter kept is step {kept}'s, not the last "
+            "step's ({n}).",
+            kept=kept_step, **facts, **later,
+        )  # fmt: skip
+    if stopped.startswith("stopped early"):
+        return joined(" ", report, sentence("Training {stopped}.", stopped=stopped))
+    return report

@@ -20,6 +20,7 @@ from models.finetune.data import Example
 from models.finetune.evaluation import EVAL_BATCH, HeldOutEvaluator, HeldOutTracker, live_subset
 from models.finetune.frozen_prefix import FrozenPrefixCache
 from models.finetune.settings import MAX_WALL_SECONDS, TrainedAdapter, TrainProgress, TrainSettings
+from models.sentences import sentence
 
 
 def lr_scale(step: int, total: int) -> float:
@@ -114,9 +115,18 @@ def train_loop(
                 evaluate(step)
                 if tracker.exhausted:
                     result.stopped = (
-                        f"stopped early at step {step}: held-out loss had not improved for "
-                        f"{tracker.patience} evaluation{'s' * (tracker.patience != 1)}"
-                    )
+                        sentence(
+                            "stopped early at step {step}: held-out loss had not improved for "
+                            "{n} evaluations",
+                            step=step, n=tracker.patience,
+                        )
+                        if tracker.patience != 1
+                        else sentence(
+                            "stopped early at step {step}: held-out loss had not improved for "
+                            "1 evaluation",
+                            step=step,
+                        )
+                    )  # fmt: skip
             if on_step is not None:
                 seconds = time.perf_counter() - started
                 on_step(

@@ -27,6 +27,7 @@ from models.finetune.data import Example, Split, load_builtin, split_examples
 from models.finetune.evaluation import turning_point
 from models.finetune.settings import MAX_WALL_SECONDS, TrainedAdapter, TrainProgress, TrainSettings
 from models.finetune.training import LoraBench
+from models.sentences import sentence
 from models.validation import whole_number
 
 
@@ -66,22 +67,25 @@ class OverfitResult:
         """Two sentences on what the curves show, with the numbers."""
         run, points = self.run, self.run.held_out
         if not run.losses or len(points) < 2:
-            return "The run ended before it could show anything: run it again to its end."
-        start, end = points[0][1], points[-1][1]
-        fell = f"Training loss fell from {run.losses[0]:.2f} to {run.losses[-1]:.2f}"
+            return sentence("The run ended before it could show anything: run it again to its end.")
+        fell = {"first": f"{run.losses[0]:.2f}", "last": f"{run.losses[-1]:.2f}",
+                "start": f"{points[0][1]:.2f}", "end": f"{points[-1][1]:.2f}"}  # fmt: skip
         if self.turning_step is None:
-            return (
-                f"{fell}, and held-out loss went from {start:.2f} to {end:.2f} without turning "
-                "up yet: the model has not overfitted in this run."
+            return sentence(
+                "Training loss fell from {first} to {last}, and held-out loss went from {start} "
+                "to {end} without turning up yet: the model has not overfitted in this run.",
+                **fell,
             )
-        lowest = dict(points)[self.turning_step]
-        return (
-            f"{fell} on the {self.train_examples} training examples; held-out loss on the "
-            f"{self.held_out_examples} others fell from {start:.2f} to {lowest:.2f} at step "
-            f"{self.turning_step}, then rose to {end:.2f}. Past step {self.turning_step} the "
-            "adapter memorises its examples instead of learning the task: that is overfitting, "
-            "and the weights kept are those of the turning point."
-        )
+        return sentence(
+            "Training loss fell from {first} to {last} on the {train} training examples; "
+            "held-out loss on the {held} others fell from {start} to {low} at step {step}, then "
+            "rose to {end}. Past step {past} the adapter memorises its examples instead of "
+            "learning the task: that is overfitting, and the weights kept are those of the "
+            "turning point.",
+            train=self.train_examples, held=self.held_out_examples,
+            low=f"{dict(points)[self.turning_step]:.2f}", step=self.turning_step,
+            past=self.turning_step, **fell,
+        )  # fmt: skip
 
 
 def overfit_split(examples: list[Example], recipe: OverfitRecipe = OVERFIT_RECIPE) -> Split:
