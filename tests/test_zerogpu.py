@@ -75,15 +75,17 @@ def last(result: Any) -> Any:
 def test_each_heavy_endpoint_crosses_to_the_gpu_worker(endpoints) -> None:
     handlers, calls, lm = endpoints
     cases = {
-        "generate_text": [lm, "the cat", False, True, 0.0, 0, 1.0, 4, 1.0, 7, False, {}],
+        "generate_text": [lm, "the cat", False, True, 0.0, 0, 1.0, 4, 1.0, 7],
         "token_probabilities": [lm, "the cat", False, 1.0, 0, 1.0, 1.0, 5],
         "generate_image": [IMAGE_MODEL, "a red cat", "", 3, 3.0, 0, "DDIM", 1],
         "denoising_frames": [IMAGE_MODEL, "a red cat", "", 3, 3.0, 0, "DDIM"],
         "attention": ["the cat sat", "", 0, 0],
     }
+    # the Text tab's session (its Stop button's) is a keyword: no API caller sends it
+    own = {"generate_text": {"use_finetuned": False, "session": {}}}
     for name, args in cases.items():
         before = len(calls)
-        assert last(handlers[name](*args)) is not None, name
+        assert last(handlers[name](*args, **own.get(name, {}))) is not None, name
         assert len(calls) == before + 1, f"{name} did not go through spaces.GPU"
     before = len(calls)
     answer = last(handlers["project_embeddings"](source="Text box", text="a\nb\nc", method="PCA"))
@@ -101,8 +103,9 @@ def test_fine_tuning_state_comes_back_through_the_outputs(endpoints) -> None:
     rows = handlers["compare_models"](trained, "the cat", 0.0, 0, 8)
     assert rows[0][0] == "the cat" and calls[-1] == "compare"
     # the Text tab's "use my fine-tuned model": the adapter crosses to the worker by value
-    ask = (lm, "the cat", False, True, 0.0, 0, 1.0, 4, 1.0, 7, True, {}, trained)
-    _, status, *_ = last(handlers["generate_text"](*ask))
+    ask = (lm, "the cat", False, True, 0.0, 0, 1.0, 4, 1.0, 7)
+    tuned = {"use_finetuned": True, "session": {}, "tuned_session": trained}
+    _, status, *_ = last(handlers["generate_text"](*ask, **tuned))
     assert "your fine-tuned model" in status
 
 
@@ -113,7 +116,7 @@ def test_stop_event_stays_out_of_the_gpu_worker(endpoints) -> None:
     handlers, _, lm = endpoints
     control = {"stop": threading.Event()}  # left by an earlier run in this session
     text, *_ = last(handlers["generate_text"](lm, "the cat", False, True, 0.0, 0, 1.0, 4, 1.0, 7,
-                                              False, control))  # fmt: skip
+                                              use_finetuned=False, session=control))  # fmt: skip
     assert isinstance(text, str)
 
 
