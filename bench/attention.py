@@ -29,7 +29,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from components.attention import handlers as views
-from models.attention.extraction import TOKEN_CAP, _backbone, eager_twin, extract_attention
+from components.attention.handlers import AttentionDisplay
+from models.attention.extraction import (
+    TOKEN_CAP,
+    HeadChoice,
+    _backbone,
+    eager_twin,
+    extract_attention,
+)
 from models.builtin import default_registry
 
 TEXT = (
@@ -44,10 +51,14 @@ TEXT = (
 
 def draw(result, layer: int, head: int) -> int:
     """Every figure the page shows after an extraction or a switch, serialised; returns bytes."""
+    choice = HeadChoice(layer=layer, head=head)
+    display = AttentionDisplay(
+        view="One head", score="previous token", focus=result.seq_len - 1, focus_mode="This head"
+    )
     figures = [
-        views.main_figure(result, "One head", layer, head),
-        views.overview(result, "previous token", layer, head)[0],
-        views.focus_figure(result, result.seq_len - 1, "This head", head),
+        views.main_figure(result, display, choice),
+        views.overview(result, display, choice)[0],
+        views.focus_figure(result, display, choice),
     ]
     return sum(len(figure.to_json()) for figure in figures)
 

@@ -150,9 +150,11 @@ def run_naive(small: int, large: int) -> dict[str, float]:
 
 
 def run_ours(small: int, large: int) -> dict[str, float]:
+    from components.embeddings.handlers import MapView
     from components.embeddings.tab import project_embeddings
     from models.builtin import default_registry
-    from models.embeddings.projection import warm_up
+    from models.embeddings.projection import ProjectionSettings, warm_up
+    from models.embeddings.sentence_sets import SentenceInput
 
     registry = default_registry({})
     model = registry.default("sentence-embedder")
@@ -170,20 +172,11 @@ def run_ours(small: int, large: int) -> dict[str, float]:
             writer.writerows([text, topic_of(text)] for text in texts)
         project_embeddings(
             registry,
-            "Upload a file",
-            None,
-            None,
-            str(path),
-            "text",
-            "label",
             model,
-            "UMAP",
-            2,
-            15,
-            min_dist,
-            "cosine",
-            42,
-            "nothing",
+            str(path),
+            sentences=SentenceInput(source="Upload a file"),
+            projection=ProjectionSettings(method="UMAP", min_dist=min_dist),
+            view=MapView(),
         )
 
     return {

@@ -124,9 +124,18 @@ def endpoint(
     return wrapped
 
 
-def old_names(renamed: Mapping[str, str]) -> dict[str, gr.JSON]:
-    """A hidden input for each old parameter name (its value reaches ``endpoint`` as given)."""
-    return {
-        old: gr.JSON(None, visible=False, label=f"{old} (now {new})", elem_classes=[API_ONLY])
-        for old, new in renamed.items()
-    }
+def old_names(
+    renamed: Mapping[str, str], files: tuple[str, ...] = ()
+) -> dict[str, gr.JSON | gr.File]:
+    """A hidden input for each old parameter name (its value reaches ``endpoint`` as given).
+    An old name in ``files`` names a file: its input is a hidden file input, so that Gradio
+    checks what arrives there as it checks any upload (never a path on the server)."""
+    hidden: dict[str, gr.JSON | gr.File] = {}
+    for old, new in renamed.items():
+        label = f"{old} (now {new})"
+        hidden[old] = (
+            gr.File(visible=False, type="filepath", label=label, elem_classes=[API_ONLY])
+            if old in files
+            else gr.JSON(None, visible=False, label=label, elem_classes=[API_ONLY])
+        )
+    return hidden

@@ -30,11 +30,23 @@ def look_of(declared: Setting) -> Look:
     return "slider" if declared.step is not None else "number"
 
 
+def as_choice(choices: list[Any], value: Any) -> Any:
+    """``value`` as a radio or dropdown with these choices holds it: where the choices are the
+    text of numbers (the API lists a radio's values as text), a number is given as its text."""
+    values = [choice[1] if isinstance(choice, tuple | list) else choice for choice in choices]
+    if values and value not in values and str(value) in values:
+        return str(value)
+    return value
+
+
 def widget(declared: Setting, look: Look | None = None, **options: Any) -> gr.Component:
     """The widget of one declared setting; ``options`` are Gradio's (elem_id, scale, ...), and
-    may give another label or value where a view shows the setting differently."""
+    may give another label or value where a view shows the setting differently, or the
+    ``choices`` of a radio or dropdown as (shown name, value) pairs (values as text, say)."""
     look = look or look_of(declared)
-    common = {"label": declared.label or declared.said_name.capitalize(), "value": declared.default}
+    choices = list(options.pop("choices", declared.choices))
+    common = {"label": declared.label or declared.said_name.capitalize(),
+              "value": as_choice(choices, declared.default)}  # fmt: skip
     if declared.help:
         common["info"] = declared.help
     whole = declared.kind == "whole"
@@ -46,9 +58,9 @@ def widget(declared: Setting, look: Look | None = None, **options: Any) -> gr.Co
         return gr.Number(minimum=declared.low, maximum=declared.high,
                          precision=0 if whole else None, **common)  # fmt: skip
     if look == "radio":
-        return gr.Radio(list(declared.choices), **common)
+        return gr.Radio(choices, **common)
     if look == "dropdown":
-        return gr.Dropdown(list(declared.choices), **common)
+        return gr.Dropdown(choices, **common)
     if look == "checkbox":
         return gr.Checkbox(**common)
     return gr.Textbox(max_length=declared.max_chars, **common)
@@ -70,4 +82,9 @@ def widgets(
 
 def values_for(drawn: dict[str, gr.Component], settings: Settings) -> dict[gr.Component, Any]:
     """A settings object as updates of the widgets drawn for it (a demo sets them by name)."""
-    return {drawn[name]: getattr(settings, name) for name in drawn if hasattr(settings, name)}
+    return {
+        component: as_choice(list(getattr(component, "choices", None) or []),
+                             getattr(settings, name))
+        for name, component in drawn.items()
+        if hasattr(settings, name)
+    }  # fmt: skip

@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 
 from components.attention import handlers as views
+from components.attention.handlers import AttentionDisplay
 from components.attention.presets import PRESETS, preset_by_name
 from models.attention import stats
 from models.attention.cache import AttentionCache
-from models.attention.extraction import AttentionResult, extract_attention
+from models.attention.extraction import AttentionResult, HeadChoice, extract_attention
 from models.builtin import MINILM, SMOLLM2
 from models.errors import InvalidInputError
 
@@ -70,28 +71,34 @@ def test_head_scores_measure_what_they_say() -> None:
         stats.head_scores(attentions, "nonsense")
 
 
+def shown(**settings) -> AttentionDisplay:
+    return AttentionDisplay.checked(**settings)
+
+
 def test_figures_show_the_extracted_numbers() -> None:
     result = random_result()
-    single = views.main_figure(result, "One head", 1, 1)
+    single = views.main_figure(result, shown(view="One head"), HeadChoice(layer=1, head=1))
     np.testing.assert_array_equal(single.data[0].z, result.attentions[1, 1])
     assert list(single.layout.xaxis.ticktext) == ["the·0", " cat", " sat", " the·3", "."]
-    mean = views.main_figure(result, "Mean over heads", 2, 0)
+    mean = views.main_figure(result, shown(view="Mean over heads"), HeadChoice(layer=2, head=0))
     np.testing.assert_allclose(mean.data[0].z, result.attentions[2].mean(axis=0), atol=1e-7)
-    multiples = views.main_figure(result, "All heads of the layer", 0, 0)
+    multiples = views.main_figure(result, shown(view="All heads of the layer"), HeadChoice())
     assert len(multiples.data) == 2
     np.testing.assert_array_equal(multiples.data[1].z, result.attentions[0, 1])
-    assert views.main_figure(None, "One head", 0, 0) is None
+    assert views.main_figure(None, shown(view="One head"), HeadChoice()) is None
     with pytest.raises(InvalidInputError, match="Layer must be"):
-        views.main_figure(result, "One head", 3, 0)
-    with pytest.raises(InvalidInputError, match="Unknown view"):
-        views.main_figure(result, "Sideways", 0, 0)
+        views.main_figure(result, shown(view="One head"), HeadChoice(layer=3, head=0))
+    with pytest.raises(InvalidInputError, match="Pick a view from: One head, All heads"):
+        shown(view="Sideways")
 
 
 def test_token_focus_shows_one_row_per_layer_up_to_the_token() -> None:
     result = random_result()
-    figure = views.focus_figure(result, 3, "This head", 1)
+    figure = views.focus_figure(result, shown(focus=3, focus_mode="This head"), HeadChoice(head=1))
     np.testing.assert_array_equal(figure.data[0].z, result.attentions[:, 1, 3, :4])
-    mean = views.focus_figure(result, 3, "Mean over heads", 1)
+    mean = views.focus_figure(
+        result, shown(focus=3, focus_mode="Mean over heads"), HeadChoice(head=1)
+    )
     np.testing.assert_allclose(mean.data[0].z, result.attentions[:, :, 3, :4].mean(axis=1))
     assert views.pick_focus(result, " SAT ", 0) == 2
     assert views.pick_focus(result, "", 9) == 4  # out of range: the last token
@@ -100,7 +107,9 @@ def test_token_focus_shows_one_row_per_layer_up_to_the_token() -> None:
 
 def test_exports_hold_the_current_matrix(tmp_path) -> None:
     result = random_result()
-    html, table, data = views.export_files(result, "One head", 2, 1, tmp_path)
+    html, table, data = views.export_files(
+        result, shown(view="One head"), HeadChoice(layer=2, head=1), tmp_path
+    )
     assert "plotly" in Path(html).read_text(encoding="utf-8").lower()
     payload = json.loads(Path(data).read_text(encoding="utf-8"))
     assert (payload["layer"], payload["head"], payload["view"]) == (2, 1, "One head")
@@ -109,17 +118,19 @@ def test_exports_hold_the_current_matrix(tmp_path) -> None:
     assert rows[0] == ["query \\ key", "the·0", " cat", " sat", " the·3", "."]
     values = np.array([[float(v) for v in row[1:]] for row in rows[1:]])
     np.testing.assert_allclose(values, result.attentions[2, 1], atol=1e-7)
-    _, long_table, _ = views.export_files(result, "All heads of the layer", 0, 0, tmp_path)
+    _, long_table, _ = views.export_files(
+        result, shown(view="All heads of the layer"), HeadChoice(), tmp_path
+    )
     long_rows = list(csv.DictReader(Path(long_table).read_text(encoding="utf-8").splitlines()))
     assert len(long_rows) == 2 * 5 * 5
     assert float(long_rows[-1]["weight"]) == pytest.approx(result.attentions[0, 1, 4, 4])
     with pytest.raises(InvalidInputError, match="Show attention"):
-        views.export_files(None, "One head", 0, 0, tmp_path)
+        views.export_files(None, shown(view="One head"), HeadChoice(), tmp_path)
 
 
 def test_api_payload_and_summary() -> None:
     result = random_result()
-    payload = views.api_payload(result, "2", 1.0)
+    payload = views.api_payload(result, HeadChoice.checked(layer="2", head=1.0))
     assert payload["matrix"] == result.attentions[2, 1].tolist()
     assert payload["tokens"] == list(result.labels) and payload["layers"] == 3
     truncated = AttentionResult(**{**result.__dict__, "total_tokens": 500})
@@ -145,15 +156,14 @@ def test_cache_reuses_results_and_forgets_the_oldest() -> None:
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.name)
 def test_each_preset_shows_its_effect(real_registry, preset) -> None:
     result = extract_attention(real_registry, preset.model, preset.text)
-    head = result.attentions[preset.layer, preset.head]
+    layer, head_number = preset.heads.layer, preset.heads.head
+    head = result.attentions[layer, head_number]
     if preset.model == MINILM:  # the pronoun attends most to its referent
         labels = list(result.labels)
         it, animal = labels.index(preset.focus_token), labels.index("animal")
         assert head[it].argmax() == animal and head[it, animal] > 0.5
     elif "Previous" in preset.name:
-        assert (
-            stats.head_scores(result.attentions, "previous token")[preset.layer, preset.head] > 0.6
-        )
+        assert stats.head_scores(result.attentions, "previous token")[layer, head_number] > 0.6
     else:  # induction: in the repeat, attend to the token after the earlier copy
         ids = result.token_ids
         targets = [(i, ids.index(ids[i]) + 1) for i in range(len(ids)) if ids.index(ids[i]) + 1 < i]

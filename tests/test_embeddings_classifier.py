@@ -15,6 +15,7 @@ from models.builtin import MINILM
 from models.embeddings import classifier as clf
 from models.embeddings import sentence_sets
 from models.embeddings.cache import EmbeddingCache
+from models.embeddings.classifier import SplitSettings
 from models.errors import InvalidInputError
 
 
@@ -38,7 +39,9 @@ def embedded(real_registry, cache):
 @pytest.mark.parametrize("seed", [0, 7])
 def test_accuracy_equals_scikit_learn_on_the_same_split(embedded, name, seed) -> None:
     sentences, vectors = embedded[name]
-    fitted = clf.fit_classifier(sentences.texts, sentences.labels, vectors, seed=seed)
+    fitted = clf.fit_classifier(
+        sentences.texts, sentences.labels, vectors, split=SplitSettings(seed=seed)
+    )
     # The same split and model, built here from scikit-learn directly.
     labels = np.array(sentences.labels)
     test_size = max(math.ceil(0.25 * len(labels)), len(set(labels)))
@@ -91,9 +94,15 @@ def test_a_new_sentence_gets_its_class_and_probabilities(real_registry, cache) -
 
 def test_the_split_depends_on_the_seed_only(embedded) -> None:
     sentences, vectors = embedded["Words in groups"]
-    first = clf.fit_classifier(sentences.texts, sentences.labels, vectors, seed=3)
-    again = clf.fit_classifier(sentences.texts, sentences.labels, vectors, seed=3)
-    other = clf.fit_classifier(sentences.texts, sentences.labels, vectors, seed=4)
+    first = clf.fit_classifier(
+        sentences.texts, sentences.labels, vectors, split=SplitSettings(seed=3)
+    )
+    again = clf.fit_classifier(
+        sentences.texts, sentences.labels, vectors, split=SplitSettings(seed=3)
+    )
+    other = clf.fit_classifier(
+        sentences.texts, sentences.labels, vectors, split=SplitSettings(seed=4)
+    )
     assert np.array_equal(first.held_out, again.held_out) and first.predicted == again.predicted
     assert not np.array_equal(first.held_out, other.held_out)
 
@@ -147,7 +156,7 @@ def test_sets_a_classifier_cannot_learn_from_are_refused(labels, message) -> Non
 def test_bad_settings_are_refused(settings, message) -> None:
     texts, labels, vectors = small(["a", "a", "b", "b"])
     with pytest.raises(InvalidInputError, match=message):
-        clf.fit_classifier(texts, labels, vectors, **settings)
+        clf.fit_classifier(texts, labels, vectors, split=SplitSettings(**settings))
 
 
 def test_an_upload_without_its_label_column_gets_a_sentence(real_registry, tmp_path) -> None:

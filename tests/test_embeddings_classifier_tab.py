@@ -21,16 +21,23 @@ from components.embeddings.classifier_handlers import (
 from models.builtin import MINILM
 from models.embeddings import sentence_sets
 from models.embeddings.cache import EmbeddingCache
+from models.embeddings.classifier import SplitSettings
+from models.embeddings.sentence_sets import SentenceInput
 from models.errors import InvalidInputError
+
+
+def train(registry, source, data=None, file=None, test_fraction=0.25, seed=0, **kwargs):
+    """``train_classifier`` on checked settings, as the panel's endpoint gives them."""
+    return train_classifier(
+        registry, MINILM, file, sentences=SentenceInput.checked(source=source, data=data),
+        split=SplitSettings.checked(test_fraction=test_fraction, seed=seed), **kwargs,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def trained(real_registry):
     cache = EmbeddingCache()
-    result = train_classifier(
-        real_registry, "Example set", "Sentiment", None, "text", "label", MINILM, 0.25, 3,
-        cache=cache,
-    )  # fmt: skip
+    result = train(real_registry, "Example set", "Sentiment", seed=3, cache=cache)
     return result, cache
 
 
@@ -70,20 +77,17 @@ def test_a_new_sentence_gets_probabilities_that_sum_to_one(real_registry, traine
 
 def test_refusals_are_sentences(real_registry, tmp_path) -> None:
     with pytest.raises(InvalidInputError, match="needs labels"):
-        train_classifier(real_registry, "Type or paste", None, None, "text", "label", MINILM,
-                         0.25, 0)  # fmt: skip
+        train(real_registry, "Text box")
     with pytest.raises(InvalidInputError, match="no classifier yet"):
         classify_sentence(real_registry, "Hello.", ClassifierState())
     upload = tmp_path / "no_labels.csv"
     upload.write_text("text\nOne sentence.\nAnother sentence.\nA third one.\n", encoding="utf-8")
     with pytest.raises(InvalidInputError, match="label column"):
-        train_classifier(real_registry, "Upload a file", None, str(upload), "text", "label",
-                         MINILM, 0.25, 0)  # fmt: skip
+        train(real_registry, "Upload a file", file=str(upload))
     one_class = tmp_path / "one_class.csv"
     one_class.write_text("text,label\nA.,x\nB.,x\nC.,x\nD.,x\n", encoding="utf-8")
     with pytest.raises(InvalidInputError):
-        train_classifier(real_registry, "Upload a file", None, str(one_class), "text", "label",
-                         MINILM, 0.25, 0)  # fmt: skip
+        train(real_registry, "Upload a file", file=str(one_class))
 
 
 def test_the_default_labelled_set_is_a_built_in_one() -> None:

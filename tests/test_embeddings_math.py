@@ -14,13 +14,12 @@ import pytest
 
 from models.embeddings.cache import EmbeddingCache
 from models.embeddings.projection import (
-    ProjectionParams,
+    ProjectionSettings,
     cluster_labels,
     nearest,
     nearest_neighbor_graph,
     place_query,
     project,
-    validate,
 )
 from models.errors import InvalidInputError
 
@@ -100,6 +99,9 @@ def test_cache_is_safe_under_concurrent_users() -> None:
 
 
 # -- parameters ---------------------------------------------------------------------------------
+NAMES = ("method", "dimensions", "n_neighbors", "min_dist", "metric", "seed")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -110,20 +112,25 @@ def test_cache_is_safe_under_concurrent_users() -> None:
         (("UMAP", 2, 15, float("inf"), "cosine", 1), "min_dist must be a number from 0 to 1"),
         (("UMAP", 2, 15, -0.1, "cosine", 1), "min_dist must be a number from 0 to 1"),
         (("UMAP", 2, 15, "far", "cosine", 1), "min_dist must be a number from 0 to 1"),
-        (("UMAP", 2, 15, 0.1, "haversine", 1), "Metric must be one of cosine, euclidean"),
-        (("LDA", 2, 15, 0.1, "cosine", 1), "Method must be one of UMAP, PCA, t-SNE"),
+        (("UMAP", 2, 15, 0.1, "haversine", 1), "Pick a metric from: cosine, euclidean; not 'hav"),
+        (("LDA", 2, 15, 0.1, "cosine", 1), "Pick a method from: UMAP, PCA, t-SNE; not 'LDA'"),
         (("UMAP", 2, 15, 0.1, "cosine", -1), "Seed must be a whole number"),
         (("UMAP", 2, 15, 0.1, "cosine", None), "Seed must be a whole number"),
     ],
 )
 def test_bad_parameters_are_refused_with_the_range(args, message: str) -> None:
     with pytest.raises(InvalidInputError, match=message):
-        validate(*args)
+        ProjectionSettings.checked(**dict(zip(NAMES, args, strict=True)))
 
 
 def test_good_parameters_pass_through_as_numbers() -> None:
-    params = validate("t-SNE", 3.0, "20", 0.5, "euclidean", 7)
-    assert params == ProjectionParams("t-SNE", 3, 20, 0.5, "euclidean", 7)
+    params = ProjectionSettings.checked(
+        method="t-SNE", dimensions=3.0, n_neighbors="20", min_dist=0.5, metric="euclidean", seed=7
+    )
+    assert params == ProjectionSettings(
+        method="t-SNE", dimensions=3, n_neighbors=20, min_dist=0.5, metric="euclidean", seed=7
+    )
+    assert ProjectionSettings.checked(dimensions="3").dimensions == 3  # as the page's radio sends
 
 
 # -- neighbours ---------------------------------------------------------------------------------
@@ -166,7 +173,9 @@ def test_query_is_placed_among_its_neighbours() -> None:
 @pytest.mark.parametrize("dimensions", [2, 3])
 def test_projection_shapes_and_grouping(method: str, dimensions: int) -> None:
     points = blobs()
-    result = project(points, ProjectionParams(method, dimensions, n_neighbors=10))
+    result = project(
+        points, ProjectionSettings(method=method, dimensions=dimensions, n_neighbors=10)
+    )
     assert result.coords.shape == (90, dimensions) and result.method == method
     assert np.isfinite(result.coords).all()
     # Neighbours in the embedding space stay neighbours on the map: each point's nearest point
@@ -179,27 +188,30 @@ def test_projection_shapes_and_grouping(method: str, dimensions: int) -> None:
 
 def test_same_seed_same_map() -> None:
     points = blobs()
-    params = ProjectionParams("UMAP", n_neighbors=10, seed=3)
+    params = ProjectionSettings(method="UMAP", n_neighbors=10, seed=3)
     np.testing.assert_array_equal(project(points, params).coords, project(points, params).coords)
 
 
 def test_too_few_points_for_umap_fall_back_to_pca_and_say_so() -> None:
-    result = project(blobs(per_group=3), ProjectionParams("UMAP"))
+    result = project(blobs(per_group=3), ProjectionSettings(method="UMAP"))
     assert result.method == "PCA" and result.coords.shape == (9, 2)
     assert "UMAP needs at least 10 sentences" in result.notes[0]
 
 
 def test_n_neighbors_larger_than_the_set_is_lowered() -> None:
-    result = project(blobs(per_group=4), ProjectionParams("UMAP", n_neighbors=50))
+    result = project(blobs(per_group=4), ProjectionSettings(method="UMAP", n_neighbors=50))
     assert result.method == "UMAP" and "n_neighbors lowered to 3 for 12" in result.notes[0]
 
 
 def test_three_points_are_enough_for_every_method() -> None:
     points = blobs(per_group=1)
     for method in ("UMAP", "PCA", "t-SNE"):
-        assert project(points, ProjectionParams(method, 3)).coords.shape == (3, 3)
+        assert project(points, ProjectionSettings(method=method, dimensions=3)).coords.shape == (
+            3,
+            3,
+        )
     with pytest.raises(InvalidInputError, match="at least 3 sentences"):
-        project(points[:2], ProjectionParams("PCA"))
+        project(points[:2], ProjectionSettings(method="PCA"))
 
 
 def test_clusters_recover_the_groups() -> None:

@@ -19,7 +19,7 @@ from components.embeddings.handlers import MapState, export_files
 from components.finetune.exports import export_run
 from components.image.handlers import export_image
 from components.text.exports import export_text, token_page, token_picture
-from models.embeddings.projection import Projection, ProjectionParams
+from models.embeddings.projection import Projection, ProjectionSettings
 from models.errors import InvalidInputError
 
 RECORDS = [
@@ -82,7 +82,7 @@ def test_image_export_has_the_grid_and_how_it_was_made() -> None:
 
 def test_embedding_export_has_the_page_and_every_point() -> None:
     coords = np.array([[0.0, 1.0], [2.0, 3.5]], dtype=np.float32)
-    projection = Projection(coords, "PCA", ProjectionParams("PCA"), 0.01)
+    projection = Projection(coords, "PCA", ProjectionSettings(method="PCA"), 0.01)
     state = MapState("m", ["a b", "c"], ["x", "y"], "label", np.ones((2, 3)), projection)
     page, data = export_files(state)
     assert "plotly" in Path(page).read_text(encoding="utf-8")

@@ -16,7 +16,6 @@ from components.finetune import presets as finetune_demos
 from components.image import presets as image_demos
 from components.presenter import TAB_IDS, DeepLink, parse_deep_link, scene_query
 from components.text import presets as text_demos
-from models.embeddings.projection import validate
 from models.errors import InvalidInputError
 from tests.test_app import fake_registry
 
@@ -99,15 +98,13 @@ def test_embedding_presets_use_known_sets_and_valid_projections() -> None:
     from models.embeddings.sentence_sets import example_names
 
     assert [p.slug for p in embedding_demos.EMBEDDING_PRESETS] == list(
-        embedding_demos.EMBEDDING_VALUES
+        embedding_demos.EMBEDDING_DEMOS
     )
-    for preset in embedding_demos.EMBEDDING_PRESETS:
-        source, example, method, dimensions, compare_with, query = embedding_demos.apply_embeddings(
-            preset.slug
-        )
-        assert source == "Example set" and example in example_names()
-        validate(method, dimensions, 15, 0.1, "cosine", 42)
-        assert compare_with in ("nothing", "PCA", "t-SNE", "UMAP") and isinstance(query, str)
+    for demo in embedding_demos.EMBEDDING_DEMOS.values():
+        sentences = demo.sentences
+        assert sentences.source == "Example set" and sentences.data in example_names()
+        assert demo.projection.validated() == demo.projection  # every value within its range
+        assert demo.view.validated() == demo.view and isinstance(demo.query, str)
 
 
 def test_finetune_presets_use_the_built_in_sets() -> None:

@@ -23,7 +23,8 @@ from components.image import steering_handlers
 from components.image.handlers import generate_images
 from components.spoken_results import speak_results
 from components.text import branch_handlers, plots, why_handlers
-from models.attention.extraction import extract_attention
+from models.attention.extraction import HeadChoice, extract_attention
+from models.attention.head_arithmetic import ArithmeticQuery
 from models.builtin import MINILM, SMOLLM2
 from models.errors import InvalidInputError
 from models.finetune.overfit import OverfitResult
@@ -159,8 +160,9 @@ def test_every_line_the_attention_views_write_is_said(real_registry) -> None:
     extracted = extract_attention(real_registry, SMOLLM2, text)
     _assert_said(summary_markdown(extracted))
     summary, _, _ = arithmetic_handlers.show_arithmetic(
-        real_registry, extracted, SMOLLM2, text, 16, 0, None
-    )
+        real_registry, extracted, SMOLLM2, text, choice=HeadChoice(layer=16, head=0),
+        query=ArithmeticQuery(),
+    )  # fmt: skip
     _assert_said(summary)
     lens, summary, _ = lens_handlers.show_lens(real_registry, SMOLLM2, "The city of")
     _assert_said(summary, numbers=False)  # "layer 29" may become "第 29 层": same digits

@@ -1,5 +1,6 @@
-"""Handlers of the Attention tab's "one head's arithmetic" view: plain functions from widget
-values to (summary, figure, table), and the API's payload and CSV. The table has a "heatmap"
+"""Handlers of the Attention tab's "one head's arithmetic" view: plain functions from the
+tab's settings (which head, ``HeadChoice``; which query token, ``ArithmeticQuery``) to (summary,
+figure, table), and the API's payload and CSV. The table has a "heatmap"
 column read from the heatmap's own extracted weights, so a reader sees the two agree. Layout is in
 components/attention/inside_panel.py, the math in models/attention/head_arithmetic.py.
 """
@@ -15,8 +16,13 @@ from plotly.subplots import make_subplots
 
 from components import exports
 from components.attention.plots import FONT
-from models.attention.extraction import AttentionResult
-from models.attention.head_arithmetic import HeadArithmetic, head_arithmetic
+from models.attention.extraction import AttentionResult, HeadChoice
+from models.attention.head_arithmetic import (
+    ArithmeticQuery,
+    HeadArithmetic,
+    head_arithmetic,
+    head_inputs,
+)
 from models.registry import Registry
 
 ARITHMETIC_IDEA = (
@@ -132,19 +138,26 @@ def heatmap_row(extracted: AttentionResult | None, result: HeadArithmetic) -> np
     return extracted.attentions[result.layer, result.head, result.query]
 
 
+def arithmetic_of(
+    registry: Registry, model: Any, text: Any, choice: HeadChoice, query: ArithmeticQuery
+) -> HeadArithmetic:
+    """One head's arithmetic for the query token ``query`` names (-1: the last token)."""
+    position = query.position(len(head_inputs(registry, model, text).labels))
+    return head_arithmetic(registry, model, text, choice.layer, choice.head, position)
+
+
 def show_arithmetic(
     registry: Registry,
     extracted: AttentionResult | None,
-    model_name: str,
-    text: str,
-    layer: float,
-    head: float,
-    query: Any,
+    model: Any,
+    text: Any,
+    *,
+    choice: HeadChoice,
+    query: ArithmeticQuery,
 ) -> tuple[str, go.Figure, list[list[str]]]:
-    """(summary, figure, table) of one head's arithmetic for the query token at ``query``."""
-    if query is None and extracted is not None:
-        query = len(extracted.labels) - 1
-    result = head_arithmetic(registry, model_name, text, layer, head, query)
+    """(summary, figure, table) of one head's arithmetic for the query token; the table sets
+    the heatmap's row (of ``extracted``) beside the numbers when it shows the same tokens."""
+    result = arithmetic_of(registry, model, text, choice, query)
     row = heatmap_row(extracted, result)
     return (
         arithmetic_summary(result, row),
@@ -176,12 +189,12 @@ def arithmetic_payload(result: HeadArithmetic) -> dict[str, Any]:
     }
 
 
-def arithmetic_csv(rows: Any, layer: Any, head: Any) -> Any:
+def arithmetic_csv(rows: Any, choice: HeadChoice) -> Any:
     rows = exports.table_rows(rows)
     if not rows:
         return None
     folder = exports.export_dir("attention")
     path = exports.write_csv(
-        ARITHMETIC_HEADERS, rows, folder / f"head-arithmetic-L{layer}-H{head}.csv"
+        ARITHMETIC_HEADERS, rows, folder / f"head-arithmetic-L{choice.layer}-H{choice.head}.csv"
     )
     return exports.shown([path])

@@ -1,6 +1,7 @@
-"""Attention tab handlers: plain functions from an extracted AttentionResult (and the user's
-choices) to figures, text and files. No gradio here, so tests call them directly;
-components/attention/tab.py wires them to the page.
+"""Attention tab handlers: plain functions from an extracted AttentionResult and the user's
+choices (settings objects: which head, ``HeadChoice`` in models/attention/extraction.py, and how
+it is shown, ``AttentionDisplay``) to figures, text and files. No gradio here, so tests call them
+directly; components/attention/tab.py wires them to the page.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +18,33 @@ import plotly.graph_objects as go
 
 from components.attention import plots
 from models.attention import stats
-from models.attention.extraction import TOKEN_CAP, AttentionResult, unique_labels
+from models.attention.extraction import (
+    MAX_INDEX,
+    TOKEN_CAP,
+    AttentionResult,
+    HeadChoice,
+    unique_labels,
+)
 from models.errors import InvalidInputError
 from models.scratch import new_folder
+from models.settings import Settings, setting
 
 VIEWS = ("One head", "All heads of the layer", "Mean over heads", "Rollout up to this layer")
 FOCUS_MODES = ("This head", "Mean over heads")
+
+
+@dataclass(frozen=True)
+class AttentionDisplay(Settings):
+    """How the Attention tab shows the chosen head: the main view, the overview's score, the
+    token in focus (its position; None: the last) and whose heads the focus plot follows. Each
+    setting declared once, read by the tab's widgets, its demos and these handlers."""
+
+    view: str = setting(VIEWS[0], choices=VIEWS, label="View")
+    score: str = setting("previous token", choices=tuple(stats.HEAD_SCORES), label="Overview score")
+    focus: int | None = setting(
+        None, kind="whole", low=0, high=MAX_INDEX, optional=True, label="Token", noun="token"
+    )
+    focus_mode: str = setting(FOCUS_MODES[1], choices=FOCUS_MODES, label="Heads")
 
 
 def _short_name(model_name: str) -> str:
@@ -71,32 +94,27 @@ def view_title(result: AttentionResult, view: str, layer: int, head: int) -> str
 
 
 def main_figure(
-    result: AttentionResult | None, view: str, layer: Any, head: Any
+    result: AttentionResult | None, display: AttentionDisplay, choice: HeadChoice
 ) -> go.Figure | None:
     """The big plot for the chosen view; None before anything was extracted."""
     if result is None:
         return None
-    if view not in VIEWS:
-        raise InvalidInputError(f"Unknown view {view!r}; pick one of: {', '.join(VIEWS)}.")
-    layer, head = result.check_layer_head(layer, head)
+    layer, head = result.checked_head(choice)
     labels = unique_labels(result.labels)
-    title = view_title(result, view, layer, head)
-    if view == "All heads of the layer":
+    title = view_title(result, display.view, layer, head)
+    if display.view == "All heads of the layer":
         return plots.small_multiples_figure(result.attentions[layer], labels, title)
-    return plots.heatmap_figure(current_matrix(result, view, layer, head), labels, title)
+    return plots.heatmap_figure(current_matrix(result, display.view, layer, head), labels, title)
 
 
 def overview(
-    result: AttentionResult | None, score: str, layer: Any, head: Any
+    result: AttentionResult | None, display: AttentionDisplay, choice: HeadChoice
 ) -> tuple[go.Figure | None, str]:
-    """The layer x head map for one score, and the top heads for it as text."""
+    """The layer x head map for the display's score, and the top heads for it as text."""
     if result is None:
         return None, ""
-    if score not in stats.HEAD_SCORES:
-        raise InvalidInputError(
-            f"Unknown score {score!r}; pick one of {', '.join(stats.HEAD_SCORES)}."
-        )
-    layer, head = result.check_layer_head(layer, head)
+    score = display.score
+    layer, head = result.checked_head(choice)
     values = stats.head_scores(result.attentions, score, result.token_ids)
     figure = plots.overview_figure(values, score, stats.HEAD_SCORES[score], (layer, head))
     if score == "induction" and not stats.induction_pairs(result.token_ids):
@@ -135,14 +153,15 @@ def pick_focus(result: AttentionResult, hint: str, current: Any) -> int:
 
 
 def focus_figure(
-    result: AttentionResult | None, position: Any, mode: str, head: Any
+    result: AttentionResult | None, display: AttentionDisplay, choice: HeadChoice
 ) -> go.Figure | None:
-    """What the chosen token attends to in every layer (one head, or the mean over heads)."""
-    if result is None or position is None:
+    """What the token in focus attends to in every layer (the chosen head, or the mean over
+    heads)."""
+    if result is None or display.focus is None:
         return None
-    position = int(pick_focus(result, "", position))
-    _, head = result.check_layer_head(0, head)
-    use_head = head if mode == "This head" else None
+    position = int(pick_focus(result, "", display.focus))
+    _, head = result.check_layer_head(0, choice.head)
+    use_head = head if display.focus_mode == "This head" else None
     focus = stats.token_focus(result.attentions, position, use_head)
     labels = unique_labels(result.labels)
     if result.architecture == "decoder":  # later tokens are masked out: show only what it sees
@@ -157,18 +176,22 @@ def _slug(text: str) -> str:
 
 
 def export_files(
-    result: AttentionResult | None, view: str, layer: Any, head: Any, folder: Path | None = None
+    result: AttentionResult | None,
+    display: AttentionDisplay,
+    choice: HeadChoice,
+    folder: Path | None = None,
 ) -> list[str]:
     """The current view as a self-contained HTML page, its matrix as CSV (query rows, key
     columns; for the all-heads view, one long table with a row per head, query and key) and as
     JSON (the /attention endpoint's answer for the layer and head, plus the view's matrix)."""
     if result is None:
         raise InvalidInputError("Nothing to export yet: press Show attention first.")
-    layer, head = result.check_layer_head(layer, head)
+    layer, head = result.checked_head(choice)
+    view = display.view
     folder = folder or new_folder("attention")  # pruned by age and count
     stem = _slug(view_title(result, view, layer, head))
     html_path, csv_path = folder / f"{stem}.html", folder / f"{stem}.csv"
-    figure = main_figure(result, view, layer, head)
+    figure = main_figure(result, display, choice)
     figure.write_html(html_path, include_plotlyjs=True, full_html=True)  # works offline
     labels = unique_labels(result.labels)
     with csv_path.open("w", newline="", encoding="utf-8") as handle:
@@ -188,7 +211,7 @@ def export_files(
                 writer.writerow([labels[q], *(f"{weight:.8g}" for weight in row)])
     json_path = folder / f"{stem}.json"
     payload = {  # "matrix" is the layer's head; "view_matrix" what a one-matrix view shows
-        **api_payload(result, layer, head),
+        **api_payload(result, choice),
         "view": view,
         "title": view_title(result, view, layer, head),
         "view_matrix": current_matrix(result, view, layer, head).tolist(),
@@ -197,9 +220,9 @@ def export_files(
     return [str(html_path), str(csv_path), str(json_path)]
 
 
-def api_payload(result: AttentionResult, layer: Any, head: Any) -> dict[str, Any]:
+def api_payload(result: AttentionResult, choice: HeadChoice) -> dict[str, Any]:
     """The ``/attention`` endpoint's answer: one head's matrix with its tokens."""
-    layer, head = result.check_layer_head(layer, head)
+    layer, head = result.checked_head(choice)
     return {
         "model": result.model_name,
         "layer": layer,

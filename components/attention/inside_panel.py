@@ -3,6 +3,9 @@ head on the tab's sliders and the token-focus token) and the logit lens (what ev
 predict next). Layout and wiring only; the handlers are in components/attention/
 arithmetic_handlers.py and lens_handlers.py.
 
+Both read the tab's settings by name: which head (``HeadChoice``) and, as the arithmetic's query,
+the token in focus (``AttentionDisplay.focus``; the API's ``query``, ``ArithmeticQuery``).
+
 API: ``/head_arithmetic`` (text, model, layer, head, query) and ``/logit_lens`` (text, model).
 """
 
@@ -14,9 +17,12 @@ from typing import Any
 import gradio as gr
 
 from components.attention import arithmetic_handlers, lens_handlers
+from components.attention.handlers import AttentionDisplay
 from components.concurrency import SESSION_TTL, heavy
+from components.endpoints import endpoint
 from components.errors import user_errors
-from models.attention.head_arithmetic import head_arithmetic, head_inputs
+from models.attention.extraction import HeadChoice
+from models.attention.head_arithmetic import LAST, ArithmeticQuery
 from models.registry import Registry
 from models.text.logit_lens import LOGIT_LENS_TOKEN_CAP, logit_lens
 from models.zerogpu import gpu
@@ -35,12 +41,12 @@ def build(
     model: gr.Dropdown,
     text: gr.Textbox,
     extracted: gr.State,
-    layer: gr.Slider,
-    head: gr.Slider,
+    heads: dict[str, gr.Slider],
     focus: gr.Dropdown,
     default_model: str,
 ) -> InsidePanel:
-    """Draw both views (call inside the tab's layout) and wire them to the tab's controls."""
+    """Draw both views (call inside the tab's layout) and wire them to the tab's controls:
+    ``heads`` are its ``HeadChoice`` sliders by name, ``focus`` its token in focus."""
     with gr.Accordion(
         "One head's arithmetic: q·k, ÷√d, softmax, weighted sum",
         open=True,
@@ -101,62 +107,76 @@ def build(
         lens_files = gr.File(label="Downloads", visible=False, file_count="multiple")
     lens_state = gr.State(None, time_to_live=SESSION_TTL)
 
-    @user_errors
     @gpu
     def on_arithmetic(
-        extracted_now: Any, model_name: str, text_now: str, lay: float, hd: float, query: Any
+        extracted_now: Any = None,
+        model: str = default_model,
+        text: str = "",
+        *,
+        choice: HeadChoice,
+        display: AttentionDisplay,
     ) -> tuple:
+        # the token in focus is the query; none yet: the last token
+        query = ArithmeticQuery(query=LAST if display.focus is None else display.focus)
         return arithmetic_handlers.show_arithmetic(
-            registry, extracted_now, model_name, text_now, lay, hd, query
+            registry, extracted_now, model, text, choice=choice, query=query
         )
 
+    arithmetic = user_errors(
+        endpoint(on_arithmetic, choice=HeadChoice, display=(AttentionDisplay, ("focus",)))
+    )
     arithmetic_kwargs = {
-        "fn": on_arithmetic,
-        "inputs": [extracted, model, text, layer, head, focus],
+        "fn": arithmetic,
+        "inputs_kwargs": {"extracted_now": extracted, "model": model, "text": text, **heads,
+                          "focus": focus},
         "outputs": [arithmetic_summary, arithmetic_plot, arithmetic_table],
         "api_visibility": "private",
         **heavy(),
-    }
+    }  # fmt: skip
     show_arithmetic.click(**arithmetic_kwargs)
 
-    def follow(summary: str, *values: Any) -> tuple:
+    def follow(summary: str, **values: Any) -> tuple:
         """Moving a slider or the focus token redraws the arithmetic once it is shown."""
         if not summary:
             return gr.skip(), gr.skip(), gr.skip()
-        return on_arithmetic(*values)
+        return arithmetic(**values)
 
-    for control in (layer, head, focus):
+    for control in (*heads.values(), focus):
         control.input(
             follow,
-            [arithmetic_summary, *arithmetic_kwargs["inputs"]],
-            arithmetic_kwargs["outputs"],
+            inputs_kwargs={"summary": arithmetic_summary, **arithmetic_kwargs["inputs_kwargs"]},
+            outputs=arithmetic_kwargs["outputs"],
             api_visibility="private",
             trigger_mode="always_last",
             show_progress="hidden",
             **heavy(),
         )
+
+    def export_numbers(rows: Any, *, choice: HeadChoice) -> Any:
+        return arithmetic_handlers.arithmetic_csv(rows, choice)
+
     arithmetic_export.click(
-        user_errors(arithmetic_handlers.arithmetic_csv),
-        [arithmetic_table, layer, head],
-        arithmetic_files,
+        user_errors(endpoint(export_numbers, choice=HeadChoice)),
+        inputs_kwargs={"rows": arithmetic_table, **heads},
+        outputs=arithmetic_files,
         api_visibility="private",
     )
 
     @user_errors
     @gpu
     def on_lens(
-        model_name: str,
-        text_now: str,
+        model: str = default_model,
+        text: str = "",
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> tuple:
         progress(0.2, desc="One pass through the model, then every layer's guess…")
-        lens, summary, table = lens_handlers.show_lens(registry, model_name, text_now)
+        lens, summary, table = lens_handlers.show_lens(registry, model, text)
         title, _ = lens_handlers.lens_cell(None, None)
         return lens, summary, table, title, None
 
     lens_kwargs = {
         "fn": on_lens,
-        "inputs": [model, text],
+        "inputs_kwargs": {"model": model, "text": text},
         "outputs": [lens_state, lens_summary, lens_grid, cell_title, cell_plot],
         "api_visibility": "private",
         **heavy(),
@@ -173,18 +193,15 @@ def build(
         user_errors(lens_handlers.lens_csv), [lens_state], lens_files, api_visibility="private"
     )
 
-    @user_errors
     @gpu
     def head_arithmetic_api(
-        text: str, model: str = default_model, layer: int = 0, head: int = 0, query: int = -1
+        text: str, model: str = default_model, *, choice: HeadChoice, query: ArithmeticQuery
     ) -> dict:
         """One head's attention computed step by step for one query token: q, the keys and
         values it sees, q·k, the scaled scores, the softmax weights (the heatmap's row) and the
         weighted sum. Layers, heads and tokens count from 0; query -1 is the last token."""
         name = model if isinstance(model, str) and model.strip() else default_model
-        if isinstance(query, int | float) and query == -1:
-            query = len(head_inputs(registry, name, text).labels) - 1
-        result = head_arithmetic(registry, name, text, layer, head, query)
+        result = arithmetic_handlers.arithmetic_of(registry, name, text, choice, query)
         return arithmetic_handlers.arithmetic_payload(result)
 
     @user_errors
@@ -196,6 +213,9 @@ def build(
         name = model if isinstance(model, str) and model.strip() else default_model
         return lens_handlers.lens_payload(logit_lens(registry, name, text))
 
-    gr.api(head_arithmetic_api, api_name="head_arithmetic", **heavy())
+    gr.api(
+        user_errors(endpoint(head_arithmetic_api, choice=HeadChoice, query=ArithmeticQuery)),
+        api_name="head_arithmetic", **heavy(),
+    )  # fmt: skip
     gr.api(logit_lens_api, api_name="logit_lens", **heavy())
     return InsidePanel(arithmetic=arithmetic_kwargs, lens=lens_kwargs)

@@ -8,9 +8,11 @@ same for 'The trophy didn't fit in the suitcase because it was too big.' (0.58 o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from components.attention.handlers import AttentionDisplay
 from components.presenter import TabPreset
+from models.attention.extraction import HeadChoice
 from models.builtin import MINILM, SMOLLM2
 
 # Sixteen distinct words, then the same words again: a decoder can only predict the second half
@@ -23,16 +25,18 @@ INDUCTION_WORDS = (
 
 @dataclass(frozen=True)
 class Preset:
+    """A demo: the model and text, the head it opens on and how it is shown (settings objects,
+    set by name: what a demo does not name keeps its declared default)."""
+
     slug: str  # the name a deep link uses: ?tab=attention&preset=pronoun
     name: str
     model: str
     text: str
-    layer: int
-    head: int
-    view: str
+    heads: HeadChoice
     focus_token: str  # label (stripped, lower case) of the token the focus plot starts on
     explanation: str
-    score: str = "previous token"  # the overview's score: the one that finds this head
+    # the view, and the overview's score: the one that finds this head
+    display: AttentionDisplay = field(default_factory=AttentionDisplay)
 
 
 PRESETS = (
@@ -41,16 +45,14 @@ PRESETS = (
         name="Pronoun → referent (encoder)",
         model=MINILM,
         text="The animal didn't cross the street because it was too tired.",
-        layer=3,
-        head=1,
-        view="One head",
+        heads=HeadChoice(layer=3, head=1),
         focus_token="it",
         explanation=(
             "In all-MiniLM-L6-v2, layer 3 head 1 links the pronoun **it** to **animal** (row "
             "'it': about 0.68 of its attention). Change the text to *The trophy didn't fit in "
             "the suitcase because it was too big.* and the same head points 'it' at 'trophy'."
         ),
-        score="entropy",
+        display=AttentionDisplay(score="entropy"),
     ),
     Preset(
         slug="previous-token",
@@ -59,9 +61,7 @@ PRESETS = (
         text=(
             "Alice met Bob at the station. Later, Alice thanked Bob for the lift, and Alice waved."
         ),
-        layer=16,
-        head=0,
-        view="One head",
+        heads=HeadChoice(layer=16, head=0),
         focus_token="thanked",
         explanation=(
             "In SmolLM2, layer 16 head 0 looks mostly at the token right before each token: a "
@@ -74,9 +74,7 @@ PRESETS = (
         name="Induction head: copying a repeat (decoder)",
         model=SMOLLM2,
         text=f"{INDUCTION_WORDS}. {INDUCTION_WORDS}.",
-        layer=18,
-        head=6,
-        view="One head",
+        heads=HeadChoice(layer=18, head=6),
         focus_token="",
         explanation=(
             "The words repeat. In the second copy, layer 18 head 6 of SmolLM2 attends from each "
@@ -84,7 +82,7 @@ PRESETS = (
             "diagonal, one repeat length back. That is how a model continues a pattern it has "
             "seen earlier in the text (an *induction head*)."
         ),
-        score="induction",
+        display=AttentionDisplay(score="induction"),
     ),
 )
 
@@ -98,9 +96,7 @@ INSIDE_PRESETS = (
         name="One head's arithmetic (decoder)",
         model=SMOLLM2,
         text=PRESETS[1].text,
-        layer=16,
-        head=0,
-        view="One head",
+        heads=HeadChoice(layer=16, head=0),
         focus_token="thanked",
         explanation=(
             "Layer 16 head 0 of SmolLM2, query **thanked**: below the heatmaps, the q·k score of "
@@ -113,9 +109,7 @@ INSIDE_PRESETS = (
         name="Logit lens: when does the answer appear? (decoder)",
         model=SMOLLM2,
         text="The Eiffel Tower is in the city of Paris. The Colosseum is in the city of",
-        layer=16,
-        head=0,
-        view="One head",
+        heads=HeadChoice(layer=16, head=0),
         focus_token="",
         explanation=(
             "Below the heatmaps, the logit lens: the last column is the guess after *city of*. "

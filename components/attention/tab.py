@@ -5,6 +5,10 @@ The model runs once per text (models/attention/extraction.py); the result lives 
 (components/attention/handlers.py turns the stored weights into figures). ``build`` returns
 AttentionTab, whose ``wire_send`` lets another tab send its text here with one click.
 
+Which head (``HeadChoice``) and how it is shown (``AttentionDisplay``) are settings declared
+once (models/attention/extraction.py, components/attention/handlers.py): the sliders, radios and
+the token focus are drawn from them, and events are wired by those names.
+
 API: ``/attention`` (text, model, layer, head) -> that head's matrix and the tokens.
 """
 
@@ -17,25 +21,29 @@ import gradio as gr
 
 from components import exports
 from components.attention import handlers, inside_panel
+from components.attention.handlers import AttentionDisplay
 from components.attention.presets import INSIDE_PRESETS, PRESETS, preset_by_slug, tab_presets
 from components.concurrency import SESSION_TTL, heavy
+from components.endpoints import endpoint
 from components.errors import user_errors
 from components.presenter import EXPERT, BuiltTab, preset_bar
-from models.attention import stats
+from components.widgets import values_for, widgets
 from models.attention.cache import AttentionCache
 from models.attention.extraction import (
     TOKEN_CAP,
     AttentionResult,
+    HeadChoice,
     attention_model_choices,
     check_text,
     extract_attention,
 )
 from models.errors import InvalidInputError
 from models.registry import Registry
-from models.validation import whole_number
 from models.zerogpu import gpu
 
-MAX_INDEX = 10_000  # a layer or head slider's value before the new model's range clamps it
+# Until a model has run, the sliders span SmolLM2's 30 layers and 9 heads (the default decoder);
+# each run sets them to the model's own.
+SHOWN_LAYERS, SHOWN_HEADS = 30, 9
 
 INTRO = (
     "Self-attention is how a transformer mixes information between tokens: every token (a "
@@ -87,23 +95,24 @@ def build(registry: Registry) -> AttentionTab:
     presets = [p for p in PRESETS + INSIDE_PRESETS if p.model in names]
     first = PRESETS[1]  # the decoder example: a sensible text to start from
 
-    @user_errors
     @gpu
     def extract(
-        model: str, text: str, layer: float, head: float, focus_hint: str, focus: Any,
+        model: str,
+        text: str,
+        focus_hint: str,
+        *,
+        choice: HeadChoice,
+        display: AttentionDisplay,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
-    ) -> tuple:  # fmt: skip
+    ) -> tuple:
         progress(0.1, desc="Running the model once, with attention weights…")
         result = cache.get(
             model, check_text(text), lambda: extract_attention(registry, model, text)
         )
-        layer_now = min(
-            whole_number("Layer", layer, 0, MAX_INDEX), result.layers - 1
-        )  # keep the user's head and layer
-        head_now = min(
-            whole_number("Head", head, 0, MAX_INDEX), result.heads - 1
-        )  # when the new model has them
-        position = handlers.pick_focus(result, focus_hint or "", focus)
+        # keep the user's layer and head when the new model has them
+        layer_now = min(choice.layer, result.layers - 1)
+        head_now = min(choice.head, result.heads - 1)
+        position = handlers.pick_focus(result, focus_hint or "", display.focus)
         return (
             result,
             handlers.summary_markdown(result),
@@ -129,12 +138,18 @@ def build(registry: Registry) -> AttentionTab:
             )  # fmt: skip
             run = gr.Button("Show attention", variant="primary")
             summary = gr.Markdown("", elem_id="attention-summary")
-            view = gr.Radio(list(handlers.VIEWS), value=handlers.VIEWS[0], label="View")
+            # Each setting's default, range and label are declared once (HeadChoice,
+            # AttentionDisplay); here only how each looks. The page opens on the first demo's
+            # head.
+            display = widgets(AttentionDisplay, only=("view",))
             with gr.Row():
-                layer = gr.Slider(0, 29, value=first.layer, step=1, label="Layer",
-                                  elem_id="attention-layer")  # fmt: skip
-                head = gr.Slider(0, 8, value=first.head, step=1, label="Head",
-                                 elem_id="attention-head")  # fmt: skip
+                heads = widgets(
+                    HeadChoice,
+                    layer={"maximum": SHOWN_LAYERS - 1, "value": first.heads.layer,
+                           "elem_id": "attention-layer"},
+                    head={"maximum": SHOWN_HEADS - 1, "value": first.heads.head,
+                          "elem_id": "attention-head"},
+                )  # fmt: skip
         with gr.Column(scale=3, min_width=320, elem_classes=["tab-results"]):
             main_plot = gr.Plot(label="Attention", elem_id="attention-main")
             gr.Markdown(
@@ -144,23 +159,24 @@ def build(registry: Registry) -> AttentionTab:
             )
     with gr.Row():
         with gr.Column(scale=2):
-            score = gr.Radio(
-                list(stats.HEAD_SCORES), value="previous token", label="Overview score",
-                elem_classes=[EXPERT], elem_id="attention-score",
+            display |= widgets(
+                AttentionDisplay, only=("score",),
+                score={"elem_classes": [EXPERT], "elem_id": "attention-score", "look": "radio"},
             )  # fmt: skip
             top_heads = gr.Markdown("")
         with gr.Column(scale=3):
             overview_plot = gr.Plot(label="Every layer × head", elem_id="attention-overview")
     gr.Markdown("### Token focus: what one token looks at in every layer")
     with gr.Row():
-        focus = gr.Dropdown([], value=None, label="Token", scale=3, elem_id="attention-focus")
-        focus_mode = gr.Radio(
-            list(handlers.FOCUS_MODES), value=handlers.FOCUS_MODES[1], label="Heads", scale=2,
-            elem_classes=[EXPERT],
+        # the tokens are the text's: none until the model has run
+        display |= widgets(
+            AttentionDisplay, only=("focus", "focus_mode"),
+            focus={"look": "dropdown", "choices": [], "scale": 3, "elem_id": "attention-focus"},
+            focus_mode={"scale": 2, "elem_classes": [EXPERT]},
         )  # fmt: skip
+    focus = display["focus"]
     focus_plot = gr.Plot(label="Token focus", elem_id="attention-focus-plot")
-    inside = inside_panel.build(registry, model, text, result_state, layer, head, focus,
-                                default_model)  # fmt: skip
+    inside = inside_panel.build(registry, model, text, result_state, heads, focus, default_model)
     with gr.Row():
         with gr.Column(scale=1, min_width=200):
             export = gr.Button("Export view (HTML) and matrix (CSV, JSON)", size="sm")
@@ -170,26 +186,40 @@ def build(registry: Registry) -> AttentionTab:
             elem_id="attention-files",
         )  # fmt: skip
 
-    def render_all(result: AttentionResult | None, view_name: str, lay: float, hd: float,
-                   score_name: str, position: Any, mode: str) -> tuple:  # fmt: skip
-        over, top = handlers.overview(result, score_name, lay, hd)
+    def render_all(
+        result: AttentionResult | None = None,
+        *,
+        display: AttentionDisplay,
+        choice: HeadChoice,
+    ) -> tuple:
+        over, top = handlers.overview(result, display, choice)
         return (
-            handlers.main_figure(result, view_name, lay, hd),
+            handlers.main_figure(result, display, choice),
             over,
             top,
-            handlers.focus_figure(result, position, mode, hd),
+            handlers.focus_figure(result, display, choice),
         )
 
+    def drawn(fn: Any, shown: tuple[str, ...] = tuple(AttentionDisplay.declared())) -> Any:
+        """``fn`` of the result, with the display's ``shown`` settings and the head checked."""
+        return user_errors(endpoint(fn, display=(AttentionDisplay, shown), choice=HeadChoice))
+
+    def on(*names: str) -> dict[str, Any]:
+        """The inputs of a redraw: the result, the ``names`` of the display, the head."""
+        return {"result": result_state, **{n: display[n] for n in names}, **heads}
+
     extract_kwargs = {
-        "fn": extract,
-        "inputs": [model, text, layer, head, focus_hint, focus],
-        "outputs": [result_state, summary, layer, head, focus, focus_hint],
+        "fn": user_errors(endpoint(extract, choice=HeadChoice,
+                                   display=(AttentionDisplay, ("focus",)))),
+        "inputs_kwargs": {"model": model, "text": text, "focus_hint": focus_hint, **heads,
+                          "focus": focus},
+        "outputs": [result_state, summary, heads["layer"], heads["head"], focus, focus_hint],
         "api_visibility": "private",
         **heavy(),  # runs the model; redraws below only read the session's result
-    }
+    }  # fmt: skip
     render_kwargs = {
-        "fn": user_errors(render_all),
-        "inputs": [result_state, view, layer, head, score, focus, focus_mode],
+        "fn": drawn(render_all),
+        "inputs_kwargs": on(*display),
         "outputs": [main_plot, overview_plot, top_heads, focus_plot],
         "show_progress": "hidden",
         "api_visibility": "private",
@@ -198,24 +228,23 @@ def build(registry: Registry) -> AttentionTab:
     for trigger in (run.click, text.submit, model.input):
         trigger(**extract_kwargs).success(**render_kwargs)
 
-    def apply_preset(slug: str | None) -> tuple:
+    # What a demo sets by name: the model, the text, the head and how it is shown (the token in
+    # focus follows the demo's token, found once the model has run).
+    shown = {name: display[name] for name in ("view", "score", "focus_mode")}
+
+    def apply_preset(slug: str | None) -> dict[Any, Any]:
         chosen = preset_by_slug(slug or "")
         if chosen is None:
             raise InvalidInputError(f"Unknown preset {slug!r}: pick one of the demo buttons.")
-        return (
-            chosen.model,
-            chosen.text,
-            gr.Slider(value=chosen.layer, maximum=max(chosen.layer, 1)),
-            gr.Slider(value=chosen.head, maximum=max(chosen.head, 1)),
-            chosen.view,
-            chosen.focus_token,
-            chosen.score,
-        )
+        sliders = {slider: gr.Slider(value=value, maximum=max(value, 1))  # within the new range
+                   for slider, value in values_for(heads, chosen.heads).items()}  # fmt: skip
+        return {model: chosen.model, text: chosen.text, **sliders,
+                **values_for(shown, chosen.display), focus_hint: chosen.focus_token}  # fmt: skip
 
     # One-click demos: set model, text, head and view, run the model once, draw every view.
     ends = demos.wire(
         apply_preset,
-        [model, text, layer, head, view, focus_hint, score],
+        [model, text, *heads.values(), *shown.values(), focus_hint],
         then=[extract_kwargs, render_kwargs],
     )
     views = {"head-arithmetic": inside.arithmetic, "logit-lens": inside.lens}
@@ -223,41 +252,41 @@ def build(registry: Registry) -> AttentionTab:
         if preset.slug in views:
             end.success(**views[preset.slug])
 
-    main_only = {
-        "fn": user_errors(lambda r, v, lay, hd: handlers.main_figure(r, v, lay, hd)),
-        "inputs": [result_state, view, layer, head],
-        "outputs": main_plot,
-        "show_progress": "hidden",
-        "api_visibility": "private",
-    }
-    view.input(**main_only)
-    for slider in (layer, head):
-        slider.input(**render_kwargs)  # the overview outlines the head
-    score.input(
-        user_errors(handlers.overview),
-        inputs=[result_state, score, layer, head],
-        outputs=[overview_plot, top_heads],
-        show_progress="hidden",
-        api_visibility="private",
-    )
-    for control in (focus, focus_mode):
-        control.input(
-            user_errors(handlers.focus_figure),
-            inputs=[result_state, focus, focus_mode, head],
-            outputs=focus_plot,
-            show_progress="hidden",
-            api_visibility="private",
-        )
-    export.click(
-        user_errors(lambda *args: gr.File(value=handlers.export_files(*args), visible=True)),
-        inputs=[result_state, view, layer, head],
-        outputs=files,
-        api_visibility="private",
-    )
+    def main_only(result: AttentionResult | None = None, *, display, choice) -> Any:
+        return handlers.main_figure(result, display, choice)
 
-    @user_errors
+    def overview_only(result: AttentionResult | None = None, *, display, choice) -> Any:
+        return handlers.overview(result, display, choice)
+
+    def focus_only(result: AttentionResult | None = None, *, display, choice) -> Any:
+        return handlers.focus_figure(result, display, choice)
+
+    redraw = {"show_progress": "hidden", "api_visibility": "private"}
+    display["view"].input(
+        drawn(main_only, ("view",)), inputs_kwargs=on("view"), outputs=main_plot, **redraw
+    )
+    for slider in heads.values():
+        slider.input(**render_kwargs)  # the overview outlines the head
+    display["score"].input(
+        drawn(overview_only, ("score",)), inputs_kwargs=on("score"),
+        outputs=[overview_plot, top_heads], **redraw,
+    )  # fmt: skip
+    for control in (focus, display["focus_mode"]):
+        control.input(
+            drawn(focus_only, ("focus", "focus_mode")), inputs_kwargs=on("focus", "focus_mode"),
+            outputs=focus_plot, **redraw,
+        )  # fmt: skip
+
+    def export_view(result: AttentionResult | None = None, *, display, choice) -> gr.File:
+        return gr.File(value=handlers.export_files(result, display, choice), visible=True)
+
+    export.click(
+        drawn(export_view, ("view",)), inputs_kwargs=on("view"), outputs=files,
+        api_visibility="private",
+    )  # fmt: skip
+
     @gpu
-    def attention(text: str, model: str = default_model, layer: int = 0, head: int = 0) -> dict:
+    def attention(text: str, model: str = default_model, *, choice: HeadChoice) -> dict:
         """One head's attention matrix for a text: tokens, and matrix[query][key] (rows sum to 1).
         Layers and heads count from 0; text is cut to the token cap (see token_cap, kept_text)."""
         if model is not None and not isinstance(model, str):
@@ -265,9 +294,9 @@ def build(registry: Registry) -> AttentionTab:
         name = model.strip() if model and model.strip() else default_model
         text = check_text(text)
         result = cache.get(name, text, lambda: extract_attention(registry, name, text))
-        return handlers.api_payload(result, layer, head)
+        return handlers.api_payload(result, choice)
 
-    gr.api(attention, api_name="attention", **heavy())
+    gr.api(user_errors(endpoint(attention, choice=HeadChoice)), api_name="attention", **heavy())
     return AttentionTab(
         text=text, model=model, presets=demos, _extract=extract_kwargs, _render=render_kwargs
     )

@@ -20,11 +20,12 @@ from components.embeddings.classifier_plots import (
     probability_figure,
     right_wrong_figure,
 )
-from components.embeddings.handlers import MapState, read_sentences
+from components.embeddings.handlers import MapState
 from components.exports import export_dir, write_csv
 from models.embeddings.cache import SHARED_CACHE, EmbeddingCache
-from models.embeddings.classifier import Classifier, classify_text, fit_classifier
-from models.embeddings.projection import ProjectionParams, project
+from models.embeddings.classifier import Classifier, SplitSettings, classify_text, fit_classifier
+from models.embeddings.projection import ProjectionSettings, project
+from models.embeddings.sentence_sets import EXAMPLE_SET, UPLOAD_FILE, SentenceInput
 from models.errors import InvalidInputError
 from models.registry import Registry
 
@@ -40,41 +41,36 @@ class ClassifierState:
 
 def train_classifier(
     registry: Registry,
-    source: str,
-    example: str | None,
-    upload: Any,
-    text_column: str,
-    label_column: str,
-    model: str,
-    test_fraction: float,
-    seed: int,
+    model: Any,
+    file: Any = None,
+    *,
+    sentences: SentenceInput,
+    split: SplitSettings,
     map_state: MapState | None = None,
     cache: EmbeddingCache = SHARED_CACHE,
 ) -> tuple[str, go.Figure, go.Figure, str, ClassifierState]:
-    """(summary, confusion matrix, map coloured right/wrong, predictions CSV path, new state)."""
-    if source not in ("Example set", "Upload a file"):
+    """(summary, confusion matrix, map coloured right/wrong, predictions CSV path, new state)
+    for the labelled set ``sentences`` names (``file``: an upload's path)."""
+    if sentences.source not in (EXAMPLE_SET, UPLOAD_FILE):
         raise InvalidInputError(
             "A classifier needs labels: pick 'Example set' or upload a CSV with a label column."
         )
     if not isinstance(model, str) or not model:
         raise InvalidInputError("Pick a sentence-embedding model.")
-    if source == "Upload a file" and not (isinstance(label_column, str) and label_column.strip()):
+    if sentences.source == UPLOAD_FILE and not sentences.label_column.strip():
         raise InvalidInputError(
             "Name the CSV's label column in 'Label column': the classifier learns those labels."
         )
-    sentences = read_sentences(source, example, None, upload, text_column, label_column)
-    if sentences.labels is None:
+    labelled = sentences.read(file)
+    if labelled.labels is None:
         raise InvalidInputError(
-            f"The file has no label column '{label_column or 'label'}': add one, or type the "
+            f"The file has no label column '{sentences.label_column}': add one, or type the "
             "name of the column that holds the labels in 'Label column'."
         )
     encoder = registry.load(model, kind="sentence-embedder")
-    vectors = cache.embed(model, encoder, sentences.texts)
-    fitted = fit_classifier(
-        sentences.texts, sentences.labels, vectors, test_fraction=test_fraction, seed=seed,
-        embedder=model,
-    )  # fmt: skip
-    fitted.notes[:0] = sentences.notes
+    vectors = cache.embed(model, encoder, labelled.texts)
+    fitted = fit_classifier(labelled.texts, labelled.labels, vectors, split=split, embedder=model)
+    fitted.notes[:0] = labelled.notes
     coords, method = _map_coords(fitted, map_state, cache, model, encoder)
     summary = _summary(fitted)
     return (
@@ -121,7 +117,7 @@ def _map_coords(fitted, map_state, cache, model, encoder):
     ):
         return map_state.projection.coords, map_state.projection.method
     vectors = cache.embed(model, encoder, fitted.texts)
-    projection = project(vectors, ProjectionParams("PCA", 2))
+    projection = project(vectors, ProjectionSettings(method="PCA", dimensions=2))
     return projection.coords, projection.method
 
 

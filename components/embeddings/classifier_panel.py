@@ -18,19 +18,19 @@ from components.embeddings.classifier_handlers import (
     train_classifier,
 )
 from components.embeddings.handlers import MapState
+from components.endpoints import endpoint, old_names
 from components.errors import user_errors
+from components.widgets import widgets
 from models.builtin import MINILM
-from models.embeddings.classifier import (
-    IDEA,
-    MAX_TEST_FRACTION,
-    MIN_TEST_FRACTION,
-    SPLIT_SEED,
-    TEST_FRACTION,
-)
+from models.embeddings.classifier import IDEA, SplitSettings
+from models.embeddings.sentence_sets import SentenceInput
 from models.registry import Registry
-from models.validation import MAX_SEED
 
 DEFAULT_SET = "Sentiment"  # a built-in labelled set (tests/test_embeddings_classifier_tab.py)
+# What the classifier reads of the map's input: never the text box (it has no labels).
+READS = ("source", "data", "text_column", "label_column")
+# The API's names, as /project_embeddings's; the old ones work for one release, with a warning.
+RENAMED = {"upload": "file", "example": "data"}
 INTRO = (
     "### A predictive model on these embeddings\n"
     f"{IDEA} Train a logistic regression on the labelled set picked above: part of each class "
@@ -38,19 +38,16 @@ INTRO = (
 )
 
 
-def build_classifier_panel(registry: Registry, sources: list[Any], map_state: gr.State) -> None:
-    """Draw the section; ``sources`` are the tab's (source, example, upload, text column, label
-    column, model) controls, so the classifier reads exactly the set the map reads."""
+def build_classifier_panel(
+    registry: Registry, sources: dict[str, Any], map_state: gr.State
+) -> None:
+    """Draw the section; ``sources`` are the tab's ``SentenceInput`` widgets by name, its file
+    and its model, so the classifier reads exactly the set the map reads."""
     fitted = gr.State(ClassifierState(), time_to_live=SESSION_TTL)
     with gr.Accordion("Predictive model: classify sentences", open=False, elem_id="classifier"):
         gr.Markdown(INTRO)
         with gr.Row(equal_height=True):
-            test_fraction = gr.Slider(
-                MIN_TEST_FRACTION, MAX_TEST_FRACTION, value=TEST_FRACTION, step=0.05,
-                label="Share held out for testing", scale=2,
-            )  # fmt: skip
-            seed = gr.Number(SPLIT_SEED, label="Split seed", precision=0, minimum=0,
-                             maximum=MAX_SEED, scale=1)  # fmt: skip
+            split = widgets(SplitSettings, test_fraction={"scale": 2}, seed={"scale": 1})
             train_button = gr.Button("Train classifier", variant="primary", scale=1,
                                      elem_id="classifier-train")  # fmt: skip
         summary = gr.Markdown(elem_id="classifier-summary")
@@ -73,28 +70,36 @@ def build_classifier_panel(registry: Registry, sources: list[Any], map_state: gr
         )
         bars = gr.Plot(label="Class probabilities", elem_id="classifier-bars")
 
-    @user_errors
     def train(
-        source: str = "Example set", example: str | None = DEFAULT_SET, upload: Any = None,
-        text_column: str = "text", label_column: str = "label", model: str = MINILM,
-        test_fraction: float = TEST_FRACTION, seed: int = SPLIT_SEED,
+        model: str = MINILM,
+        file: str | None = None,
+        *,
+        sentences: SentenceInput,
+        split: SplitSettings,
         state: MapState | None = None,
-    ):  # fmt: skip
+    ):
         return train_classifier(
-            registry, source, example, upload, text_column, label_column, model,
-            test_fraction, seed, state,
-        )  # fmt: skip
+            registry, model, file, sentences=sentences, split=split, map_state=state
+        )
 
-    @user_errors
     def classify(sentence: str, fitted: ClassifierState | None = None):
         return classify_sentence(registry, sentence, fitted)
 
+    old = old_names(RENAMED, files=("upload",))  # hidden: only API callers send them
+    train_inputs = {
+        "source": sources["source"], "data": sources["data"], "file": sources["file"],
+        "text_column": sources["text_column"], "label_column": sources["label_column"],
+        "model": sources["model"], **split, "state": map_state, **old,
+    }  # fmt: skip
+    labelled = SentenceInput(data=DEFAULT_SET)  # what a direct call reads unless told
     train_button.click(
-        train, [*sources, test_fraction, seed, map_state],
-        [summary, confusion, points, predictions, fitted],
+        user_errors(endpoint(train, renamed=RENAMED, sentences=(labelled, READS),
+                             split=SplitSettings)),
+        inputs_kwargs=train_inputs,
+        outputs=[summary, confusion, points, predictions, fitted],
         api_name="train_classifier", **heavy(),
     )  # fmt: skip
     gr.on(
-        [classify_button.click, sentence.submit], classify, [sentence, fitted],
+        [classify_button.click, sentence.submit], user_errors(classify), [sentence, fitted],
         [probabilities, bars], api_name="classify_sentence",
     )  # fmt: skip

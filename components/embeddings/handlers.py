@@ -1,7 +1,10 @@
 """The Embeddings tab's handlers: plain functions, testable without a browser.
 
 ``project_embeddings`` embeds (from cache where possible), projects and draws; ``nearest_neighbors``
-searches the user's current map; ``export_files`` writes the map as HTML and JSON. The user's map
+searches the user's current map; ``export_files`` writes the map as HTML and JSON. Each takes
+settings objects, checked by the tab's endpoints (components/endpoints.py): where the sentences
+come from (``SentenceInput``), how the map is drawn (``ProjectionSettings``), what it is compared
+with (``MapView``), how many neighbours a search lists (``NeighbourSearch``). The user's map
 lives in ``MapState`` (a ``gr.State``), never in a module global. Layout:
 components/embeddings/tab.py.
 """
@@ -9,8 +12,7 @@ components/embeddings/tab.py.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -22,22 +24,38 @@ from models.embeddings.cache import SHARED_CACHE, EmbeddingCache
 from models.embeddings.projection import (
     METHODS,
     Projection,
-    ProjectionParams,
+    ProjectionSettings,
     cluster_labels,
     nearest,
     place_query,
     project,
-    validate,
 )
+from models.embeddings.sentence_sets import SentenceInput
 from models.errors import InvalidInputError
 from models.registry import Registry
-from models.validation import whole_number
+from models.settings import Settings, setting
 
-SOURCES = ("Example set", "Text box", "Upload a file")
 COMPARE_NONE = "nothing"
 NEIGHBOUR_COLUMNS = ["rank", "sentence", "label", "cosine similarity"]
 MAX_K = 50
 MAX_QUERY_CHARS = 1_000
+
+
+@dataclass(frozen=True)
+class MapView(Settings):
+    """A second map beside the first: the same embeddings projected another way (or none)."""
+
+    compare_with: str = setting(
+        COMPARE_NONE, choices=(COMPARE_NONE, *METHODS), label="Compare side by side with",
+        noun="method to compare with",
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NeighbourSearch(Settings):
+    """How many of the map's sentences a query lists, closest first."""
+
+    k: int = setting(5, low=1, high=MAX_K, step=1, label="Top k", noun="Top k")
 
 
 @dataclass
@@ -53,96 +71,58 @@ class MapState:
     data_key: str = ""  # which (model, sentences) the cluster labels belong to
 
 
-def read_sentences(
-    source: str,
-    example: str | None,
-    text: str | None,
-    upload: Any,
-    text_column: str,
-    label_column: str,
-) -> sentence_sets.SentenceSet:
-    # API callers can send any JSON value: anything that is not text is treated as missing.
-    def as_text(value: object) -> str:
-        return value if isinstance(value, str) else ""
-
-    if source == "Example set":
-        return sentence_sets.load_example(as_text(example))
-    if source == "Text box":
-        return sentence_sets.from_text(as_text(text))
-    if source == "Upload a file":
-        path = upload if isinstance(upload, str | Path) else getattr(upload, "name", None)
-        return sentence_sets.from_upload(
-            path, as_text(text_column) or "text", as_text(label_column)
-        )
-    raise InvalidInputError(f"Source must be one of: {', '.join(SOURCES)}.")
-
-
 def project_embeddings(
     registry: Registry,
-    source: str,
-    example: str | None,
-    text: str | None,
-    upload: Any,
-    text_column: str,
-    label_column: str,
-    model: str,
-    method: str,
-    dimensions: int,
-    n_neighbors: int,
-    min_dist: float,
-    metric: str,
-    seed: int,
-    compare_with: str,
+    model: Any,
+    file: Any = None,
+    *,
+    sentences: SentenceInput,
+    projection: ProjectionSettings,
+    view: MapView,
     state: MapState | None = None,
     progress: Any = None,
     cache: EmbeddingCache = SHARED_CACHE,
 ) -> tuple[Any, Any, str, str, MapState]:
     """Embed (from cache where possible), project, and draw. Returns (map, comparison map or
-    None, summary markdown, CSV path, new state)."""
+    None, summary markdown, CSV path, new state). ``file`` is an upload's path, read when
+    ``sentences.source`` says so."""
     report = progress or (lambda fraction, desc="": None)
-    params = validate(method, dimensions, n_neighbors, min_dist, metric, seed)
-    if compare_with not in (COMPARE_NONE, *METHODS):
-        raise InvalidInputError(f"Compare with must be '{COMPARE_NONE}' or one of {METHODS}.")
     if not isinstance(model, str) or not model:
         raise InvalidInputError("Pick a sentence-embedding model.")
-    sentences = read_sentences(source, example, text, upload, text_column, label_column)
+    read = sentences.read(file)
     report(0.05, desc="Loading the model")
     encoder = registry.load(model, kind="sentence-embedder")
     misses_before = cache.misses
-    embeddings = cache.embed(
-        model, encoder, sentences.texts, lambda f, m: report(0.1 + 0.5 * f, desc=m)
-    )
+    embeddings = cache.embed(model, encoder, read.texts, lambda f, m: report(0.1 + 0.5 * f, desc=m))
     newly_embedded = cache.misses - misses_before
     state = state if isinstance(state, MapState) else MapState()
-    data_key = _data_key(model, sentences.texts, sentences.labels)
-    if sentences.labels is not None:
-        labels, label_kind = sentences.labels, "label"
+    data_key = _data_key(model, read.texts, read.labels)
+    if read.labels is not None:
+        labels, label_kind = read.labels, "label"
     elif state.data_key == data_key and state.label_kind == "cluster":
         labels, label_kind = state.labels, "cluster"  # same data: keep its clusters and colours
     else:
         report(0.6, desc="Finding clusters")
-        labels, label_kind = cluster_labels(embeddings, seed=params.seed), "cluster"
-    report(0.65, desc=f"Projecting with {params.method}")
-    projection = project(embeddings, params)
-    main = _figure(projection, sentences.texts, labels)
+        labels, label_kind = cluster_labels(embeddings, seed=projection.seed), "cluster"
+    report(0.65, desc=f"Projecting with {projection.method}")
+    drawn = project(embeddings, projection)
+    main = _figure(drawn, read.texts, labels)
     comparison = None
-    if compare_with != COMPARE_NONE:
-        report(0.8, desc=f"Projecting with {compare_with} for comparison")
-        other = project(embeddings, ProjectionParams(compare_with, *_rest(params)))
-        comparison = _figure(other, sentences.texts, labels)
-    new_state = MapState(
-        model, sentences.texts, labels, label_kind, embeddings, projection, data_key
-    )
-    csv_path = write_csv(projection.coords, sentences.texts, labels, label_kind)
-    summary = _summary(sentences, new_state, newly_embedded, projection, comparison is not None)
+    if view.compare_with != COMPARE_NONE:
+        report(0.8, desc=f"Projecting with {view.compare_with} for comparison")
+        other = project(embeddings, replace(projection, method=view.compare_with))
+        comparison = _figure(other, read.texts, labels)
+    new_state = MapState(model, read.texts, labels, label_kind, embeddings, drawn, data_key)
+    csv_path = write_csv(drawn.coords, read.texts, labels, label_kind)
+    summary = _summary(read, new_state, newly_embedded, drawn, comparison is not None)
     return main, comparison, summary, str(csv_path), new_state
 
 
 def nearest_neighbors(
-    registry: Registry, query: str, k: int, state: MapState | None
+    registry: Registry, query: str, state: MapState | None, *, search: NeighbourSearch
 ) -> tuple[list[list[Any]], Any]:
-    """Top-k sentences of the current map by cosine similarity to ``query``, and the map with
-    the query placed on it and its neighbours ringed."""
+    """The ``search.k`` sentences of the current map closest to ``query`` by cosine
+    similarity, and the map with the query placed on it and its neighbours ringed."""
     if not isinstance(state, MapState) or state.projection is None or state.embeddings is None:
         raise InvalidInputError(
             "There is no map yet: press 'Embed and project' (or call /project_embeddings in the "
@@ -151,10 +131,9 @@ def nearest_neighbors(
     if not isinstance(query, str) or not query.strip():
         raise InvalidInputError("Type a sentence to search for.")
     query = " ".join(query.split())[:MAX_QUERY_CHARS]
-    k = _top_k(k)
     encoder = registry.load(state.model, kind="sentence-embedder")
     vector = SHARED_CACHE.embed(state.model, encoder, [query])[0]
-    indices, similarity = nearest(vector, state.embeddings, k)
+    indices, similarity = nearest(vector, state.embeddings, search.k)
     rows = [
         [rank + 1, state.texts[i], state.labels[i], round(float(score), 4)]
         for rank, (i, score) in enumerate(zip(indices, similarity, strict=True))
@@ -183,17 +162,9 @@ def export_files(state: MapState | None) -> list[str]:
     assert isinstance(state, MapState) and state.projection is not None
     projection = state.projection
     about = {"model": state.model, "method": projection.method, "title": projection.title,
-             "params": vars(projection.params)}  # fmt: skip
+             "params": asdict(projection.params)}  # fmt: skip
     data = write_json(projection.coords, state.texts, state.labels, state.label_kind, about)
     return [page, str(data)]
-
-
-def _top_k(k: object) -> int:
-    return whole_number("Top k", k, 1, MAX_K)
-
-
-def _rest(params: ProjectionParams) -> tuple[int, int, float, str, int]:
-    return params.dimensions, params.n_neighbors, params.min_dist, params.metric, params.seed
 
 
 def _figure(projection: Projection, texts: list[str], labels: list[str], **highlight: Any):

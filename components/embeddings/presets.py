@@ -1,17 +1,20 @@
 """One-click demos of the Embeddings tab: each ``TabPreset`` (the slug a URL names, the button's
-label, what to look at) and the values it puts into the tab's controls, in the order the tab wires
-them. ``apply_embeddings`` turns a slug into those values; the tab then runs its demo, so one
-click (or one link) ends on a result. Every value was tried with the default models: the notes
-say what they show.
+label, what to look at) and the ``EmbeddingDemo`` it puts into the tab's controls: settings
+objects, set by name; what a demo does not name keeps its declared default
+(models/embeddings/projection.py, models/embeddings/sentence_sets.py). The tab then runs its
+demo, so one click (or one link) ends on a result. Every value was tried with the default models:
+the notes say what they show.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
 
-from components.presenter import TabPreset, preset_values
+from components.embeddings.handlers import MapView
+from components.presenter import TabPreset
+from models.embeddings.projection import ProjectionSettings
+from models.embeddings.sentence_sets import SentenceInput
 
-# Values: (source, example set, method, dimensions, compare with, query)
 EMBEDDING_PRESETS = (
     TabPreset(
         "topics",
@@ -37,13 +40,23 @@ EMBEDDING_PRESETS = (
         "UMAP keeps each sentence's neighbours, so its groups separate more clearly.",
     ),
 )
-EMBEDDING_VALUES: dict[str, tuple[Any, ...]] = {
-    "topics": ("Example set", "Five topics", "UMAP", "2", "nothing", "The band played a new song."),
-    "words": ("Example set", "Words in groups", "UMAP", "2", "nothing", ""),
-    "3d": ("Example set", "Five topics", "UMAP", "3", "nothing", ""),
-    "umap-vs-pca": ("Example set", "Five topics", "UMAP", "2", "PCA", ""),
+
+
+@dataclass(frozen=True)
+class EmbeddingDemo:
+    """What a demo puts into the Embeddings tab: a built-in set (its source and name), how the
+    map is drawn, what it is compared with, and a query to place on it (empty: none)."""
+
+    sentences: SentenceInput
+    projection: ProjectionSettings = field(default_factory=ProjectionSettings)
+    view: MapView = field(default_factory=MapView)
+    query: str = ""
+
+
+TOPICS = SentenceInput(data="Five topics")
+EMBEDDING_DEMOS: dict[str, EmbeddingDemo] = {
+    "topics": EmbeddingDemo(TOPICS, query="The band played a new song."),
+    "words": EmbeddingDemo(SentenceInput(data="Words in groups")),
+    "3d": EmbeddingDemo(TOPICS, projection=ProjectionSettings(dimensions=3)),
+    "umap-vs-pca": EmbeddingDemo(TOPICS, view=MapView(compare_with="PCA")),
 }
-
-
-def apply_embeddings(slug: str) -> tuple[Any, ...]:
-    return preset_values(EMBEDDING_VALUES, slug)

@@ -12,40 +12,41 @@ Handlers are plain functions in components/embeddings/handlers.py (re-exported h
 
 from __future__ import annotations
 
+from typing import Any
+
 import gradio as gr
 
 from components import exports, i18n
 from components.concurrency import SESSION_TTL, heavy
 from components.embeddings.classifier_panel import build_classifier_panel
 from components.embeddings.handlers import (
-    COMPARE_NONE,
-    MAX_K,
     NEIGHBOUR_COLUMNS,
-    SOURCES,
     MapState,
+    MapView,
+    NeighbourSearch,
     export_files,
     export_html,
     nearest_neighbors,
     project_embeddings,
 )
-from components.embeddings.presets import EMBEDDING_PRESETS, apply_embeddings
+from components.embeddings.presets import EMBEDDING_DEMOS, EMBEDDING_PRESETS
+from components.endpoints import endpoint, old_names
 from components.errors import user_errors
-from components.presenter import EXPERT, BuiltTab, preset_bar
+from components.presenter import EXPERT, BuiltTab, preset_bar, preset_values
+from components.widgets import values_for, widgets
 from models.embeddings import sentence_sets
-from models.embeddings.projection import (
-    METHODS,
-    METRICS,
-    MIN_DIST_RANGE,
-    N_NEIGHBORS_RANGE,
-    ProjectionParams,
-)
+from models.embeddings.projection import ProjectionSettings
+from models.embeddings.sentence_sets import SOURCES, SentenceInput
 from models.registry import Registry
-from models.validation import MAX_SEED
 from models.zerogpu import gpu
 
 __all__ = ["MapState", "build", "export_files", "export_html", "nearest_neighbors",
            "project_embeddings"]  # fmt: skip
 
+# The API's names, one vocabulary with the other endpoints: a file is ``file``, a built-in data
+# set ``data``. The old names keep working for one release, with a warning.
+RENAMED = {"upload": "file", "example": "data"}
+SENTENCES_HINT = "A man is eating food.\nA man is eating a piece of bread.\n..."
 INTRO = (
     "### Meaning as geometry\n"
     "A sentence-embedding model turns each sentence into a list of numbers (384 for "
@@ -59,77 +60,51 @@ INTRO = (
 def build(registry: Registry) -> BuiltTab:
     # Up to 15 MB per session (10,000 embeddings): dropped after an hour unused.
     state = gr.State(MapState(), time_to_live=SESSION_TTL)
+    default_model = registry.default_or_none("sentence-embedder")
     with gr.Row(elem_classes=["tab-layout"]):
         with gr.Column(scale=2, min_width=320, elem_classes=["tab-controls"]):
             gr.Markdown(INTRO, elem_classes=["embeddings-intro", "tab-intro"])
             demos = preset_bar("embeddings", EMBEDDING_PRESETS)
-            source = gr.Radio(
-                list(SOURCES), value=SOURCES[0], label="Sentences from", elem_classes=[EXPERT]
-            )
-            names = sentence_sets.example_names()
-            example = gr.Dropdown(names, value=names[0], label="Example set")
-            about = gr.Markdown(sentence_sets.EXAMPLE_SETS[names[0]][1])
-            text = gr.Textbox(
-                "",
-                label="Sentences, one per line",
-                lines=8,
-                max_lines=16,
-                visible=False,
-                placeholder="A man is eating food.\nA man is eating a piece of bread.\n...",
-            )
+            # Each setting's default, range and label are declared once, beside the code that
+            # reads them (SentenceInput, ProjectionSettings, ...); here only how each looks.
+            sentences = widgets(
+                SentenceInput, only=("source", "data"),
+                source={"elem_classes": [EXPERT]}, data={"look": "dropdown"},
+            )  # fmt: skip
+            about = gr.Markdown(sentence_sets.EXAMPLE_SETS[SentenceInput().data][1])
+            sentences |= widgets(
+                SentenceInput, only=("text",),
+                text={"lines": 8, "max_lines": 16, "visible": False,
+                      "placeholder": SENTENCES_HINT},
+            )  # fmt: skip
             with gr.Group(visible=False) as upload_group:
-                upload = gr.File(
+                file = gr.File(
                     label="CSV or TXT file (UTF-8, up to 5 MB)",
                     file_types=[".csv", ".txt"],
                     type="filepath",
                 )
                 with gr.Row():
-                    text_column = gr.Textbox("text", label="Text column (CSV)")
-                    label_column = gr.Textbox("label", label="Label column (CSV, optional)")
+                    sentences |= widgets(SentenceInput, only=("text_column", "label_column"))
             model = gr.Dropdown(
                 registry.choices("sentence-embedder"),
-                value=registry.default_or_none("sentence-embedder"),
+                value=default_model,
                 label="Embedding model",
                 elem_classes=[EXPERT],
             )
             with gr.Accordion("Projection", open=True):
-                method = gr.Radio(list(METHODS), value="UMAP", label="Method")
-                # Values as text: the API lists them as "2" and "3", so those must be accepted.
-                dimensions = gr.Radio([("2D", "2"), ("3D", "3")], value="2", label="Dimensions")
-                n_neighbors = gr.Slider(
-                    *N_NEIGHBORS_RANGE,
-                    value=ProjectionParams().n_neighbors,
-                    precision=0,
-                    step=1,
-                    label="n_neighbors (UMAP)",
-                    elem_classes=[EXPERT],
-                    info="small: local detail; large: global shape",
-                )
-                min_dist = gr.Slider(
-                    *MIN_DIST_RANGE,
-                    value=ProjectionParams().min_dist,
-                    step=0.05,
-                    label="min_dist (UMAP)",
-                    elem_classes=[EXPERT],
-                    info="small: tight clumps; large: evenly spread",
-                )
-                metric = gr.Radio(
-                    list(METRICS), value="cosine", label="Metric", elem_classes=[EXPERT]
-                )
-                seed = gr.Number(
-                    ProjectionParams().seed,
-                    precision=0,
-                    minimum=0,
-                    maximum=MAX_SEED,
-                    label="Random seed",
-                    elem_classes=[EXPERT],
-                )
-                compare_with = gr.Dropdown(
-                    [COMPARE_NONE, *METHODS],
-                    value=COMPARE_NONE,
-                    label="Compare side by side with",
-                    elem_classes=[EXPERT],
-                )
+                # Dimensions as text on the page: the API lists a radio's values as text
+                # ("2", "3"), so those must be what it accepts.
+                shown_dimensions = ProjectionSettings.declared()["dimensions"].choices
+                projection = widgets(
+                    ProjectionSettings,
+                    dimensions={"look": "radio",
+                                "choices": [(f"{d}D", str(d)) for d in shown_dimensions]},
+                    n_neighbors={"elem_classes": [EXPERT]},
+                    min_dist={"elem_classes": [EXPERT]},
+                    metric={"elem_classes": [EXPERT]},
+                    seed={"elem_classes": [EXPERT]},
+                )  # fmt: skip
+                view = widgets(MapView, compare_with={"look": "dropdown", "elem_classes": [EXPERT]})
             go_button = gr.Button("Embed and project", variant="primary")
             gr.Markdown(
                 f"Up to {sentence_sets.MAX_SENTENCES:,} distinct sentences. Embeddings are "
@@ -149,7 +124,7 @@ def build(registry: Registry) -> BuiltTab:
                     scale=4,
                     placeholder="A man is eating food.",
                 )
-                top_k = gr.Slider(1, MAX_K, value=5, step=1, label="Top k", scale=1, precision=0)
+                search = widgets(NeighbourSearch, k={"scale": 1})
                 find_button = gr.Button("Find nearest", scale=1)
             neighbours = gr.Dataframe(
                 headers=NEIGHBOUR_COLUMNS,
@@ -179,53 +154,58 @@ def build(registry: Registry) -> BuiltTab:
             gr.update(visible=choice == SOURCES[2]),
         )
 
-    source.change(
-        show_source, source, [example, about, text, upload_group], api_visibility="private"
+    sentences["source"].change(
+        show_source,
+        sentences["source"],
+        [sentences["data"], about, sentences["text"], upload_group],
+        api_visibility="private",
     )
-    example.change(  # a fixed sentence per set: marked, it is said in the page's language
+    sentences["data"].change(  # a fixed sentence per set: marked, it is said in the page's language
         lambda name: i18n.marked(sentence_sets.EXAMPLE_SETS.get(name, ("", ""))[1]),
-        example,
+        sentences["data"],
         about,
         api_visibility="private",
     )
 
-    @user_errors
     @gpu
     def run(
-        source: str = SOURCES[0],
-        example: str | None = names[0],
-        text: str | None = "",
-        upload: str | None = None,
-        text_column: str = "text",
-        label_column: str = "label",
-        model: str | None = registry.default_or_none("sentence-embedder"),
-        method: str = "UMAP",
-        dimensions: str = "2",
-        n_neighbors: int = 15,
-        min_dist: float = 0.1,
-        metric: str = "cosine",
-        seed: int = 42,
-        compare_with: str = COMPARE_NONE,
+        model: str | None = default_model,
+        file: str | None = None,
+        *,
+        sentences: SentenceInput,
+        projection: ProjectionSettings,
+        view: MapView,
         state: MapState | None = None,
         progress=gr.Progress(),  # noqa: B008  (gradio's progress idiom)
     ):
         main, other, text_summary, csv_path, new_state = project_embeddings(
-            registry, source, example, text, upload, text_column, label_column, model, method,
-            dimensions, n_neighbors, min_dist, metric, seed, compare_with, state, progress,
+            registry, model, file, sentences=sentences, projection=projection, view=view,
+            state=state, progress=progress,
         )  # fmt: skip
         shown = gr.update(value=other, visible=other is not None)
         return main, shown, text_summary, csv_path, new_state
 
-    @user_errors
-    def find(query: str, k: int = 5, state: MapState | None = None):
-        return nearest_neighbors(registry, query, k, state)
+    def find(query: str | None = None, state: MapState | None = None, *, search: NeighbourSearch):
+        return nearest_neighbors(registry, query, state, search=search)
 
-    map_inputs = [source, example, text, upload, text_column, label_column, model, method,
-                  dimensions, n_neighbors, min_dist, metric, seed, compare_with, state]  # fmt: skip
+    old = old_names(RENAMED, files=("upload",))  # hidden: only API callers send them
+    make_map = user_errors(
+        endpoint(run, renamed=RENAMED, sentences=SentenceInput, projection=ProjectionSettings,
+                 view=MapView)
+    )  # fmt: skip
+    find_nearest = user_errors(endpoint(find, search=NeighbourSearch))
+    # The API's parameters, in this order: where the sentences come from, the model, the map.
+    map_inputs = {
+        "source": sentences["source"], "data": sentences["data"], "text": sentences["text"],
+        "file": file, "text_column": sentences["text_column"],
+        "label_column": sentences["label_column"], "model": model, **projection, **view,
+        "state": state, **old,
+    }  # fmt: skip
     map_outputs = [main_plot, compare_plot, summary, csv_file, state]
+    find_inputs = {"query": query, **search, "state": state}
     go_button.click(
-        run,
-        inputs=map_inputs,
+        make_map,
+        inputs_kwargs=map_inputs,
         outputs=map_outputs,
         api_name="project_embeddings",
         **heavy(),
@@ -234,8 +214,8 @@ def build(registry: Registry) -> BuiltTab:
     ).then(lambda: None, outputs=neighbours, api_visibility="private")  # old neighbours are stale
     gr.on(
         triggers=[find_button.click, query.submit],
-        fn=find,
-        inputs=[query, top_k, state],
+        fn=find_nearest,
+        inputs_kwargs=find_inputs,
         outputs=[neighbours, main_plot],
         api_name="nearest_neighbors",
         api_description="Top-k sentences of your last map by cosine similarity to a query, "
@@ -248,21 +228,28 @@ def build(registry: Registry) -> BuiltTab:
         api_visibility="private",
     )
 
-    def find_if_asked(query: str, k: int, state: MapState | None):
+    def find_if_asked(query: str, state: MapState | None = None, **values: Any):
         """A preset with a query also searches it; one without clears the old neighbours."""
-        return find(query, k, state) if query.strip() else (None, gr.skip())
+        if not query.strip():
+            return None, gr.skip()
+        return find_nearest(query=query, state=state, **values)
 
-    # One-click demos: pick the data and projection, draw the map, place the preset's query.
+    # One-click demos: pick the data and projection by name, draw the map, place the query.
+    picked = {name: sentences[name] for name in ("source", "data")}  # the rest stays as it is
+
+    def apply_demo(slug: str) -> dict[Any, Any]:
+        demo = preset_values(EMBEDDING_DEMOS, slug)
+        return {**values_for(picked, demo.sentences), **values_for(projection, demo.projection),
+                **values_for(view, demo.view), query: demo.query}  # fmt: skip
+
     demos.wire(
-        apply_embeddings,
-        [source, example, method, dimensions, compare_with, query],
+        apply_demo,
+        [*picked.values(), *projection.values(), *view.values(), query],
         then=[
-            {"fn": run, "inputs": map_inputs, "outputs": map_outputs, **heavy()},
-            {"fn": find_if_asked, "inputs": [query, top_k, state],
+            {"fn": make_map, "inputs_kwargs": map_inputs, "outputs": map_outputs, **heavy()},
+            {"fn": find_if_asked, "inputs_kwargs": find_inputs,
              "outputs": [neighbours, main_plot]},
         ],
     )  # fmt: skip
-    build_classifier_panel(
-        registry, [source, example, upload, text_column, label_column, model], state
-    )
+    build_classifier_panel(registry, {**sentences, "file": file, "model": model}, state)
     return BuiltTab(presets=demos)

@@ -29,13 +29,27 @@ import numpy as np
 
 from models.errors import InvalidInputError
 from models.registry import Registry
+from models.settings import Settings, setting
 from models.validation import whole_number
 
 TOKEN_CAP = 128  # tokens per text: 30 layers x 9 heads x 128^2 floats is 18 MB, drawn in < 1 s
+# A layer, head or token index as it arrives, before a model's own sizes bound it (a slider's
+# value when another model was just picked; ``AttentionResult.check_layer_head``).
+MAX_INDEX = 10_000
 CHAR_CAP = 20_000  # characters read before tokenizing; far more than TOKEN_CAP tokens ever need
 ATTENTION_KINDS = ("causal-lm", "sentence-embedder")
 
 Architecture = Literal["decoder", "encoder"]
+
+
+@dataclass(frozen=True)
+class HeadChoice(Settings):
+    """Which head to look at: each setting declared once, read by the Attention tab's sliders,
+    its views and the API (``/attention``, ``/head_arithmetic``). Layers and heads count from 0;
+    a model's own sizes bound them once it has run (``AttentionResult.check_layer_head``)."""
+
+    layer: int = setting(0, low=0, high=MAX_INDEX, step=1, label="Layer", noun="Layer")
+    head: int = setting(0, low=0, high=MAX_INDEX, step=1, label="Head", noun="Head")
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,11 @@ class AttentionResult:
             _index(layer, self.layers, "layer"),
             _index(head, self.heads, "head"),
         )
+
+    def checked_head(self, choice: HeadChoice) -> tuple[int, int]:
+        """The (layer, head) of ``choice`` when this model has them, or InvalidInputError naming
+        this model's range."""
+        return self.check_layer_head(choice.layer, choice.head)
 
     def matrix(self, layer: Any, head: Any) -> np.ndarray:
         """One head's [seq, seq] attention matrix (a view, not a copy)."""

@@ -26,13 +26,36 @@ import numpy as np
 import torch
 
 from models.attention.cache import AttentionCache
-from models.attention.extraction import TOKEN_CAP, eager_twin, token_labels, tokenize_capped
+from models.attention.extraction import (
+    MAX_INDEX,
+    TOKEN_CAP,
+    eager_twin,
+    token_labels,
+    tokenize_capped,
+)
 from models.errors import InvalidInputError
 from models.registry import Registry
+from models.settings import Settings, setting
 from models.text.view_input import check_index, load_decoder
 
 VIEW = "one head's arithmetic"
 HEAD_CACHE_SIZE = 4  # texts; ~9 MB each for SmolLM2 at the 128-token cap
+LAST = -1  # the query position that means "the last token"
+
+
+@dataclass(frozen=True)
+class ArithmeticQuery(Settings):
+    """The query token whose attention the arithmetic follows: declared once, read by the API
+    (``/head_arithmetic``) and the view (where the token focus picks it)."""
+
+    query: int = setting(
+        LAST, low=LAST, high=MAX_INDEX, label="Query token", noun="query token",
+        help="its position, from 0; -1: the last token",
+    )  # fmt: skip
+
+    def position(self, tokens: int) -> int:
+        """The query's position in a text of ``tokens`` tokens (-1: the last one)."""
+        return tokens - 1 if self.query == LAST else self.query
 
 
 @dataclass(frozen=True)

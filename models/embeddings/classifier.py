@@ -26,11 +26,9 @@ import numpy as np
 from models.embeddings.cache import SHARED_CACHE, EmbeddingCache
 from models.embeddings.sentence_sets import SentenceSet
 from models.errors import InvalidInputError
-from models.validation import bounded_number, seed_number
+from models.settings import Settings, setting
+from models.validation import MAX_SEED
 
-TEST_FRACTION = 0.25  # share of each class held out for the accuracy (stratified)
-MIN_TEST_FRACTION, MAX_TEST_FRACTION = 0.1, 0.5
-SPLIT_SEED = 0
 # Embeddings are unit vectors with small coordinates (~0.05), so scikit-learn's default C = 1
 # regularises hard. Held-out accuracy (seed 0) with C = 1 / 10 / 100: Five topics 100/100/100%,
 # Words in groups 91/96/95%, Sentiment 90/90/90%.
@@ -42,6 +40,19 @@ IDEA = (
     "A predictive model maps an input to one label out of a fixed set (here: which group a "
     "sentence belongs to); the Text tab's generative model writes new text instead."
 )
+
+
+@dataclass(frozen=True)
+class SplitSettings(Settings):
+    """How the labelled set is split for an honest accuracy: each setting declared once, read
+    by the classifier section's widgets, its API and ``fit_classifier``."""
+
+    # the share of each class held out for the accuracy (stratified)
+    test_fraction: float = setting(
+        0.25, low=0.1, high=0.5, step=0.05, label="Share held out for testing",
+        noun="The held-out share",
+    )  # fmt: skip
+    seed: int = setting(0, low=0, high=MAX_SEED, label="Split seed", noun="The split seed")
 
 
 @dataclass
@@ -86,19 +97,17 @@ def fit_classifier(
     labels: list[str] | None,
     embeddings: np.ndarray,
     *,
-    test_fraction: Any = TEST_FRACTION,
-    seed: Any = SPLIT_SEED,
+    split: SplitSettings = SplitSettings(),  # frozen: one shared default is safe
     embedder: str = "",
 ) -> Classifier:
-    """Hold out a stratified ``test_fraction`` (with ``seed``), fit on the rest, evaluate."""
+    """Hold out a stratified ``split.test_fraction`` (with ``split.seed``), fit on the rest,
+    evaluate."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import confusion_matrix
     from sklearn.model_selection import train_test_split
 
-    fraction = bounded_number(
-        "The held-out share", test_fraction, MIN_TEST_FRACTION, MAX_TEST_FRACTION
-    )
-    seed = seed_number(seed, "The split seed")
+    split = split.validated()
+    fraction, seed = split.test_fraction, split.seed
     texts, labels, embeddings, notes = _labelled_points(texts, labels, embeddings)
     counts = Counter(labels)
     started = time.perf_counter()
@@ -175,8 +184,7 @@ def fit_on_set(
     embedder: str,
     sentences: SentenceSet,
     *,
-    test_fraction: Any = TEST_FRACTION,
-    seed: Any = SPLIT_SEED,
+    split: SplitSettings = SplitSettings(),
     cache: EmbeddingCache = SHARED_CACHE,
 ) -> Classifier:
     """Embed ``sentences`` (cached) with the registry's ``embedder`` and fit on them."""
@@ -188,8 +196,7 @@ def fit_on_set(
         sentences.texts,
         sentences.labels,
         vectors,
-        test_fraction=test_fraction,
-        seed=seed,
+        split=split,
         embedder=embedder,
     )
     fitted.notes[:0] = sentences.notes

@@ -24,16 +24,16 @@ from typing import Literal
 import numpy as np
 
 from models.errors import InvalidInputError
+from models.settings import Settings, setting
 from models.sources import cache_dir
-from models.validation import bounded_number, seed_number, whole_number
+from models.validation import MAX_SEED
 
 Method = Literal["UMAP", "PCA", "t-SNE"]
 METHODS: tuple[Method, ...] = ("UMAP", "PCA", "t-SNE")
 METRICS = ("cosine", "euclidean")
 UMAP_MIN_POINTS = 10  # below this a neighbourhood graph is mostly noise: we use PCA and say so
 UMAP_EPOCHS = 200
-N_NEIGHBORS_RANGE = (2, 200)  # what validate() accepts; the tab's slider reads it
-MIN_DIST_RANGE = (0.0, 1.0)
+MAX_NEIGHBORS = 200
 # Under this many sentences n_neighbors is capped at about sqrt(n): on 20-50 sentences in 3-5
 # topics that kept the groups apart (silhouette 0.4-0.9) where the default 15 merged them (0.0-0.6).
 SMALL_SET = 100
@@ -55,20 +55,32 @@ _FIT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
-class ProjectionParams:
-    method: Method = "UMAP"
-    dimensions: int = 2
-    n_neighbors: int = 15
-    min_dist: float = 0.1
-    metric: str = "cosine"
-    seed: int = 42
+class ProjectionSettings(Settings):
+    """How a map is drawn: each setting declared once (models/settings.py), read by the
+    Embeddings tab's widgets, the API and the checker. Build with
+    ``ProjectionSettings.checked(...)`` from user input."""
+
+    method: str = setting("UMAP", choices=METHODS, label="Method")
+    dimensions: int = setting(
+        2, low=2, high=3, choices=(2, 3), kind="whole", label="Dimensions", noun="Dimensions"
+    )
+    n_neighbors: int = setting(
+        15, low=2, high=MAX_NEIGHBORS, step=1, label="n_neighbors (UMAP)", noun="n_neighbors",
+        help="small: local detail; large: global shape",
+    )  # fmt: skip
+    min_dist: float = setting(
+        0.1, low=0.0, high=1.0, step=0.05, label="min_dist (UMAP)", noun="min_dist",
+        help="small: tight clumps; large: evenly spread",
+    )  # fmt: skip
+    metric: str = setting("cosine", choices=METRICS, label="Metric")
+    seed: int = setting(42, low=0, high=MAX_SEED, label="Random seed", noun="Seed")
 
 
 @dataclass(frozen=True)
 class Projection:
     coords: np.ndarray  # (n, dimensions) float32
     method: Method  # what actually ran (PCA when UMAP had too few points)
-    params: ProjectionParams
+    params: ProjectionSettings
     seconds: float
     notes: list[str] = field(default_factory=list)
 
@@ -83,26 +95,6 @@ class Projection:
         if self.method == "t-SNE":
             return f"t-SNE ({p.metric}, seed={p.seed})"
         return "PCA"
-
-
-def validate(
-    method: str,
-    dimensions: object,
-    n_neighbors: object,
-    min_dist: object,
-    metric: str,
-    seed: object,
-) -> ProjectionParams:
-    """Parameters as the server accepts them (API callers can send anything)."""
-    if method not in METHODS:
-        raise InvalidInputError(f"Method must be one of {', '.join(METHODS)}, not '{method}'.")
-    if metric not in METRICS:
-        raise InvalidInputError(f"Metric must be one of {', '.join(METRICS)}, not '{metric}'.")
-    dims = whole_number("Dimensions", dimensions, 2, 3)
-    neighbours = whole_number("n_neighbors", n_neighbors, *N_NEIGHBORS_RANGE)
-    seed_value = seed_number(seed, "Seed")
-    distance = bounded_number("min_dist", min_dist, *MIN_DIST_RANGE)
-    return ProjectionParams(method, dims, neighbours, distance, metric, seed_value)  # type: ignore[arg-type]
 
 
 # -- neighbours ---------------------------------------------------------------------------------
@@ -150,7 +142,7 @@ def place_query(coords: np.ndarray, neighbours: np.ndarray, similarity: np.ndarr
 
 
 # -- projection ---------------------------------------------------------------------------------
-def project(embeddings: np.ndarray, params: ProjectionParams) -> Projection:
+def project(embeddings: np.ndarray, params: ProjectionSettings) -> Projection:
     """2D or 3D coordinates for unit-length embeddings (one row per sentence)."""
     n = len(embeddings)
     if n < 3:
@@ -176,7 +168,7 @@ def project(embeddings: np.ndarray, params: ProjectionParams) -> Projection:
     return Projection(coords, method, params, time.perf_counter() - started, notes)
 
 
-def _umap(embeddings: np.ndarray, params: ProjectionParams, notes: list[str]) -> np.ndarray:
+def _umap(embeddings: np.ndarray, params: ProjectionSettings, notes: list[str]) -> np.ndarray:
     import umap
 
     n = len(embeddings)
@@ -202,7 +194,7 @@ def _umap(embeddings: np.ndarray, params: ProjectionParams, notes: list[str]) ->
     return reducer.fit_transform(embeddings)
 
 
-def _tsne(embeddings: np.ndarray, params: ProjectionParams, notes: list[str]) -> np.ndarray:
+def _tsne(embeddings: np.ndarray, params: ProjectionSettings, notes: list[str]) -> np.ndarray:
     from sklearn.manifold import TSNE
 
     # sklearn needs perplexity < n; a third of n keeps small sets from collapsing into one blob.
@@ -267,7 +259,7 @@ def warm_up() -> float:
     points = rng.normal(size=(200, 384)).astype(np.float32)
     points /= np.linalg.norm(points, axis=1, keepdims=True)
     for dimensions in (2, 3):
-        project(points, ProjectionParams("UMAP", dimensions=dimensions))
+        project(points, ProjectionSettings(method="UMAP", dimensions=dimensions))
     return time.perf_counter() - started
 
 

@@ -5,6 +5,10 @@ empty lines dropped, duplicates dropped (one point per distinct sentence), over-
 at most ``MAX_SENTENCES`` sentences. What was changed is said in ``notes``, and anything we
 refuse raises ``InvalidInputError`` with one sentence saying what to do.
 
+Where the sentences come from (a built-in set, the text box or a file, and a CSV's columns) is
+a ``SentenceInput``: settings declared once (models/settings.py), read by the Embeddings tab's
+widgets, its API and ``SentenceInput.read``.
+
 This module reads and validates text only; it does not embed or project.
 """
 
@@ -14,8 +18,10 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from models.errors import InvalidInputError
+from models.settings import Settings, setting
 from models.upload_text import decode_upload, quoted_names
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "embeddings"
@@ -23,6 +29,9 @@ MAX_SENTENCES = 10_000
 MAX_CHARS = 1_000  # per sentence; MiniLM reads at most 256 tokens (~1,000 characters) anyway
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # 10,000 lines of 500 characters fit comfortably
 MIN_SENTENCES = 3  # fewer cannot make a map (and t-SNE/UMAP need a few neighbours)
+EXAMPLE_SET, TEXT_BOX, UPLOAD_FILE = "Example set", "Text box", "Upload a file"
+SOURCES = (EXAMPLE_SET, TEXT_BOX, UPLOAD_FILE)
+TEXT_COLUMN, LABEL_COLUMN = "text", "label"  # a CSV's columns unless the user names others
 
 # name shown in the UI -> (file, one line describing it)
 EXAMPLE_SETS: dict[str, tuple[str, str]] = {
@@ -124,7 +133,9 @@ def load_example(name: str | None) -> SentenceSet:
     return _parse_csv(path.read_text(encoding="utf-8"), "text", "label", path.name)
 
 
-def from_upload(path: str | Path | None, text_column: str = "text", label_column: str = "label"):
+def from_upload(
+    path: str | Path | None, text_column: str = TEXT_COLUMN, label_column: str = LABEL_COLUMN
+) -> SentenceSet:
     """A .csv (a text column, optionally a label column) or .txt (one sentence per line) file."""
     if not path:
         raise InvalidInputError("No file uploaded: choose a .csv or .txt file first.")
@@ -188,3 +199,39 @@ def _parse_csv(text: str, text_column: str, label_column: str, name: str) -> Sen
         notes.append(f"'{name}' has no 'label' column, so points are coloured by cluster.")
     result = clean(texts, labels, source=f"file '{name}'")
     return SentenceSet(result.texts, result.labels, notes + result.notes)
+
+
+def _text(value: Any) -> str:
+    """API callers can send any JSON value: anything that is not text is treated as missing."""
+    return value if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True)
+class SentenceInput(Settings):
+    """Where the sentences of a map (or a classifier) come from: each setting declared once,
+    read by the Embeddings tab's widgets, its API and ``read``. The file itself is no setting:
+    ``read`` takes it. Build with ``SentenceInput.checked(...)`` from user input."""
+
+    source: str = setting(SOURCES[0], choices=SOURCES, label="Sentences from", noun="source")
+    # A name that is no built-in set is refused when it is read, and only then: a map of typed
+    # sentences does not care what the set's dropdown says.
+    data: str = setting(
+        next(iter(EXAMPLE_SETS)), choices=tuple(EXAMPLE_SETS), label="Example set",
+        noun="data set", checker=_text,
+    )  # fmt: skip
+    text: str = setting("", label="Sentences, one per line", checker=_text)
+    text_column: str = setting(
+        TEXT_COLUMN, label="Text column (CSV)", checker=lambda value: _text(value) or TEXT_COLUMN
+    )
+    label_column: str = setting(LABEL_COLUMN, label="Label column (CSV, optional)", checker=_text)
+
+    def read(self, file: Any = None) -> SentenceSet:
+        """The sentences this input names; ``file`` is an uploaded file's path (or an object
+        with a ``name``, as Gradio's file objects), read when the source is a file."""
+        source = self.declared()["source"].check(self.source)  # one built in code, too
+        if source == EXAMPLE_SET:
+            return load_example(self.data)
+        if source == TEXT_BOX:
+            return from_text(self.text)
+        path = file if isinstance(file, str | Path) else getattr(file, "name", None)
+        return from_upload(path, self.text_column, self.label_column)

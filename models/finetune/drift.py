@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from models.embeddings.projection import ProjectionParams, project
+from models.embeddings.projection import ProjectionSettings, project
 from models.errors import InvalidInputError
 from models.finetune.data import Example
 from models.finetune.settings import TrainedAdapter
@@ -91,7 +91,7 @@ def measure_drift(bench: LoraBench, adapter: TrainedAdapter, examples: list[Exam
     centre = before.mean(axis=0)  # the same centre for both: a shift of the tuned model shows
     before, after = unit_rows(before - centre), unit_rows(after - centre)
     neighbours = max(2, min(15, len(sentences) - 1))
-    projection = project(np.vstack([before, after]), ProjectionParams(n_neighbors=neighbours))
+    projection = project(np.vstack([before, after]), ProjectionSettings(n_neighbors=neighbours))
     n = len(sentences)
     return Drift(
         sentences=sentences,
