@@ -235,7 +235,7 @@ def show_alternatives(
 class ExplorerView(Settings):
     """How much of the next-token distribution the explorer shows."""
 
-    shown: int = setting(15, low=1, high=MAX_SHOWN, step=1, label="Tokens shown",
+    shown: int = setting(15, low=5, high=MAX_SHOWN, step=1, label="Tokens shown",
                          noun="tokens shown")  # fmt: skip
 
 
