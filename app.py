@@ -11,7 +11,17 @@ import click
 from models import zerogpu  # noqa: F401  # isort: skip  # (on ZeroGPU: `spaces` before torch)
 import gradio as gr  # isort: skip
 
-from components import attention, embeddings, finetune, image, lessons, models_panel, serving, text
+from components import (
+    attention,
+    embeddings,
+    finetune,
+    i18n,
+    image,
+    lessons,
+    models_panel,
+    serving,
+    text,
+)
 from components.presenter import PAGE_OPTIONS, TITLE, presenter_bar, wire_presenter
 from components.start_here import build as build_start_tab
 from components.tokens import build as build_tokens_tab
@@ -47,6 +57,7 @@ def build_app(registry: Registry, queue_size: int = serving.QUEUE_SIZE) -> gr.Bl
         tuner.wire_try_in_text(writer.use_tuned, writer.prompt, tabs)
         wire_presenter(demo, tabs, bar, [t.presets for t in built if t.presets])  # deep links
         lesson.wire(demo, tabs)  # ?lesson=…&step=…, the language, each step's demo
+    i18n.localise(demo)  # the page's words marked for Gradio's translations (components/i18n.py)
     demo.queue(max_size=queue_size, **serving.QUEUE)
     return demo
 

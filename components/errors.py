@@ -61,6 +61,9 @@ def clean_text(value: Any) -> Any:
     return value
 
 
+SAYS = "_says_its_sentences"  # set on what user_errors returns (tests/test_sentences.py checks it)
+
+
 def user_errors(fn: F) -> F:
     """Wrap a handler (plain or generator) so every error reaches the user as a sentence, what
     it writes is said in the session's language, and text that no tokenizer or image library
@@ -77,6 +80,7 @@ def user_errors(fn: F) -> F:
             except Exception as error:
                 raise to_gradio_error(error, language) from error
 
+        setattr(gen_wrapper, SAYS, True)
         return gen_wrapper  # type: ignore[return-value]
 
     @functools.wraps(fn)
@@ -88,6 +92,7 @@ def user_errors(fn: F) -> F:
         except Exception as error:
             raise to_gradio_error(error, language) from error
 
+    setattr(wrapper, SAYS, True)
     return wrapper  # type: ignore[return-value]
 
 

@@ -11,10 +11,11 @@ How the words reach the screen:
   bar calls `SET_LOCALE_JS` so Gradio's own words (its footer, "Use via API") follow too.
 - Table headers and, after a switch, tab names are not redrawn by Gradio's frontend:
   `HEADERS_JS` swaps their text on the page, for tables drawn later too.
-- Lines a handler writes on the server are English (the API answers programs in English); every
-  Markdown a handler fills is said in the session's language (components/spoken_results.py) by
-  `say`, which matches each line against the catalogue and its templates ("{n} examples → …",
-  kept on the server: braces never reach the page); a line the catalogue lacks stays English.
+- Lines a handler writes on the server are English sentences that keep their template and
+  fields (models/sentences.py: ``sentence("{n} examples → …", n=…)``); the API answers programs
+  in English, and `said` looks each up by its template (its key) in the session's language as
+  it leaves the handler (components/errors.py ``user_errors``): no parsing, and the braces stay
+  on the server. A user's or the model's text is never a sentence, so it is never translated.
   The session's language is the lesson bar's (`remember`), else the link's ``?lang=``, else the
   browser's Accept-Language.
 
@@ -26,10 +27,8 @@ This file is not the lessons' text: those are written per language in components
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -60,7 +59,6 @@ _MARK = "__i18n__"
 # is that same English) then came back to the server as "Media de las cabezas" and was refused.
 # Keys behind this prefix equal no English a widget holds, so only marked words are translated.
 KEY_PREFIX = "pg:"
-_FIELD = r"(?:(?! · ).)+?"  # a template's field: never across a " · " between a line's facts
 
 
 @cache
@@ -78,60 +76,6 @@ def catalogue(language: str) -> dict[str, str]:
     return {
         english: said for english, said in words.items() if not set(_UNSAFE) & set(english + said)
     }
-
-
-@cache
-def templates(language: str) -> tuple[tuple[re.Pattern[str], str], ...]:
-    """(pattern of the English, the translation) for every catalogue entry with {fields}, the
-    most specific first."""
-    found = []
-    for english, said in _entries(language).items():
-        if "{" in english:
-            parts = re.split(r"\{(\w+)\}", english)  # text, field, text, field, …, text
-            pattern = "".join(
-                re.escape(part) if i % 2 == 0 else f"(?P<{part}>{_FIELD})"
-                for i, part in enumerate(parts)
-            )
-            literal = sum(len(part) for part in parts[::2])
-            found.append(((-literal, -len(parts[0])), re.compile(f"^{pattern}$", re.DOTALL), said))
-    # The most specific first: more fixed words, then a fixed opening ("ended: {reason}" before
-    # "{n} tokens", which would also match "ended: max new tokens").
-    return tuple((pattern, said) for _, pattern, said in sorted(found, key=lambda t: t[0]))
-
-
-def _field(value: str, language: str) -> str:
-    """A template's field said in ``language`` when the catalogue knows it (a built-in data set's
-    name, maybe in backticks; "their labels"); numbers and a user's file name stay as they are."""
-    inner = value.strip("`")
-    said = _said(inner, language) if inner else None
-    return value if said is None else value.replace(inner, said)
-
-
-def _said(piece: str, language: str) -> str | None:
-    """One piece in ``language``: its catalogue entry, or the first template that matches."""
-    exact = catalogue(language).get(piece)
-    if exact is not None:
-        return exact
-    for pattern, translation in templates(language):
-        if found := pattern.match(piece):
-            fields = {k: _field(v, language) for k, v in found.groupdict().items()}
-            return translation.format(**fields)
-    return None
-
-
-def say(text: str, language: str) -> str:
-    """A handler's English ``text`` in ``language``, line by line: an exact catalogue entry or
-    the most specific template that matches (its fields copied over, said too where known); a
-    status line of " · "-separated facts piece by piece; anything unknown as it was."""
-    if language not in LANGUAGES or language == LANGUAGES[0]:
-        return text
-    said = []
-    for line in text.split("\n"):
-        whole = _said(line, language) if line.strip() else line
-        if whole is None and " · " in line:
-            whole = " · ".join(_said(piece, language) or piece for piece in line.split(" · "))
-        said.append(line if whole is None else whole)
-    return "\n".join(said)
 
 
 def said(value: Any, language: str) -> Any:
@@ -267,16 +211,12 @@ def unmarked(value: Any) -> Any:
     return value
 
 
-def localise(demo: gr.Blocks, on_build: Callable[[gr.Blocks], Any] | None = None) -> None:
+def localise(demo: gr.Blocks) -> None:
     """Mark the page's words each time Gradio builds its config (at launch and on reloads);
-    the API description Gradio derives from that config keeps the English. ``on_build`` runs
-    before each build: the first comes once every event is defined (Gradio builds the config as
-    the page's block closes), when components/spoken_results.py wraps the events' results."""
+    the API description Gradio derives from that config keeps the English."""
     build, describe = demo.get_config_file, demo.get_api_info
 
     def marked_config() -> Any:
-        if on_build is not None:
-            on_build(demo)
         return mark(build())
 
     def api_info() -> Any:

@@ -32,6 +32,7 @@ from models.builtin import default_registry
 from models.embeddings.classifier import SplitSettings
 from models.embeddings.projection import ProjectionSettings
 from models.embeddings.sentence_sets import SentenceInput
+from models.sentences import paragraphs, sentence
 from models.text.generation import Generation
 
 MARKER = re.compile(r"^__i18n__(\{.*?\})")
@@ -178,32 +179,33 @@ def test_a_handlers_summary_is_said_paragraph_by_paragraph_with_its_numbers() ->
     registry = default_registry()
     summary = inspect_data(registry, "Pirate speak", None)[0]
     assert "100 examples → 80 to train on, 20 held out" in summary
-    spanish = i18n.say(summary, "es")
+    spanish = i18n.said(summary, "es")
     assert "100 ejemplos → 80 para entrenar y 20 reservados para la comparación." in spanish
     assert "Tokens por ejemplo: mínimo" in spanish
     assert "Habla pirata" in spanish and "Pirate speak" not in spanish  # the set's name too
-    chinese = i18n.say(summary, "zh")
+    chinese = i18n.said(summary, "zh")
     assert "100 个示例 → 80 个用于训练，20 个留出用于对比。" in chinese
-    assert i18n.say(summary, "en") == summary
-    assert i18n.say("A line no catalogue has.", "es") == "A line no catalogue has."
+    assert i18n.said(summary, "en") == summary
+    # plain text is a user's or the model's words: never translated, even when a key matches
+    assert i18n.said("Text", "es") == "Text"
 
 
 def test_the_text_tabs_status_line_is_said_fact_by_fact() -> None:
     run = Generation(seed=42, prompt_ids=[1], finished=True, stop_reason="max new tokens")
     run.tokens = [None] * 40  # type: ignore[list-item]  # only counted
     run.seconds, run.first_token_seconds = 2.0, 0.25
-    line = plots.status_line(run, "llama.cpp") + "\n\nThe model ended its answer at once."
+    line = paragraphs(
+        plots.status_line(run, "llama.cpp"), sentence("The model ended its answer at once.")
+    )
     assert line.startswith("seed **42** · 40 tokens · 20.0 tokens/s (llama.cpp)")
-    assert i18n.say(line, "es") == (
+    assert i18n.said(line, "es") == (
         "semilla **42** · 40 tokens · 20.0 tokens/s (llama.cpp) · primer token en 0.25 s · "
         "fin: máximo de tokens nuevos\n\nEl modelo terminó su respuesta enseguida."
     )
-    going = (
-        "Generating… "
-        + plots.status_line(Generation(seed=7, prompt_ids=[1]))
-        + eta.time_left(1, 10, 5.0)
+    going = plots.status_line(
+        Generation(seed=7, prompt_ids=[1]), left=eta.left_piece(1, 10, 5.0), streaming=True
     )
-    chinese = i18n.say(going, "zh")
+    chinese = i18n.said(going, "zh")
     assert chinese.startswith("生成中… 随机种子 **7** · 0 个 token") and "大约还剩" in chinese
     assert "tokens" not in chinese.replace("token/秒", "")
 
@@ -216,7 +218,7 @@ def test_the_embeddings_map_and_classifier_summaries_are_said_with_their_numbers
         projection=ProjectionSettings.checked(method="PCA", dimensions="2"),
         view=MapView(compare_with="UMAP"),
     )  # fmt: skip
-    spanish = i18n.say(summary, "es")
+    spanish = i18n.said(summary, "es")
     assert "**200 frases**, embeddings de 384 dimensiones" in spanish
     assert "coloreadas por sus etiquetas. PCA tardó" in spanish
     assert "El mapa de comparación de al lado usa los mismos embeddings y colores." in spanish
@@ -225,7 +227,7 @@ def test_the_embeddings_map_and_classifier_summaries_are_said_with_their_numbers
         split=SplitSettings(test_fraction=0.25, seed=3), map_state=state,
     )[0]  # fmt: skip
     assert held_out.startswith("**Held-out accuracy")
-    chinese = i18n.say(held_out, "zh")
+    chinese = i18n.said(held_out, "zh")
     assert chinese.startswith("**留出准确率 ") and "个类别；拟合用时" in chinese
     assert "sentences" not in chinese
 

@@ -16,6 +16,7 @@ import re
 import string
 from pathlib import Path
 
+import gradio as gr
 import pytest
 
 from components import i18n
@@ -98,3 +99,21 @@ def test_said_uses_the_template_and_says_fields_and_pieces() -> None:
         "detenido\n\nseed **3**",
     )
     assert i18n.said(status, "en") is status  # English: the text itself
+
+
+def test_every_event_that_writes_markdown_says_its_sentences() -> None:
+    """A Markdown output (a status, a summary, a demo's note) is filled only by a handler wrapped
+    in ``user_errors``, the one place where sentences are said in the session's language."""
+    from app import build_app
+    from components.errors import SAYS
+    from tests.test_app import fake_registry
+
+    demo = build_app(fake_registry())
+    unsaid = [
+        f"{block_fn.name} ({block_fn.api_name or 'private'})"
+        for block_fn in demo.fns.values()
+        if block_fn.fn is not None
+        and any(isinstance(out, gr.Markdown) for out in block_fn.outputs)
+        and not getattr(block_fn.fn, SAYS, False)
+    ]
+    assert not unsaid, unsaid

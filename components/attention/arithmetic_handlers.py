@@ -24,6 +24,7 @@ from models.attention.head_arithmetic import (
     head_inputs,
 )
 from models.registry import Registry
+from models.sentences import paragraphs, sentence
 
 ARITHMETIC_IDEA = (
     "**One head, by hand.** A head turns each token into a *query* q, a *key* k and a *value* v. "
@@ -108,23 +109,27 @@ def arithmetic_figure(result: HeadArithmetic) -> go.Figure:
 
 def arithmetic_summary(result: HeadArithmetic, heatmap_row: np.ndarray | None) -> str:
     top = int(np.argmax(result.weights))
-    lines = [
-        f"**Layer {result.layer}, head {result.head}** (it shares key/value head "
-        f"{result.kv_head}), query token **{result.labels[result.query]!r}** (#{result.query}): "
-        f"d = {result.head_dim}, so every q·k is multiplied by 1/√{result.head_dim} = "
-        f"{result.scale:.4f}. It looks most at **{result.labels[top]!r}** (#{top}, weight "
-        f"{result.weights[top]:.3f}). Its output, the weighted sum of {result.query + 1} value "
-        f"vectors, has length {float(np.linalg.norm(result.output)):.3f}.",
-    ]
-    if heatmap_row is not None:
-        gap = float(np.max(np.abs(result.weights - heatmap_row)))
-        lines.append(
-            f"Largest difference from the heatmap's row: {gap:.1e} (the same numbers, computed "
-            "step by step here)."
+    head = sentence(
+        "**Layer {layer}, head {head}** (it shares key/value head {kv}), query token **{query}** "
+        "(#{qi}): d = {d}, so every q·k is multiplied by 1/√{dim} = {scale}. It looks most at "
+        "**{top}** (#{ti}, weight {weight}). Its output, the weighted sum of {n} value vectors, "
+        "has length {length}.",
+        layer=result.layer, head=result.head, kv=result.kv_head,
+        query=repr(result.labels[result.query]), qi=result.query, d=result.head_dim,
+        dim=result.head_dim, scale=f"{result.scale:.4f}", top=repr(result.labels[top]), ti=top,
+        weight=f"{result.weights[top]:.3f}", n=result.query + 1,
+        length=f"{float(np.linalg.norm(result.output)):.3f}",
+    )  # fmt: skip
+    gap = (
+        sentence(
+            "Largest difference from the heatmap's row: {gap} (the same numbers, computed step "
+            "by step here).",
+            gap=f"{float(np.max(np.abs(result.weights - heatmap_row))):.1e}",
         )
-    if result.notice:
-        lines.append(result.notice)
-    return "\n\n".join(lines)
+        if heatmap_row is not None
+        else ""
+    )
+    return paragraphs(head, gap, result.notice)
 
 
 def heatmap_row(extracted: AttentionResult | None, result: HeadArithmetic) -> np.ndarray | None:

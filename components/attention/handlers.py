@@ -27,6 +27,7 @@ from models.attention.extraction import (
 )
 from models.errors import InvalidInputError
 from models.scratch import new_folder
+from models.sentences import paragraphs, sentence
 from models.settings import Settings, setting
 
 VIEWS = ("One head", "All heads of the layer", "Mean over heads", "Rollout up to this layer")
@@ -54,22 +55,26 @@ def _short_name(model_name: str) -> str:
 def summary_markdown(result: AttentionResult) -> str:
     """What was run: token count, shape, and, when the text was cut, what was kept."""
     kind = (
-        "decoder: each token sees only itself and earlier tokens"
+        sentence("decoder: each token sees only itself and earlier tokens")
         if (result.architecture == "decoder")
-        else "encoder: every token sees every token"
+        else sentence("encoder: every token sees every token")
     )
-    lines = [
-        f"**{result.seq_len} tokens** through **{_short_name(result.model_name)}** "
-        f"({result.layers} layers × {result.heads} heads; {kind}). Every row of a heatmap sums "
-        "to 1; layers and heads are counted from 0."
-    ]
-    if result.truncated:
-        kept = result.kept_text.replace("\n", " ")
-        lines.append(
-            f"⚠️ The text has {result.total_tokens} tokens; only the first {TOKEN_CAP} are shown "
-            f"(the cap keeps the page fast). Kept: *{kept[:600]}{'…' if len(kept) > 600 else ''}*"
-        )
-    return "\n\n".join(lines)
+    shape = sentence(
+        "**{n} tokens** through **{model}** ({layers} layers × {heads} heads; {kind}). Every row "
+        "of a heatmap sums to 1; layers and heads are counted from 0.",
+        n=result.seq_len, model=_short_name(result.model_name), layers=result.layers,
+        heads=result.heads, kind=kind,
+    )  # fmt: skip
+    if not result.truncated:
+        return shape
+    kept = result.kept_text.replace("\n", " ")
+    cut = sentence(
+        "⚠️ The text has {total} tokens; only the first {cap} are shown (the cap keeps the page "
+        "fast). Kept: *{kept}*",
+        total=result.total_tokens, cap=TOKEN_CAP,
+        kept=f"{kept[:600]}{'…' if len(kept) > 600 else ''}",
+    )  # fmt: skip
+    return paragraphs(shape, cut)
 
 
 def current_matrix(result: AttentionResult, view: str, layer: Any, head: Any) -> np.ndarray:

@@ -143,7 +143,7 @@ def build(
 
     for control in (*heads.values(), focus):
         control.input(
-            follow,
+            user_errors(follow),
             inputs_kwargs={"summary": arithmetic_summary, **arithmetic_kwargs["inputs_kwargs"]},
             outputs=arithmetic_kwargs["outputs"],
             api_visibility="private",

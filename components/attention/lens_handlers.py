@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from components import exports
 from components.attention.plots import FONT
 from models.registry import Registry
+from models.sentences import paragraphs, sentence
 from models.text.logit_lens import LogitLens, logit_lens
 
 LENS_IDEA = (
@@ -67,14 +68,15 @@ def lens_summary(lens: LogitLens) -> str:
         (r for r in range(lens.rows) if lens.top_ids[r, last, 0] == lens.top_ids[out_row, last, 0]),
         out_row,
     )
-    text = (
-        f"{lens.positions} tokens × {lens.rows} rows (the embeddings and {lens.rows - 1} layers) "
-        f"of {lens.model_name}. After the last token the model predicts "
-        f"**{lens.top_labels[out_row][last]!r}** ({lens.top_probs[out_row, last, 0]:.0%}); "
-        f"the lens first shows it at **{lens.row_names[first_right]}**. Click any cell for its "
-        "top 5."
-    )
-    return text + (f"\n\n{lens.notice}" if lens.notice else "")
+    text = sentence(
+        "{n} tokens × {rows} rows (the embeddings and {layers} layers) of {model}. After the last "
+        "token the model predicts **{token}** ({probability}); the lens first shows it at "
+        "**{row}**. Click any cell for its top 5.",
+        n=lens.positions, rows=lens.rows, layers=lens.rows - 1, model=lens.model_name,
+        token=repr(lens.top_labels[out_row][last]),
+        probability=f"{lens.top_probs[out_row, last, 0]:.0%}", row=lens.row_names[first_right],
+    )  # fmt: skip
+    return paragraphs(text, lens.notice)
 
 
 def show_lens(registry: Registry, model_name: str, text: str) -> tuple[LogitLens, str, Any]:
@@ -85,10 +87,10 @@ def show_lens(registry: Registry, model_name: str, text: str) -> tuple[LogitLens
 def lens_cell(lens: LogitLens | None, index: Any) -> tuple[str, go.Figure | None]:
     """(title, top-5 bar chart) of the clicked cell; ``index`` is the table's [row, column]."""
     if lens is None or not isinstance(index, list | tuple) or len(index) != 2:
-        return "Show the logit lens, then click a cell of the grid for its top 5.", None
+        return sentence("Show the logit lens, then click a cell of the grid for its top 5."), None
     table_row, column = int(index[0]), int(index[1])
     if column == 0:
-        return "Click a token's cell (not the layer's name) for its top 5.", None
+        return sentence("Click a token's cell (not the layer's name) for its top 5."), None
     row, position = lens_row_of(lens, table_row), column - 1
     cells = lens.cell(row, position)
     labels = [repr(c.label) for c in cells][::-1]
@@ -101,9 +103,11 @@ def lens_cell(lens: LogitLens | None, index: Any) -> tuple[str, go.Figure | None
             hovertemplate="%{y}: %{x:.2%}<extra></extra>",
         )
     )
-    title = (
-        f"**{lens.row_names[row]}**, after token {lens.labels[position]!r} (#{position}): what "
-        f"comes next, if this layer were the last"
+    title = sentence(
+        "**{row}**, after token {token} (#{index}): what comes next, if this layer were the last",
+        row=lens.row_names[row],
+        token=repr(lens.labels[position]),
+        index=position,
     )
     figure.update_layout(
         title={"text": f"{lens.row_names[row]} · after #{position}", "x": 0.01},

@@ -28,6 +28,7 @@ from models.embeddings.projection import ProjectionSettings, project
 from models.embeddings.sentence_sets import EXAMPLE_SET, UPLOAD_FILE, SentenceInput
 from models.errors import InvalidInputError
 from models.registry import Registry
+from models.sentences import joined, lines, sentence
 
 PREDICTION_COLUMNS = ["text", "label", "predicted", "correct", "split"]
 
@@ -124,10 +125,11 @@ def _map_coords(fitted, map_state, cache, model, encoder):
 def _summary(fitted: Classifier) -> str:
     test = int(fitted.held_out.sum())
     right = int((fitted.correct & fitted.held_out).sum())
-    lines = [
-        f"**Held-out accuracy {fitted.accuracy:.1%}** ({right} of {test} sentences it never saw "
-        f"in training; {fitted.train_accuracy:.1%} on the training sentences). "
-        f"{len(fitted.classes)} classes; fitting took {fitted.seconds:.2f} s.",
-    ]
-    lines += [f"- {note}" for note in fitted.notes]
-    return "\n".join(lines)
+    accuracy = sentence(
+        "**Held-out accuracy {accuracy}** ({right} of {test} sentences it never saw in training; "
+        "{train} on the training sentences). {classes} classes; fitting took {seconds} s.",
+        accuracy=f"{fitted.accuracy:.1%}", right=right, test=test,
+        train=f"{fitted.train_accuracy:.1%}", classes=len(fitted.classes),
+        seconds=f"{fitted.seconds:.2f}",
+    )  # fmt: skip
+    return lines(accuracy, *(joined("", "- ", note) for note in fitted.notes))

@@ -33,6 +33,7 @@ from models.embeddings.projection import (
 from models.embeddings.sentence_sets import SentenceInput
 from models.errors import InvalidInputError
 from models.registry import Registry
+from models.sentences import joined, lines, sentence
 from models.settings import Settings, setting
 
 COMPARE_NONE = "nothing"
@@ -191,16 +192,17 @@ def _summary(
     n = len(sentences)
     cached = n - newly_embedded
     colour = (
-        "their labels"
+        sentence("their labels")
         if state.label_kind == "label"
-        else f"{len(set(state.labels))} clusters found by k-means on the embeddings"
+        else sentence("{k} clusters found by k-means on the embeddings", k=len(set(state.labels)))
     )
-    lines = [
-        f"**{n:,} sentences**, {state.embeddings.shape[1]}-dimensional embeddings "  # type: ignore[union-attr]
-        f"({newly_embedded:,} embedded now, {cached:,} from the cache), coloured by {colour}. "
-        f"{projection.method} took {projection.seconds:.1f} s."
-    ]
-    if compared:
-        lines.append("The comparison map alongside uses the same embeddings and colours.")
-    lines += [f"- {note}" for note in [*sentences.notes, *projection.notes]]
-    return "\n".join(lines)
+    made = sentence(
+        "**{n} sentences**, {dim}-dimensional embeddings ({new} embedded now, {cached} from the "
+        "cache), coloured by {colour}. {method} took {seconds} s.",
+        n=f"{n:,}", dim=state.embeddings.shape[1],  # type: ignore[union-attr]
+        new=f"{newly_embedded:,}", cached=f"{cached:,}", colour=colour,
+        method=projection.method, seconds=f"{projection.seconds:.1f}",
+    )  # fmt: skip
+    same = sentence("The comparison map alongside uses the same embeddings and colours.")
+    notes = [joined("", "- ", note) for note in [*sentences.notes, *projection.notes]]
+    return lines(made, same if compared else "", *notes)

@@ -155,13 +155,13 @@ def build(registry: Registry) -> BuiltTab:
         )
 
     sentences["source"].change(
-        show_source,
+        user_errors(show_source),
         sentences["source"],
         [sentences["data"], about, sentences["text"], upload_group],
         api_visibility="private",
     )
     sentences["data"].change(  # a fixed sentence per set: marked, it is said in the page's language
-        lambda name: i18n.marked(sentence_sets.EXAMPLE_SETS.get(name, ("", ""))[1]),
+        user_errors(lambda name: i18n.marked(sentence_sets.EXAMPLE_SETS.get(name, ("", ""))[1])),
         sentences["data"],
         about,
         api_visibility="private",

@@ -468,6 +468,6 @@ def cancel_training(control: dict[str, Any] | None) -> Any:
     closed tab stops its run). The run itself then reports where it stopped."""
     cancel = (control or {}).get("cancel")
     if cancel is None or cancel.is_set():
-        return "Nothing is training in this session right now."
+        return sentence("Nothing is training in this session right now.")
     cancel.set()
-    return "Cancelling: training stops at the end of this step…"
+    return sentence("Cancelling: training stops at the end of this step…")

@@ -201,7 +201,7 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
         # One adapter slot per browser (or API client) session, however often data is picked.
         slot = f"session-{request.session_hash}" if request and request.session_hash else ""
         summary, preview, session = inspect_data(registry, data, file, slot)
-        return summary, preview, session  # said in the page's language (spoken_results)
+        return summary, preview, session  # said in the page's language (user_errors)
 
     data_set.change(show_upload, data_set, upload, api_visibility="private", queue=False)
     # The API's names: ``data`` as everywhere else; the old ``picked`` keeps working for one
@@ -292,7 +292,9 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
         )
     # No Gradio ``cancels``: that would end the stream mid-update and paint its outputs red.
     # The run sees the event within one step and ends with the partial curve and a sentence.
-    cancel_button.click(cancel_training, control, status, api_visibility="private", queue=False)
+    cancel_button.click(
+        user_errors(cancel_training), control, status, api_visibility="private", queue=False
+    )
 
     @gpu
     def compare(

@@ -28,7 +28,6 @@ from components.lessons import handlers
 from components.lessons.content import LANGUAGES, LESSONS
 from components.lessons.ui_text import LANGUAGE_NAMES, UI
 from components.scripts import script
-from components.spoken_results import speak_results
 
 GO_JS = script("lesson_go")
 SHOTS_JS = script("lesson_shots")
@@ -153,7 +152,9 @@ def _wire(bar: LessonBar, demo: gr.Blocks, tabs: gr.Tabs) -> None:
         )  # fmt: skip
 
     load_outputs = [*bar.outputs, bar.position, bar.notice, tabs, bar.target]
-    loaded = demo.load(on_load, [bar.target], load_outputs, js=BROWSER_LANGUAGE_JS, **private)
+    loaded = demo.load(
+        user_errors(on_load), [bar.target], load_outputs, js=BROWSER_LANGUAGE_JS, **private
+    )
     loaded.then(None, bar.target, bar.target, js=GO_JS, api_visibility="private")
     demo.load(None, js=KEYS_JS, api_visibility="private")
 
@@ -161,11 +162,11 @@ def _wire(bar: LessonBar, demo: gr.Blocks, tabs: gr.Tabs) -> None:
         i18n.remember(request, handlers.checked_language(language))
         return shown(position, language)
 
-    switched = bar.language.input(switch, [bar.position, bar.language], bar.outputs, **private)
+    switched = bar.language.input(
+        user_errors(switch), [bar.position, bar.language], bar.outputs, **private
+    )
 
     # The page's language is the bar's: Gradio's own words and every tab's (SET_LOCALE_JS).
-    # The page's static words, marked for Gradio's translations; and what handlers write, said
-    i18n.localise(demo, on_build=speak_results)
     for chain in (loaded, switched):
         chain.then(None, bar.language, None, js=i18n.SET_LOCALE_JS, **private)
 
@@ -179,16 +180,16 @@ def _wire(bar: LessonBar, demo: gr.Blocks, tabs: gr.Tabs) -> None:
         leaving(None, js=SHOTS_JS, api_visibility="private", queue=False)
     for button, by in ((back, -1), (forward, 1)):
         button.click(
-            lambda p, lang, by=by: step_to(p, lang, by), [bar.position, bar.language],
+            user_errors(lambda p, lang, by=by: step_to(p, lang, by)), [bar.position, bar.language],
             step_outputs, **private,
         ).then(None, bar.target, bar.target, js=GO_JS, api_visibility="private")  # fmt: skip
 
     def pick_lesson(lesson: Any, language: str) -> tuple:
         return step_to((lesson if isinstance(lesson, int) else 0, 0), language, 0)
 
-    bar.lesson.input(pick_lesson, [bar.lesson, bar.language], step_outputs, **private).then(
-        None, bar.target, bar.target, js=GO_JS, api_visibility="private"
-    )
+    bar.lesson.input(
+        user_errors(pick_lesson), [bar.lesson, bar.language], step_outputs, **private
+    ).then(None, bar.target, bar.target, js=GO_JS, api_visibility="private")
 
     def on_run(position: Any) -> tuple:
         return gr.Tabs(selected=handlers.tab_of(position)), handlers.press_target(position)
@@ -203,7 +204,9 @@ def _wire(bar: LessonBar, demo: gr.Blocks, tabs: gr.Tabs) -> None:
         return (gr.Markdown(visible=shown_now), shown_now,
                 gr.Button(text["hide"] if shown_now else text["reveal"]))  # fmt: skip
 
-    reveal.click(on_reveal, [revealed, bar.language], [answer, revealed, reveal], **private)
+    reveal.click(
+        user_errors(on_reveal), [revealed, bar.language], [answer, revealed, reveal], **private
+    )
 
     def on_handout(position: Any, language: str, shots: str, request: gr.Request) -> Any:
         lesson, _ = handlers.moved(position, 0)

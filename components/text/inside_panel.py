@@ -152,7 +152,7 @@ def build(
         )
 
     tokens.select(
-        on_pick,
+        user_errors(on_pick),
         [records],
         [picked_index, picked, alternative],
         api_visibility="private",

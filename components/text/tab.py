@@ -229,7 +229,7 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
             adapter=session_adapter(use_finetuned, tuned_session),
         ):  # fmt: skip
             final = token_records
-            # status_line is said in the page's language (components/spoken_results.py)
+            # status_line is said in the page's language (components/errors.py user_errors)
             yield text_so_far, status_line, coloured, token_records, token_records
         if final and not use_finetuned:  # branching works on the base model
             session["run"] = branch_handlers.context_of_run(
@@ -251,7 +251,7 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
         return PICK_HINT, None, []
 
     generate_button.click(
-        before_generating,
+        user_errors(before_generating),
         inputs=[control],
         outputs=[picked, alt_chart, alt_table],
         api_visibility="private",
@@ -262,7 +262,10 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
     )  # fmt: skip
     stop.click(stop_generation, [control], None, api_visibility="private", queue=False)
     tokens.select(
-        show_alternatives, [records], [picked, alt_chart, alt_table], api_visibility="private"
+        user_errors(show_alternatives),
+        [records],
+        [picked, alt_chart, alt_table],
+        api_visibility="private",
     )
     sampler = {name: sampling[name] for name in SAMPLER}
 
@@ -316,9 +319,9 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
     for control_input in (*sampler.values(), shown, explorer_chat):
         event = control_input.input if control_input is explorer_chat else control_input.release
         event(
-            refresh_explorer, inputs_kwargs={"shown_summary": summary, **explore_inputs},
-            outputs=explore_outputs, api_visibility="private", trigger_mode="always_last",
-            **heavy(),
+            user_errors(refresh_explorer),
+            inputs_kwargs={"shown_summary": summary, **explore_inputs}, outputs=explore_outputs,
+            api_visibility="private", trigger_mode="always_last", **heavy(),
         )  # fmt: skip
 
     # One-click demos: fill the controls by name, then generate exactly as the Generate button

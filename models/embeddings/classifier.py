@@ -26,6 +26,7 @@ import numpy as np
 from models.embeddings.cache import SHARED_CACHE, EmbeddingCache
 from models.embeddings.sentence_sets import SentenceSet
 from models.errors import InvalidInputError
+from models.sentences import sentence
 from models.settings import Settings, setting
 from models.validation import MAX_SEED
 
@@ -126,9 +127,12 @@ def fit_classifier(
     confusion = confusion_matrix(y[test], predicted[test], labels=classes)
     seconds = time.perf_counter() - started
     notes.append(
-        f"Trained on {len(train)} sentences, tested on {len(test)} held out "
-        f"({fraction:.0%} of each class, seed {seed})."
-    )
+        sentence(
+            "Trained on {train} sentences, tested on {test} held out ({share} of each class, "
+            "seed {seed}).",
+            train=len(train), test=len(test), share=f"{fraction:.0%}", seed=seed,
+        )
+    )  # fmt: skip
     return Classifier(
         model,
         classes,
@@ -159,7 +163,7 @@ def _labelled_points(
     keep = [i for i, label in enumerate(labels) if label and label != NO_LABEL]
     notes = []
     if len(keep) < len(texts):
-        notes.append(f"Left out {len(texts) - len(keep)} sentences without a label.")
+        notes.append(sentence("Left out {n} sentences without a label.", n=len(texts) - len(keep)))
     texts = [texts[i] for i in keep]
     labels = [labels[i] for i in keep]
     counts = Counter(labels)

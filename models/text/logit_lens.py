@@ -26,6 +26,7 @@ import torch
 
 from models.attention.extraction import token_labels
 from models.registry import Registry
+from models.sentences import sentence
 from models.text.causal_lm import CausalLM
 from models.text.view_input import check_index, load_decoder, tokenize_for_view
 
@@ -120,7 +121,11 @@ def logit_lens(registry: Registry, model_name: Any, text: Any) -> LogitLens:
     positions = best.shape[1]
     grid = tuple(tuple(flat[r * positions : (r + 1) * positions]) for r in range(best.shape[0]))
     layers = best.shape[0] - 1
-    names = ("embeddings", *(f"layer {i}" for i in range(1, layers)), f"layer {layers} (output)")
+    names = (
+        sentence("embeddings"),
+        *(sentence("layer {n}", n=i) for i in range(1, layers)),
+        sentence("layer {n} (output)", n=layers),
+    )
     return LogitLens(
         model_name=name,
         token_ids=tuple(prepared.ids),

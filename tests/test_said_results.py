@@ -1,9 +1,9 @@
-"""What handlers write, said in the page's language (components/spoken_results.py): the wrapper
-says a Markdown output and an error's sentence and leaves a textbox alone, for plain and
-streaming handlers and for every shape of result; it answers in the language of the session
-whose event runs. And every line the Text, Image, Attention and Fine-tune views write after a
-click (real handlers on real models, small settings) has a translation in Spanish and Chinese,
-its numbers carried over."""
+"""What handlers write, said in the page's language by key (components/errors.py user_errors,
+components/i18n.py said): a sentence is said in every output and in an error's toast, a user's
+or the model's plain text is left alone, for plain and streaming handlers and every shape of
+result, in the language of the session whose event runs. And what the Text, Image, Attention,
+Embeddings and Fine-tune views write after a click (real handlers on real models, small
+settings) is sentences with a translation in Spanish and Chinese, its numbers carried over."""
 
 from __future__ import annotations
 
@@ -17,11 +17,10 @@ from starlette.requests import Request
 from components import i18n
 from components.attention import arithmetic_handlers, lens_handlers
 from components.attention.handlers import summary_markdown
-from components.errors import to_gradio_error, user_errors
+from components.errors import user_errors
 from components.finetune.handlers import held_out_status, inspect_data, results_markdown
 from components.image import steering_handlers
 from components.image.handlers import generate_images
-from components.spoken_results import speak_results
 from components.text import branch_handlers, plots, why_handlers
 from models.attention.extraction import HeadChoice, extract_attention
 from models.attention.head_arithmetic import ArithmeticQuery
@@ -38,7 +37,7 @@ from models.sentences import sentence
 from models.text.branching import branch_generation, sample_n
 from models.text.generation import SamplingSettings, generate, score_tokens
 
-NOTE = "Select a token in the coloured text to see its alternatives."  # a catalogue sentence
+NOTE = sentence("Select a token in the coloured text to see its alternatives.")
 SPANISH_NOTE = i18n.translate(NOTE, "es")
 CAT = "a red cat on a white background"
 
@@ -58,62 +57,43 @@ def in_spanish():
     LocalContext.request.reset(token)
 
 
-def _wrapped(demo: gr.Blocks) -> list:
-    speak_results(demo)
-    assert speak_results(demo) == 0  # each event is wrapped once
-    return [block_fn.fn for block_fn in demo.fns.values()]
-
-
-def test_markdown_is_said_and_a_textbox_keeps_its_words(in_spanish) -> None:
+def test_a_sentence_is_said_and_a_users_text_keeps_its_words(in_spanish) -> None:
     def plain() -> tuple[str, str]:
-        return NOTE, NOTE
+        return NOTE, "Select a token in the coloured text to see its alternatives."
 
     def stream():
-        yield NOTE, NOTE
-        yield gr.Markdown(NOTE, visible=True), NOTE
+        yield NOTE, "typed by a user"
+        yield gr.Markdown(NOTE, visible=True), "typed by a user"
 
     def as_dict() -> dict:
-        return {note: NOTE, box: NOTE}
+        return {"note": NOTE, "box": "typed by a user"}
 
-    with gr.Blocks() as demo:
-        note, box = gr.Markdown(), gr.Textbox()
-        button = gr.Button()
-        button.click(plain, None, [note, box])
-        button.click(stream, None, [note, box])
-        button.click(as_dict, None, [note, box])
-        button.click(lambda: NOTE, None, note)
-        button.click(lambda: NOTE, None, box)  # no Markdown: its value stays as it is
-    first, streamed, keyed, single, untouched = _wrapped(demo)
-    assert first() == (SPANISH_NOTE, NOTE)  # a textbox may hold the user's words
+    first, streamed, keyed = user_errors(plain), user_errors(stream), user_errors(as_dict)
+    # the same words as plain text are a user's or the model's: they reach the page as written
+    assert first() == (SPANISH_NOTE, NOTE.template)
     said = list(streamed())
-    assert said[0] == (SPANISH_NOTE, NOTE)
-    assert said[1][0].constructor_args["value"] == SPANISH_NOTE and said[1][1] == NOTE
-    assert keyed() == {note: SPANISH_NOTE, box: NOTE}
-    assert single() == SPANISH_NOTE and untouched() == NOTE
+    assert said[0] == (SPANISH_NOTE, "typed by a user")
+    assert said[1][0].constructor_args["value"] == SPANISH_NOTE
+    assert keyed() == {"note": SPANISH_NOTE, "box": "typed by a user"}
     # Gradio still sees the handler's own signature, so it streams it and passes it a request
-    assert gr.utils.get_type_hints(first) == gr.utils.get_type_hints(first.__wrapped__)
+    assert gr.utils.get_type_hints(first) == gr.utils.get_type_hints(plain)
 
 
 def test_an_error_sentence_is_said_and_keeps_its_toast_settings(in_spanish) -> None:
-    sentence = "Pick an alternative from the list first, then branch."
+    refusal = "Pick an alternative from the list first, then branch."
 
     def refuse() -> str:
-        raise to_gradio_error(InvalidInputError(sentence))
+        raise InvalidInputError(sentence(refusal))
 
     def refuse_while_streaming():
         yield NOTE
         raise gr.Error("A sentence no catalogue has.", duration=3)
 
-    with gr.Blocks() as demo:
-        note = gr.Markdown()
-        gr.Button().click(user_errors(refuse), None, note)
-        gr.Button().click(refuse_while_streaming, None, note)
-    refused, streamed = _wrapped(demo)
     with pytest.raises(gr.Error) as raised:
-        refused()
+        user_errors(refuse)()
     assert raised.value.message == "Primero elige una alternativa de la lista y luego bifurca."
     assert raised.value.print_exception is False  # still the user's to fix, not a server fault
-    stream = streamed()
+    stream = user_errors(refuse_while_streaming)()
     assert next(stream) == SPANISH_NOTE
     with pytest.raises(gr.Error) as raised:
         next(stream)
@@ -121,10 +101,7 @@ def test_an_error_sentence_is_said_and_keeps_its_toast_settings(in_spanish) -> N
 
 
 def test_english_outside_an_event_and_for_an_english_browser() -> None:
-    with gr.Blocks() as demo:
-        note = gr.Markdown()
-        gr.Button().click(lambda: NOTE, None, note)
-    (said,) = _wrapped(demo)
+    said = user_errors(lambda: NOTE)
     assert said() == NOTE  # no event running: a program's call, English
     token = LocalContext.request.set(_request("zh-CN,zh"))
     try:
@@ -137,12 +114,10 @@ def test_english_outside_an_event_and_for_an_english_browser() -> None:
 
 def _assert_said(summary: str, numbers: bool = True) -> None:
     """``summary`` has a translation in each language, with its numbers (in the order the
-    language puts them): by key where the handler wrote sentences, else by the line parser."""
+    language puts them), by the keys of the sentences the handler wrote."""
     assert summary.strip()
     for language in i18n.LANGUAGES[1:]:
         said = str(i18n.said(summary, language))
-        if said == summary:
-            said = i18n.say(summary, language)
         for line, said_line in zip(summary.split("\n"), said.split("\n"), strict=True):
             if not re.search("[a-z]", line):
                 continue  # an empty line, a table's |---| row
@@ -166,7 +141,7 @@ def test_every_line_the_attention_views_write_is_said(real_registry) -> None:
     _assert_said(summary)
     lens, summary, _ = lens_handlers.show_lens(real_registry, SMOLLM2, "The city of")
     _assert_said(summary, numbers=False)  # "layer 29" may become "第 29 层": same digits
-    assert "**" in i18n.say(summary, "es") and "capa" in i18n.say(summary, "es")
+    assert "**" in i18n.said(summary, "es") and "capa" in i18n.said(summary, "es")
     title, _ = lens_handlers.lens_cell(lens, 0)
     _assert_said(title)
 
@@ -179,7 +154,7 @@ def test_every_line_the_image_views_write_is_said(real_registry) -> None:
     no_prompt = ImageRequest(prompt="", steps=2, batch=1)
     _, summary = generate_images(real_registry, OWN_MODEL, no_prompt)
     _assert_said(summary)
-    assert "incondicional" in i18n.say(summary, "es")
+    assert "incondicional" in i18n.said(summary, "es")
     four = ImageRequest(prompt=CAT, steps=4)
     for view in (
         steering_handlers.guidance_parts_view(real_registry, OWN_MODEL, four, PartsView()),
@@ -195,7 +170,7 @@ def test_every_line_the_image_views_write_is_said(real_registry) -> None:
         ),
     ):  # fmt: skip
         _assert_said(view.summary)
-    assert "nunca visto en el entrenamiento" in i18n.say(view.summary, "es")
+    assert "nunca visto en el entrenamiento" in i18n.said(view.summary, "es")
 
 
 def test_every_line_the_text_views_write_is_said(real_registry) -> None:
@@ -211,7 +186,7 @@ def test_every_line_the_text_views_write_is_said(real_registry) -> None:
         "integrated-gradients", 4,
     )  # fmt: skip
     _assert_said(why_handlers.attribution_summary(result))
-    assert "en lugar de" in i18n.say(why_handlers.attribution_summary(result), "es")
+    assert "en lugar de" in i18n.said(why_handlers.attribution_summary(result), "es")
     records = [{"token": "␣Paris", "probability": 0.5, "sampler_probability": 0.75}]
     _assert_said(plots.alternatives_title(records[0], 0))
     _assert_said(branch_handlers.picked_markdown(records, 0))
@@ -229,7 +204,7 @@ def test_a_branchs_summary_is_said(real_registry) -> None:
     branch = branch_generation(lm, "Write a story.", settings, ids, index, alternative, chat=True)
     summary = branch_handlers.branch_summary(branch, "llama.cpp in-process")
     _assert_said(summary)
-    assert "desmarca *Motor rápido*" in i18n.say(summary, "es")
+    assert "desmarca *Motor rápido*" in i18n.said(summary, "es")
 
 
 def _adapter(**fields) -> TrainedAdapter:
