@@ -49,6 +49,7 @@ from models.finetune.compare import CompareSettings
 from models.finetune.data import MAX_EXAMPLES, MAX_FILE_BYTES
 from models.finetune.settings import MAX_WALL_SECONDS, TrainSettings
 from models.registry import Registry
+from models.sentences import sentence
 from models.zerogpu import gpu, on_zerogpu
 
 DEFAULT_SET = "Pirate speak"
@@ -67,7 +68,7 @@ and without the adapter, on the same prompts with the same seed.
 """
 
 
-WAITING_FOR_FILE = "Upload a .csv, .jsonl or .txt file with your examples."
+WAITING_FOR_FILE = sentence("Upload a .csv, .jsonl or .txt file with your examples.")
 # The endpoints' earlier parameter names, accepted (with a warning) until the next release.
 RENAMED_INSPECT = {"picked": "data"}  # the name of a data set, as everywhere else
 # The /finetune API's parameters in the order callers pass them by position (scripts, the
