@@ -188,7 +188,7 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
         )
         with gr.Row():
             explorer_chat = gr.Checkbox(False, label="Chat mode")
-            shown = widgets(ExplorerView, shown={"minimum": 5})["shown"]
+            shown = widgets(ExplorerView)["shown"]
             explore_button = gr.Button("Show next-token distribution", variant="primary")
         summary = gr.Markdown(elem_id="text-explorer-summary", label="Summary")
         with gr.Row():
