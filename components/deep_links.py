@@ -14,8 +14,7 @@ from urllib.parse import urlencode
 
 from components.safe_text import inline_code
 from components.tab_contract import VIEWS
-
-TAB_IDS = ("start", "text", "image", "tokens", "embeddings", "attention", "finetune", "models")
+from components.tabs import TAB_IDS
 
 
 @dataclass(frozen=True)

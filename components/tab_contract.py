@@ -2,8 +2,8 @@
 controls that only the expert view shows carry the ``EXPERT`` class (the presenter bar's view
 toggle, components/presenter.py, hides them in the simple view).
 
-It lives apart from the presenter bar because every tab module imports it and the presenter bar
-imports the deep links, which know every tab.
+It lives apart from components/tabs.py (the table of tabs) because every tab module imports it
+and the table imports every tab module.
 """
 
 from __future__ import annotations

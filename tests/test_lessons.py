@@ -15,11 +15,11 @@ import pytest
 from PIL import Image
 
 from app import build_app
-from components.deep_links import TAB_IDS
 from components.lessons import handlers, handout
 from components.lessons.content import LANGUAGES, LESSONS
 from components.lessons.ui_text import UI
 from components.safe_text import escape_markdown
+from components.tabs import TAB_IDS
 from models.builtin import default_registry
 
 

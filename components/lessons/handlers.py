@@ -19,8 +19,9 @@ from components.deep_links import first_value
 from components.i18n import translate
 from components.lessons.content import LANGUAGES, LESSONS, Lesson, Step
 from components.lessons.handout import write_handout
-from components.lessons.ui_text import TAB_NAMES, UI
+from components.lessons.ui_text import UI
 from components.safe_text import inline_code
+from components.tabs import TAB_NAMES
 
 Position = tuple[int, int]
 
