@@ -11,20 +11,9 @@ import click
 from models import zerogpu  # noqa: F401  # isort: skip  # (on ZeroGPU: `spaces` before torch)
 import gradio as gr  # isort: skip
 
-from components import (
-    attention,
-    embeddings,
-    finetune,
-    i18n,
-    image,
-    lessons,
-    models_panel,
-    serving,
-    text,
-)
+from components import finetune, i18n, lessons, serving
 from components.presenter import PAGE_OPTIONS, TITLE, presenter_bar, wire_presenter
-from components.start_here import build as build_start_tab
-from components.tokens import build as build_tokens_tab
+from components.tabs import TABS, TabContext
 from models.builtin import default_registry
 from models.errors import PlaygroundError
 from models.registry import Registry
@@ -37,25 +26,16 @@ def build_app(registry: Registry, queue_size: int = serving.QUEUE_SIZE) -> gr.Bl
         bar, lesson = presenter_bar(), lessons.build()  # view, mode, scene link; the lessons
         tuned = finetune.new_session_state()  # this session's adapter, also used by the Text tab
         with gr.Tabs() as tabs:
-            with gr.Tab("Start here", id="start"):
-                built = [build_start_tab(tabs)]
-            with gr.Tab("Text", id="text"):
-                built.append(writer := text.build(registry, tuned))
-            with gr.Tab("Image", id="image"):
-                built.append(image.build(registry))
-            with gr.Tab("Tokens", id="tokens"):
-                built.append(build_tokens_tab(registry))
-            with gr.Tab("Embeddings", id="embeddings"):
-                built.append(embeddings.build(registry))
-            with gr.Tab("Attention", id="attention"):
-                built.append(looker := attention.build(registry))
-            with gr.Tab("Fine-tune", id="finetune"):
-                built.append(tuner := finetune.build(registry, tuned))
-            with gr.Tab("Models", id="models"):
-                built.append(models_panel.build(registry))
-        looker.wire_send(writer.send_to_attention, writer.output, tabs, writer.model)  # across
+            page, built = TabContext(registry, tuned, tabs), {}
+            for tab in TABS:  # components/tabs.py: id, name and builder of each, in page order
+                with gr.Tab(tab.name, id=tab.id):
+                    built[tab.id] = tab.build(page)
+        # Across tabs: the Text tab sends its text to Attention; Fine-tune opens Text with it.
+        writer, looker, tuner = built["text"], built["attention"], built["finetune"]
+        looker.wire_send(writer.send_to_attention, writer.output, tabs, writer.model)
         tuner.wire_try_in_text(writer.use_tuned, writer.prompt, tabs)
-        wire_presenter(demo, tabs, bar, [t.presets for t in built if t.presets])  # deep links
+        # Deep links, view, mode and "copy link", from every tab's one-click demos.
+        wire_presenter(demo, tabs, bar, [t.presets for t in built.values() if t.presets])
         lesson.wire(demo, tabs)  # ?lesson=…&step=…, the language, each step's demo
     i18n.localise(demo)  # the page's words marked for Gradio's translations (components/i18n.py)
     demo.queue(max_size=queue_size, **serving.QUEUE)

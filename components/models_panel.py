@@ -10,7 +10,7 @@ import gradio as gr
 
 from components import exports
 from components.errors import user_errors
-from components.presenter import BuiltTab
+from components.tab_contract import BuiltTab
 from models.registry import ModelStatus, Registry
 from models.text.backends.selection import BackendChoice, backend_column, text_backend
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from components.presenter import BuiltTab
+from components.tab_contract import BuiltTab
 
 
 @dataclass(frozen=True)

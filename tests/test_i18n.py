@@ -18,13 +18,13 @@ from app import build_app
 from components import eta, i18n
 from components.attention.presets import INSIDE_PRESETS, tab_presets
 from components.attention.presets import PRESETS as ATTENTION_PRESETS
+from components.demos import TabPreset, preset_bar
 from components.embeddings.classifier_handlers import train_classifier
 from components.embeddings.handlers import MapView, project_embeddings
 from components.embeddings.presets import EMBEDDING_PRESETS
 from components.finetune.handlers import inspect_data
 from components.finetune.presets import ALL_PRESETS as FINETUNE_PRESETS
 from components.image.presets import IMAGE_PRESETS, VIEW_PRESETS
-from components.presenter import TabPreset, preset_bar
 from components.text import plots
 from components.text.presets import TEXT_PRESETS
 from components.tokens.presets import TOKENS_PRESETS

@@ -18,8 +18,8 @@ from app import build_app
 from components.lessons import handlers, handout
 from components.lessons.content import LANGUAGES, LESSONS
 from components.lessons.ui_text import UI
-from components.presenter import TAB_IDS
 from components.safe_text import escape_markdown
+from components.tabs import TAB_IDS
 from models.builtin import default_registry
 
 

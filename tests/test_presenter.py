@@ -11,10 +11,11 @@ import pytest
 from app import build_app
 from components.attention.presets import PRESETS as ATTENTION_PRESETS
 from components.attention.presets import preset_by_slug, tab_presets
+from components.deep_links import DeepLink, parse_deep_link, scene_query
 from components.embeddings import presets as embedding_demos
 from components.finetune import presets as finetune_demos
 from components.image import presets as image_demos
-from components.presenter import TAB_IDS, DeepLink, parse_deep_link, scene_query
+from components.tabs import TAB_IDS
 from components.text import presets as text_demos
 from models.errors import InvalidInputError
 from tests.test_app import fake_registry

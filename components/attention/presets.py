@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from components.attention.handlers import AttentionDisplay
-from components.presenter import TabPreset
+from components.demos import TabPreset
 from models.attention.extraction import HeadChoice
 from models.builtin import MINILM, SMOLLM2
 

@@ -24,9 +24,10 @@ from components.attention import handlers, inside_panel
 from components.attention.handlers import AttentionDisplay
 from components.attention.presets import INSIDE_PRESETS, PRESETS, preset_by_slug, tab_presets
 from components.concurrency import SESSION_TTL, heavy
+from components.demos import preset_bar
 from components.endpoints import endpoint
 from components.errors import user_errors
-from components.presenter import EXPERT, BuiltTab, preset_bar
+from components.tab_contract import EXPERT, BuiltTab
 from components.widgets import values_for, widgets
 from models.attention.cache import AttentionCache
 from models.attention.extraction import (

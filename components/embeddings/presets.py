@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from components.demos import TabPreset
 from components.embeddings.handlers import MapView
-from components.presenter import TabPreset
 from models.embeddings.projection import ProjectionSettings
 from models.embeddings.sentence_sets import SentenceInput
 

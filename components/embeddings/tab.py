@@ -18,6 +18,7 @@ import gradio as gr
 
 from components import exports, i18n
 from components.concurrency import SESSION_TTL, heavy
+from components.demos import preset_bar, preset_values
 from components.embeddings.classifier_panel import build_classifier_panel
 from components.embeddings.handlers import (
     NEIGHBOUR_COLUMNS,
@@ -32,7 +33,7 @@ from components.embeddings.handlers import (
 from components.embeddings.presets import EMBEDDING_DEMOS, EMBEDDING_PRESETS
 from components.endpoints import endpoint, old_names
 from components.errors import user_errors
-from components.presenter import EXPERT, BuiltTab, preset_bar, preset_values
+from components.tab_contract import EXPERT, BuiltTab
 from components.widgets import values_for, widgets
 from models.embeddings import sentence_sets
 from models.embeddings.projection import ProjectionSettings

@@ -20,11 +20,11 @@ import gradio as gr
 
 from components import exports
 from components.concurrency import training
+from components.demos import PresetBar
 from components.errors import user_errors
 from components.finetune import dynamics_handlers as views
 from components.finetune.handlers import TuneSession
 from components.finetune.presets import OVERFIT_DEMOS, TRANSFER_DEMOS
-from components.presenter import PresetBar
 from components.widgets import widgets
 from models.finetune.evaluation import EVAL_EVERY
 from models.finetune.settings import TrainSettings

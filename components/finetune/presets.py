@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from components.presenter import TabPreset, preset_values
+from components.demos import TabPreset, preset_values
 from models.finetune.compare import CompareSettings
 from models.finetune.settings import TrainSettings
 

@@ -19,6 +19,7 @@ from typing import Any
 import gradio as gr
 
 from components.concurrency import training
+from components.demos import preset_bar
 from components.endpoints import endpoint, old_names
 from components.errors import user_errors
 from components.finetune import dynamics_panel as dynamics
@@ -43,7 +44,7 @@ from components.finetune.presets import (
     TRAINING_DEMOS,
     finetune_demo,
 )
-from components.presenter import EXPERT, BuiltTab, preset_bar
+from components.tab_contract import EXPERT, BuiltTab
 from components.widgets import values_for, widgets
 from models.finetune.compare import CompareSettings
 from models.finetune.data import MAX_EXAMPLES, MAX_FILE_BYTES

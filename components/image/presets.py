@@ -7,7 +7,7 @@ result. Every value was tried with the default models: the notes say what they s
 
 from __future__ import annotations
 
-from components.presenter import TabPreset
+from components.demos import TabPreset
 from models.image.forward_noise import NoiseView
 from models.image.guidance import PartsView
 from models.image.prompt_switch import SwitchView

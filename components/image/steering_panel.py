@@ -15,11 +15,11 @@ import gradio as gr
 
 from components import exports
 from components.concurrency import heavy
+from components.demos import PresetBar, preset_values
 from components.endpoints import endpoint
 from components.errors import user_errors
 from components.image import steering_handlers as views
 from components.image.presets import GUIDANCE_DEMOS, NOISE_DEMOS, SWITCH_DEMOS
-from components.presenter import PresetBar, preset_values
 from components.widgets import values_for, widgets
 from models.image import forward_noise, guidance, prompt_switch
 from models.image.forward_noise import NoiseView

@@ -22,12 +22,13 @@ import gradio as gr
 
 from components import exports
 from components.concurrency import SESSION_TTL, heavy
+from components.demos import preset_bar, preset_values
 from components.endpoints import endpoint
 from components.errors import user_errors
 from components.image import handlers
 from components.image.presets import IMAGE_DEMOS, IMAGE_PRESETS, VIEW_PRESETS
 from components.image.steering_panel import build_steering_panel
-from components.presenter import EXPERT, BuiltTab, preset_bar, preset_values
+from components.tab_contract import EXPERT, BuiltTab
 from components.widgets import values_for, widgets
 from models.image.request import ImageRequest
 from models.registry import Registry

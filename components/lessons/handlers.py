@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from components.deep_links import first_value
 from components.i18n import translate
 from components.lessons.content import LANGUAGES, LESSONS, Lesson, Step
 from components.lessons.handout import write_handout
-from components.lessons.ui_text import TAB_NAMES, UI
-from components.presenter import first_value, inline_code
+from components.lessons.ui_text import UI
+from components.safe_text import inline_code
+from components.tabs import TAB_NAMES
 
 Position = tuple[int, int]
 

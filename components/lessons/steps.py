@@ -21,7 +21,7 @@ class Words:
 
 @dataclass(frozen=True)
 class Step:
-    tab: str  # the tab the step opens (components/presenter.TAB_IDS)
+    tab: str  # the tab the step opens (components/tabs.py TAB_IDS)
     press: str  # elem_id of the button it presses ("" = none: the tab as it is)
     point: str  # elem_id of the control that matters (outlined and scrolled to)
     words: dict[str, Words]

@@ -78,13 +78,3 @@ UI: dict[str, dict[str, str]] = {
     },
 }
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "zh": "中文"}
-TAB_NAMES = {  # as the tabs are labelled in app.py (English; components/i18n.translate)
-    "start": "Start here",
-    "text": "Text",
-    "image": "Image",
-    "tokens": "Tokens",
-    "embeddings": "Embeddings",
-    "attention": "Attention",
-    "finetune": "Fine-tune",
-    "models": "Models",
-}

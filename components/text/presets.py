@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.presenter import TabPreset, preset_values
+from components.demos import TabPreset, preset_values
 from models.text.generation import SamplingSettings
 
 TEXT_PRESETS = (

@@ -21,9 +21,10 @@ from typing import Any
 import gradio as gr
 
 from components.concurrency import heavy, text_engine
+from components.demos import preset_bar
 from components.endpoints import endpoint, old_names
 from components.errors import user_errors
-from components.presenter import EXPERT, BuiltTab, preset_bar
+from components.tab_contract import EXPERT, BuiltTab
 from components.text import branch_handlers, exports, inside_panel, plots
 from components.text.engine import default_model, model_choices
 from components.text.handlers import (

@@ -5,7 +5,7 @@ checks them).
 
 from __future__ import annotations
 
-from components.presenter import TabPreset
+from components.demos import TabPreset
 from models.text.tokenizer_lens import SAMPLES
 
 TOKENS_PRESETS = (

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import gradio as gr
 
+from components.demos import preset_bar
 from components.errors import user_errors
-from components.presenter import BuiltTab, preset_bar
+from components.tab_contract import BuiltTab
 from components.tokens.handlers import default_tokenizers, run_lens, tokenizer_choices
 from components.tokens.plots import SUMMARY_HEADERS
 from components.tokens.presets import TOKENS_PRESETS, apply_tokens
