@@ -15,8 +15,9 @@ from typing import Any
 
 import gradio as gr
 
-from components.i18n import language_of, translate
+from components.errors import user_errors
 from models.errors import InvalidInputError
+from models.sentences import Sentence, sentence
 
 
 @dataclass(frozen=True)
@@ -52,19 +53,21 @@ class PresetBar:
     def button_id(self, slug: str) -> str:
         return f"{self.tab_id}-preset-{slug}"
 
-    def note_for(self, slug: str, language: str = "en") -> str:
-        """What the audience should look at once ``slug`` is applied, in ``language``."""
+    def note_for(self, slug: str) -> str:
+        """What the audience should look at once ``slug`` is applied: a sentence whose label and
+        note are fixed sentences of their own (said in the page's language by ``user_errors``)."""
         found = next((p for p in self.presets if p.slug == slug), None)
         if found is None:
             return ""
-        label, note = translate(found.label, language), translate(found.note, language)
-        return f"**{label}**: {note}"
+        return sentence(
+            "**{label}**: {note}", label=Sentence(found.label), note=Sentence(found.note)
+        )
 
-    def _picker(self, slug: str) -> Callable[[gr.Request], tuple[str, str]]:
-        def pick(request: gr.Request) -> tuple[str, str]:
-            return slug, self.note_for(slug, language_of(request))
+    def _picker(self, slug: str) -> Callable[[], tuple[str, str]]:
+        def pick() -> tuple[str, str]:
+            return slug, self.note_for(slug)
 
-        return pick
+        return user_errors(pick)
 
     def only(self, slugs: Iterable[str]) -> PresetBar:
         """The part of this bar whose demos are ``slugs`` (same note and state), so each group

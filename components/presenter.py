@@ -25,6 +25,7 @@ import gradio as gr
 
 from components.deep_links import parse_deep_link, scene_query
 from components.demos import PresetBar
+from components.errors import user_errors
 from components.i18n import HEADERS_JS, i18n
 from components.scripts import script
 from components.tab_contract import VIEWS
@@ -101,7 +102,7 @@ def wire_presenter(
         )
 
     demo.load(
-        on_load,
+        user_errors(on_load),
         outputs=[tabs, bar.notice, bar.view, bar.presenter, bar.target],
         api_visibility="private",
         queue=False,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
+from gradio.context import LocalContext
 from starlette.requests import Request
 
 from app import build_app
@@ -253,7 +254,15 @@ def test_every_demos_button_and_note_are_said_in_every_language() -> None:
             assert preset.note in i18n.catalogue(language), (language, preset.slug)
     with gr.Blocks():
         bar = preset_bar("text", TEXT_PRESETS)
-    pick = bar._picker("sure")  # what the demo button runs first: its slug and note
+    picker = bar._picker("sure")  # what the demo button runs first: its slug and note
+
+    def pick(request: gr.Request) -> tuple[str, str]:  # as Gradio runs it, inside the event
+        token = LocalContext.request.set(request)
+        try:
+            return picker()
+        finally:
+            LocalContext.request.reset(token)
+
     slug, note = pick(_request("browser-es", accept="es-ES,es;q=0.9"))
     assert slug == "sure" and note.startswith("**Una pregunta con una sola respuesta**: ")
     assert "decodificación voraz (temperatura 0)" in note

@@ -51,6 +51,7 @@ def named_paths(text: str) -> set[str]:
 def test_every_path_a_docstring_or_the_readme_names_exists() -> None:
     missing: dict[str, list[str]] = {}
     sources = {"README.md": [(ROOT / "README.md").read_text()]}
+    sources |= {str(p.relative_to(ROOT)): [p.read_text()] for p in (ROOT / "docs").glob("*.md")}
     sources |= {str(p.relative_to(ROOT)): docstrings(p) for p in python_files()}
     for source, texts in sources.items():
         gone = sorted(p for text in texts for p in named_paths(text) if not (ROOT / p).exists())
