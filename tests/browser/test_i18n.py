@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from components import i18n
+from components.tabs import TAB_IDS, TAB_NAMES
 from tests.browser.conftest import assert_no_errors, screenshot
 
 LOCALES = {"es": "es-ES", "zh": "zh-CN"}
@@ -20,11 +21,9 @@ DRAWN = {"start": "button[role=tab]", "text": "#text-generate", "image": "#image
          "tokens": "#tokens-summary thead", "embeddings": "#embeddings-map",
          "attention": "#attention-main", "finetune": "#finetune-summary",
          "models": "#models-table thead"}  # fmt: skip
-TAB_IDS = list(DRAWN)
+assert list(DRAWN) == list(TAB_IDS)  # every tab, in page order (components/tabs.py)
 # Two animation frames: the page's header script (HEADERS_JS) runs on the first after a change.
 FRAMES_JS = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
-TAB_LABELS = ["Start here", "Text", "Image", "Tokens", "Embeddings", "Attention", "Fine-tune",
-              "Models"]  # fmt: skip
 GRADIO_FOOTER = {"es": "Usar vía API", "zh": "通过 API 使用"}  # Gradio's own words
 # Text on screen, one line per element, but for data: table cells (an example's negative prompt
 # "red"), token chips and plots (the pieces of a sentence), in the language of the models.
@@ -81,7 +80,7 @@ def _tab(page, index: int):
 @pytest.mark.parametrize("language", ["es", "zh"])
 def test_every_tab_shows_its_words_in_the_browsers_language(browser, app_url, language) -> None:
     context, page = _open(browser, app_url, language)
-    names = [i18n.translate(label, language) for label in TAB_LABELS]
+    names = [i18n.translate(TAB_NAMES[tab], language) for tab in TAB_IDS]
     # The lesson bar says its words in the language once the page's load event has run.
     expect(page.locator("#lesson-bar")).to_contain_text(
         i18n.translate("📚 Lessons: guided tours of the ideas, step by step", language)
