@@ -15,7 +15,8 @@ from components.attention import lens_handlers as lens_views
 from components.text import branch_handlers as text_views
 from components.text import plots
 from components.text import why_handlers as why_views
-from models.attention.extraction import extract_attention
+from models.attention.extraction import HeadChoice, extract_attention
+from models.attention.head_arithmetic import ArithmeticQuery
 from models.builtin import MINILM, SMOLLM2, external_spec
 from models.errors import InvalidInputError, PlaygroundError
 from models.registry import Registry
@@ -41,8 +42,9 @@ def test_the_arithmetic_table_is_the_heatmaps_row(real_registry, tiny_registry, 
     query = len(extracted.labels) - 2
     layer, head = (16, 0) if which == "default" else (1, 3)
     summary, figure, rows = arithmetic_views.show_arithmetic(
-        registry, extracted, name, TEXT, layer, head, query
-    )
+        registry, extracted, name, TEXT, choice=HeadChoice(layer=layer, head=head),
+        query=ArithmeticQuery(query=query),
+    )  # fmt: skip
     assert len(rows) == query + 1  # the keys the query can see, no future
     heatmap = extracted.attentions[layer, head, query, : query + 1]
     assert [float(r[3]) for r in rows] == pytest.approx(heatmap.tolist(), abs=2e-6)
@@ -58,7 +60,12 @@ def test_the_arithmetic_table_is_the_heatmaps_row(real_registry, tiny_registry, 
     assert len(figure.data) == 2
     # no token picked yet: the last token is the query
     _, _, last_rows = arithmetic_views.show_arithmetic(
-        registry, extracted, name, TEXT, layer, head, None
+        registry,
+        extracted,
+        name,
+        TEXT,
+        choice=HeadChoice(layer=layer, head=head),
+        query=ArithmeticQuery(),  # the last token
     )
     assert len(last_rows) == len(extracted.labels)
 
@@ -89,7 +96,14 @@ def test_the_lens_output_cell_is_the_models_own_top_five(real_registry) -> None:
 def test_views_that_need_a_decoder_refuse_an_encoder(real_registry) -> None:
     extracted = extract_attention(real_registry, MINILM, TEXT)
     with pytest.raises(InvalidInputError, match="needs a decoder"):
-        arithmetic_views.show_arithmetic(real_registry, extracted, MINILM, TEXT, 0, 0, 1)
+        arithmetic_views.show_arithmetic(
+            real_registry,
+            extracted,
+            MINILM,
+            TEXT,
+            choice=HeadChoice(),
+            query=ArithmeticQuery(query=1),
+        )
     with pytest.raises(InvalidInputError, match="needs a decoder"):
         lens_views.show_lens(real_registry, MINILM, TEXT)
     with pytest.raises(InvalidInputError, match="empty"):

@@ -42,14 +42,23 @@ ATTENTION_KINDS = ("causal-lm", "sentence-embedder")
 Architecture = Literal["decoder", "encoder"]
 
 
+def any_index(noun: str, value: Any) -> int:
+    """A whole number; whether the model has that layer or head is checked once it has run."""
+    return whole_number(noun, value, -MAX_INDEX, MAX_INDEX)
+
+
 @dataclass(frozen=True)
 class HeadChoice(Settings):
     """Which head to look at: each setting declared once, read by the Attention tab's sliders,
     its views and the API (``/attention``, ``/head_arithmetic``). Layers and heads count from 0;
     a model's own sizes bound them once it has run (``AttentionResult.check_layer_head``)."""
 
-    layer: int = setting(0, low=0, high=MAX_INDEX, step=1, label="Layer", noun="Layer")
-    head: int = setting(0, low=0, high=MAX_INDEX, step=1, label="Head", noun="Head")
+    # The sliders' range is declared; the check is the model's own range (check_layer_head), so
+    # a wrong index is refused with the sizes of the model that ran, not with MAX_INDEX.
+    layer: int = setting(0, low=0, high=MAX_INDEX, step=1, label="Layer", noun="Layer",
+                         checker=lambda value: any_index("Layer", value))  # fmt: skip
+    head: int = setting(0, low=0, high=MAX_INDEX, step=1, label="Head", noun="Head",
+                        checker=lambda value: any_index("Head", value))  # fmt: skip
 
 
 @dataclass(frozen=True)
