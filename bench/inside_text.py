@@ -26,12 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from models.attention.extraction import extract_attention
 from models.attention.head_arithmetic import head_arithmetic
 from models.builtin import SMOLLM2, default_registry
-from models.text.attribution import explain_ids
+from models.text.attribution import AttributionSettings, explain_ids
 from models.text.branching import branch_generation
 from models.text.generation import SamplingSettings, generate, score_tokens
 from models.text.logit_lens import logit_lens
 from models.text.tokenizer_lens import tokenizer_lens, warm_up_lens
 
+GXI = AttributionSettings(method="gradient-x-input")
+IG32 = AttributionSettings(integration_steps=32)
 TEXT = (
     "The printing press was invented in the Holy Roman Empire by Johannes Gutenberg around "
     "1440. Working as a goldsmith, he developed a system of movable metal type that could be "
@@ -110,10 +112,16 @@ def main() -> None:
     line("branch, 32 new tokens", ours, "generate 32 tokens (bare)", base, "<= 1.5x")
     line("branch, 32 new tokens", ours, "generate 32 + score (Text tab)", scored_base, "<= 1.5x")
 
-    explain_ids(registry, SMOLLM2, ids, method="gradient-x-input")  # imports Captum
+    explain_ids(registry, SMOLLM2, ids, settings=GXI)  # imports Captum
     ig = []
-    ours = timed(lambda: ig.append(explain_ids(registry, SMOLLM2, ids, steps=32)), 2)
-    base = timed(lambda: explain_ids(registry, SMOLLM2, ids, method="gradient-x-input"), 2)
+    ours = timed(
+        lambda: ig.append(explain_ids(registry, SMOLLM2, ids, settings=IG32)),
+        2,
+    )
+    base = timed(
+        lambda: explain_ids(registry, SMOLLM2, ids, settings=GXI),
+        2,
+    )
     line("integrated gradients, 32 steps", ours, "gradient x input", base, "<= 5 s")
     print(f"(completeness gap of integrated gradients: {ig[-1].completeness_gap:.2%})")
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar, Literal, Self
 
 from models.errors import InvalidInputError
+from models.sentences import sentence
 from models.validation import bounded_number, whole_number
 
 Kind = Literal["whole", "real", "choice", "flag", "text"]
@@ -71,21 +72,35 @@ class Setting:
         if self.kind == "flag":
             if isinstance(value, bool):
                 return value
-            raise InvalidInputError(f"{self.said_name} must be true or false, not {value!r:.40}.")
+            raise InvalidInputError(
+                sentence(
+                    "{name} must be true or false, not {value}.",
+                    name=self.said_name,
+                    value=f"{value!r:.40}",
+                )
+            )
         if self.kind == "choice":
             if value in self.choices:
                 return value
             raise InvalidInputError(
-                f"Pick a {self.said_name} from: {', '.join(map(str, self.choices))}; "
-                f"not {value!r:.40}."
-            )
+                sentence(
+                    "Pick a {name} from: {choices}; not {value}.",
+                    name=self.said_name, choices=", ".join(map(str, self.choices)),
+                    value=f"{value!r:.40}",
+                )
+            )  # fmt: skip
         if not isinstance(value, str):
-            raise InvalidInputError(f"{self.said_name} must be text, not {value!r:.40}.")
+            raise InvalidInputError(
+                sentence("{name} must be text, not {value}.", name=self.said_name,
+                         value=f"{value!r:.40}")
+            )  # fmt: skip
         if self.max_chars is not None and len(value) > self.max_chars:
             raise InvalidInputError(
-                f"The {self.said_name} has {len(value):,} characters; the limit is "
-                f"{self.max_chars:,}. Shorten it."
-            )
+                sentence(
+                    "The {name} has {n} characters; the limit is {limit}. Shorten it.",
+                    name=self.said_name, n=f"{len(value):,}", limit=f"{self.max_chars:,}",
+                )
+            )  # fmt: skip
         return value
 
 

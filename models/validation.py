@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from models.errors import InvalidInputError
+from models.sentences import sentence
 
 MAX_SEED = 2**32 - 1  # every seed in the playground: torch, numpy and llama.cpp all take 32 bits
 
@@ -28,7 +29,12 @@ def bounded_number(name: str, value: Any, low: float, high: float) -> float:
     """``value`` as a float in [low, high], or InvalidInputError naming ``name`` and the range."""
     number = _as_number(value)
     if not math.isfinite(number) or not low <= number <= high:
-        raise InvalidInputError(f"{name} must be a number from {low:g} to {high:g}, not {value!r}.")
+        raise InvalidInputError(
+            sentence(
+                "{name} must be a number from {low} to {high}, not {value}.",
+                name=name, low=f"{low:g}", high=f"{high:g}", value=repr(value),
+            )
+        )  # fmt: skip
     return number
 
 
@@ -37,8 +43,11 @@ def whole_number(name: str, value: Any, low: int, high: int) -> int:
     number = _as_number(value)
     if not math.isfinite(number) or number != int(number) or not low <= number <= high:
         raise InvalidInputError(
-            f"{name} must be a whole number from {low} to {high}, not {value!r}."
-        )
+            sentence(
+                "{name} must be a whole number from {low} to {high}, not {value}.",
+                name=name, low=low, high=high, value=repr(value),
+            )
+        )  # fmt: skip
     return int(number)
 
 

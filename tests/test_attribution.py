@@ -15,11 +15,14 @@ from models.registry import Registry
 from models.text.attribution import (
     IG_STEPS,
     MAX_IG_STEPS,
+    AttributionSettings,
     attribution_layer,
     explain_ids,
     explain_next_token,
 )
 from tests.tiny_models import save_tiny_causal_lm
+
+GXI = AttributionSettings(method="gradient-x-input")
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +79,7 @@ def test_tiny_llama_is_complete_and_gradient_x_input_matches_autograd(tiny_regis
     ig = explain_next_token(tiny_registry, name, "the cat sat on the", "mat", "dog")
     assert ig.layer == 0  # two layers: the attributions are taken at the embeddings
     check_complete(tiny_registry, name, ig)
-    gxi = explain_next_token(
-        tiny_registry, name, "the cat sat on the", "mat", None, method="gradient-x-input"
-    )
+    gxi = explain_next_token(tiny_registry, name, "the cat sat on the", "mat", None, settings=GXI)
     model = tiny_registry.load(name).model
     embeddings = model.get_input_embeddings()(torch.tensor([gxi.token_ids])).detach()
     embeddings.requires_grad_(True)
@@ -90,7 +91,7 @@ def test_tiny_llama_is_complete_and_gradient_x_input_matches_autograd(tiny_regis
 def test_explain_ids_defaults_to_the_models_choice(real_registry):
     lm = real_registry.load(SMOLLM2)
     ids = lm.tokenizer("The capital of France is")["input_ids"]
-    result = explain_ids(real_registry, None, ids, method="gradient-x-input")
+    result = explain_ids(real_registry, None, ids, settings=GXI)
     with torch.no_grad():
         expected = int(lm.model(torch.tensor([ids])).logits[0, -1].argmax())
     assert result.target_id == expected and result.steps == 1 and result.contrast_id is None
@@ -103,7 +104,7 @@ def test_multi_token_target_uses_its_first_token(real_registry):
     pieces = lm.tokenizer(word, add_special_tokens=False)["input_ids"]
     assert len(pieces) > 1
     result = explain_next_token(
-        real_registry, SMOLLM2, "The capital of Madagascar is", word, method="gradient-x-input"
+        real_registry, SMOLLM2, "The capital of Madagascar is", word, settings=GXI
     )
     assert result.target_id == pieces[0] and "first token" in result.notice
 
@@ -111,7 +112,7 @@ def test_multi_token_target_uses_its_first_token(real_registry):
 def test_long_context_keeps_its_end(tiny_registry):
     name = tiny_registry.names()[0]
     ids = [4, 5, 6] * 50
-    result = explain_ids(tiny_registry, name, ids, method="gradient-x-input")
+    result = explain_ids(tiny_registry, name, ids, settings=GXI)
     assert list(result.token_ids) == ids[-128:] and "last 128" in result.notice
 
 
@@ -139,8 +140,10 @@ def test_bad_input(real_registry, kwargs, message):
         args["text"],
         args["target"],
         args["contrast"],
-        method=args["method"] if message else "gradient-x-input",
-        steps=args["steps"],
+        AttributionSettings(
+            method=args["method"] if message else "gradient-x-input",
+            integration_steps=args["steps"],
+        ),
     )
     if message is None:  # an empty target means "the model's own choice"
         assert call().target_id >= 0

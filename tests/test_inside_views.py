@@ -20,8 +20,11 @@ from models.attention.head_arithmetic import ArithmeticQuery
 from models.builtin import MINILM, SMOLLM2, external_spec
 from models.errors import InvalidInputError, PlaygroundError
 from models.registry import Registry
+from models.text.attribution import AttributionSettings
 from models.text.generation import SamplingSettings, generate, score_tokens
 from tests.tiny_models import save_tiny_causal_lm
+
+IG16 = AttributionSettings(integration_steps=16)
 
 TEXT = "Alice met Bob at the station. Later, Alice thanked Bob."
 
@@ -186,7 +189,7 @@ def test_why_this_token_adds_up_and_says_what_it_used(real_registry) -> None:
     progress: list[tuple[int, int]] = []
     result = why_views.explain_text(
         real_registry, SMOLLM2, "The capital of France is", " Paris", " London",
-        "integrated-gradients", 32, lambda done, total: progress.append((done, total)),
+        AttributionSettings(integration_steps=32), lambda done, n: progress.append((done, n)),
     )  # fmt: skip
     assert result.completeness_gap < 0.05 and progress[-1] == (32, 32)
     summary = why_views.attribution_summary(result)
@@ -197,13 +200,17 @@ def test_why_this_token_adds_up_and_says_what_it_used(real_registry) -> None:
     assert why_views.attribution_payload(result)["contrast"] == " London"
     several = why_views.explain_text(
         real_registry, SMOLLM2, "The capital of France is", " San Francisco", "",
-        "gradient-x-input", 32,
+        AttributionSettings(method="gradient-x-input"),
     )  # fmt: skip
     assert "first token" in several.notice and several.steps == 1
     with pytest.raises(InvalidInputError, match="Pick a method"):
-        why_views.explain_text(real_registry, SMOLLM2, "x", "", "", "magic", 32)
+        why_views.explain_text(
+            real_registry, SMOLLM2, "x", "", "", AttributionSettings(method="magic")
+        )
     with pytest.raises(InvalidInputError, match="from 4 to 128"):
-        why_views.explain_text(real_registry, SMOLLM2, "x", "", "", "integrated-gradients", "NaN")
+        why_views.explain_text(
+            real_registry, SMOLLM2, "x", "", "", AttributionSettings(integration_steps="NaN")
+        )
 
 
 def test_explaining_a_picked_token_reads_the_run(tiny_registry) -> None:
@@ -212,10 +219,10 @@ def test_explaining_a_picked_token_reads_the_run(tiny_registry) -> None:
         temperature=1.0, top_k=0, top_p=1.0, max_new_tokens=6, repetition_penalty=1.0, seed=9
     )
     _, records, context = finished_run(tiny_registry, name, "hello", settings)
-    result = why_views.explain_picked(tiny_registry, context, 2, "", "integrated-gradients", 16)
+    result = why_views.explain_picked(tiny_registry, context, 2, "", IG16)
     assert result.target_id == records[2]["token_id"]
     assert result.completeness_gap < 0.05
     with pytest.raises(InvalidInputError, match="Click a token"):
-        why_views.explain_picked(tiny_registry, context, 6, "", "integrated-gradients", 16)
+        why_views.explain_picked(tiny_registry, context, 6, "", IG16)
     with pytest.raises(PlaygroundError):
-        why_views.explain_picked(tiny_registry, {}, 0, "", "integrated-gradients", 16)
+        why_views.explain_picked(tiny_registry, {}, 0, "", IG16)

@@ -34,6 +34,7 @@ from models.image.guidance import GridView, PartsView
 from models.image.prompt_switch import SwitchView
 from models.image.request import ImageRequest
 from models.sentences import sentence
+from models.text.attribution import AttributionSettings
 from models.text.branching import branch_generation, sample_n
 from models.text.generation import SamplingSettings, generate, score_tokens
 
@@ -183,7 +184,7 @@ def test_every_line_the_text_views_write_is_said(real_registry) -> None:
     _assert_said(branch_handlers.sample_summary(samples, 0.0))
     result = why_handlers.explain_text(
         real_registry, SMOLLM2, "The capital of France is", " Paris", " London",
-        "integrated-gradients", 4,
+        AttributionSettings(integration_steps=4),
     )  # fmt: skip
     _assert_said(why_handlers.attribution_summary(result))
     assert "en lugar de" in i18n.said(why_handlers.attribution_summary(result), "es")

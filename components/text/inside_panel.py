@@ -244,8 +244,7 @@ def build(
         progress(0.0, desc="Integrating gradients along the path…")
         return why_handlers.why_outputs(
             why_handlers.explain_text(
-                registry, model, text, target, contrast, attribution.method,
-                attribution.integration_steps,
+                registry, model, text, target, contrast, attribution,
                 counted(progress, "Integrating gradients", "path point"),
             )
         )  # fmt: skip
@@ -277,8 +276,7 @@ def build(
         progress(0.0, desc="Integrating gradients along the path…")
         return why_handlers.why_outputs(
             why_handlers.explain_picked(
-                registry, (session or {}).get("run"), index, contrast, attribution.method,
-                attribution.integration_steps,
+                registry, (session or {}).get("run"), index, contrast, attribution,
                 counted(progress, "Integrating gradients", "path point"),
             )
         )  # fmt: skip
@@ -373,9 +371,8 @@ def _register_api(registry: Registry, default_model: str) -> None:
         empty) to each token of ``text``; with ``contrast``, the logit difference target minus
         contrast. Methods: integrated-gradients (integration_steps 4-128) or gradient-x-input."""
         result = why_handlers.explain_text(
-            registry, name_of(model), text, target, contrast, attribution.method,
-            attribution.integration_steps,
-        )  # fmt: skip
+            registry, name_of(model), text, target, contrast, attribution
+        )
         return why_handlers.attribution_payload(result)
 
     gr.api(user_errors(endpoint(branch_text, sampling=BRANCH_DEFAULTS)), api_name="branch_text",

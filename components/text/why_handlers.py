@@ -17,7 +17,13 @@ from components.text.branch_handlers import need_run, settings_of
 from models.errors import InvalidInputError
 from models.registry import Registry
 from models.sentences import paragraphs, sentence
-from models.text.attribution import METHODS, Attribution, explain_ids, explain_next_token
+from models.text.attribution import (
+    METHODS,
+    Attribution,
+    AttributionSettings,
+    explain_ids,
+    explain_next_token,
+)
 from models.text.generation import prepare_prompt
 from models.text.view_input import load_decoder
 
@@ -29,10 +35,10 @@ WHY_IDEA = (
 )
 
 
-def check_method(method: Any) -> str:
-    if method not in METHODS:
+def checked_method(settings: AttributionSettings) -> AttributionSettings:
+    if settings.method not in METHODS:
         raise InvalidInputError(f"Pick a method: {' or '.join(METHODS)}.")
-    return str(method)
+    return settings
 
 
 def explain_picked(
@@ -40,8 +46,7 @@ def explain_picked(
     context: Any,
     index: Any,
     contrast: str,
-    method: str,
-    steps: Any,
+    settings: AttributionSettings,
     on_step: Callable[[int, int], None] | None = None,
 ) -> Attribution:
     """Explain generated token ``index`` of the session's last run from the prompt and the
@@ -52,8 +57,8 @@ def explain_picked(
             sentence("Click a token of the coloured text first, then explain it.")
         )
     _, lm = load_decoder(registry, context["model"], "why this token")
-    settings = settings_of(context)
-    prompt_ids = prepare_prompt(lm, context["prompt"], context["chat"], settings.max_new_tokens).ids
+    sampling = settings_of(context)
+    prompt_ids = prepare_prompt(lm, context["prompt"], context["chat"], sampling.max_new_tokens).ids
     ids = context["ids"]
     return explain_ids(
         registry,
@@ -61,8 +66,7 @@ def explain_picked(
         prompt_ids + ids[:index],
         ids[index],
         contrast or None,
-        check_method(method),
-        steps,
+        checked_method(settings),
         on_step,
     )
 
@@ -73,19 +77,11 @@ def explain_text(
     text: str,
     target: str,
     contrast: str,
-    method: str,
-    steps: Any,
+    settings: AttributionSettings,
     on_step: Callable[[int, int], None] | None = None,
 ) -> Attribution:
     return explain_next_token(
-        registry,
-        model,
-        text,
-        target or None,
-        contrast or None,
-        check_method(method),
-        steps,
-        on_step,
+        registry, model, text, target or None, contrast or None, checked_method(settings), on_step
     )
 
 

@@ -198,8 +198,7 @@ def explain_ids(
     context_ids: Any,
     target: Any = None,
     contrast: Any = None,
-    method: Any = "integrated-gradients",
-    steps: Any = IG_STEPS,
+    settings: AttributionSettings | None = None,
     on_step: StepCallback | None = None,
 ) -> Attribution:
     """Explain the token after ``context_ids`` (a list of ids: for the Text tab, the prompt plus
@@ -210,9 +209,7 @@ def explain_ids(
         raise InvalidInputError("The context is empty: give the tokens before the explained one.")
     ids = [token_id_of(lm, i, "context token id") for i in context_ids]
     prepared = cut_ids(ids, ATTRIBUTION_TOKEN_CAP, VIEW, keep="end")
-    return _explain(
-        name, lm, prepared.ids, prepared.notice, target, contrast, method, steps, on_step
-    )
+    return _explain(name, lm, prepared.ids, prepared.notice, target, contrast, settings, on_step)
 
 
 def explain_next_token(
@@ -221,16 +218,13 @@ def explain_next_token(
     text: Any,
     target: Any = None,
     contrast: Any = None,
-    method: Any = "integrated-gradients",
-    steps: Any = IG_STEPS,
+    settings: AttributionSettings | None = None,
     on_step: StepCallback | None = None,
 ) -> Attribution:
     """Explain the token after ``text`` ("The capital of France is" -> ' Paris')."""
     name, lm = load_decoder(registry, model_name, VIEW)
     prepared = tokenize_for_view(lm, text, ATTRIBUTION_TOKEN_CAP, VIEW, keep="end")
-    return _explain(
-        name, lm, prepared.ids, prepared.notice, target, contrast, method, steps, on_step
-    )
+    return _explain(name, lm, prepared.ids, prepared.notice, target, contrast, settings, on_step)
 
 
 def _explain(
@@ -240,11 +234,11 @@ def _explain(
     notice: str,
     target: Any,
     contrast: Any,
-    method: Any,
-    steps: Any,
+    settings: AttributionSettings | None,
     on_step: StepCallback | None,
 ) -> Attribution:
-    method, steps = _check_method(method, steps)
+    settings = settings or AttributionSettings()  # the declared defaults
+    method, steps = _check_method(settings.method, settings.integration_steps)
     notices = [notice] if notice else []
     if target is None or target == "":
         with torch.inference_mode():
