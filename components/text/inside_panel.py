@@ -7,6 +7,7 @@ API: ``/branch_text``, ``/sample_texts`` and ``/explain_token`` (see the README)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,6 +232,11 @@ def build(
     )
 
     # ---- why this token ---------------------------------------------------------------------
+    def integrating(progress: gr.Progress) -> Callable[[int, int], None] | None:
+        """The progress bar of an attribution: shown at once, moved by each path point."""
+        progress(0.0, desc="Integrating gradients along the path…")
+        return counted(progress, "Integrating gradients", "path point")
+
     @gpu
     def on_why(
         model: str,
@@ -241,13 +247,11 @@ def build(
         attribution: AttributionSettings,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> tuple:
-        progress(0.0, desc="Integrating gradients along the path…")
         return why_handlers.why_outputs(
             why_handlers.explain_text(
-                registry, model, text, target, contrast, attribution,
-                counted(progress, "Integrating gradients", "path point"),
+                registry, model, text, target, contrast, attribution, integrating(progress)
             )
-        )  # fmt: skip
+        )
 
     why_kwargs = {
         "fn": user_errors(endpoint(on_why, attribution=AttributionSettings)),
@@ -273,13 +277,12 @@ def build(
         attribution: AttributionSettings,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> tuple:
-        progress(0.0, desc="Integrating gradients along the path…")
+        run = (session or {}).get("run")
         return why_handlers.why_outputs(
             why_handlers.explain_picked(
-                registry, (session or {}).get("run"), index, contrast, attribution,
-                counted(progress, "Integrating gradients", "path point"),
+                registry, run, index, contrast, attribution, integrating(progress)
             )
-        )  # fmt: skip
+        )
 
     why_picked.click(
         user_errors(endpoint(on_why_picked, attribution=AttributionSettings)),
