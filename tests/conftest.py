@@ -30,11 +30,13 @@ def real_registry() -> Registry:
 # a server fixture joins that server's group, so each server starts once, on one worker, and its
 # tests run there one after another (they share its queue and its CPU); the other tests spread
 # over both workers. The kinds are also markers, for the inner loop (`make test-fast`).
-# The real app's browser tests are in no group: each worker starts its own real app once (the
-# fixture is per session, that is per worker) and takes those tests one at a time, so the two
-# workers stay busy to the end. (Two fixed groups, split by file, left one worker idle for
-# minutes while the other walked the lessons.)
-SERVER_GROUPS = {"tiny_server": "tiny-app", "server": "hosting"}
+SERVER_GROUPS = {"app_server": "real-app", "tiny_server": "tiny-app", "server": "hosting"}
+# The real app's browser tests take the longest: they are split by file over two groups (so two
+# workers can each run one, each with a server of its own), about half the time each. Measured
+# against no groups at all (each worker taking them one at a time): quiet, about the same;
+# beside a busy loop, 22 min against 20, and a fine-tune test on one server then queued behind
+# another module's training run: one training runs at a time per server.
+SECOND_REAL_APP = {"test_lessons.py", "test_presenter.py", "test_i18n.py"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,6 +61,8 @@ def pytest_collection_modifyitems(
         if "real_registry" in fixtures:
             item.add_marker("real_model")
         group = next((g for name, g in SERVER_GROUPS.items() if name in fixtures), None)
+        if group == "real-app" and item.path.name in SECOND_REAL_APP:
+            group = "real-app-2"
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
     yield
