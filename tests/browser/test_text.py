@@ -66,15 +66,22 @@ def test_next_token_explorer_shows_before_and_after(page) -> None:
 def test_stop_ends_a_running_generation_at_once(page) -> None:
     """Stop, pressed while the text streams, ends the run there. The run is made long enough
     that it cannot end on its own before the click lands, however loaded the machine: the exact
-    fp32 path (about 12 tokens a second here) asked to count to a thousand. Both paths stop on
+    fp32 path (about 12 tokens a second here), a long story and a seed that writes 400 tokens
+    without an end of text (a random seed once ended a count at 50 tokens, before a Stop sent
+    under load had landed). Both paths stop on
     the session's stop event; each engine's own stop is tested in
     tests/test_text_backend_llamacpp.py and tests/test_text_backend_openai.py."""
     page.get_by_role("tab", name="Text", exact=True).click()
     page.locator("#text-fast input").uncheck()
-    page.locator("#text-prompt textarea").fill("Count from 1 to 1000, one number per line.")
+    page.locator("#text-prompt textarea").fill(
+        "Write a very long story about a dragon who learns to fly, at least 2000 words."
+    )
     max_new = page.locator("#text-max-new input[type=number]")
     max_new.fill("512")
     max_new.press("Enter")
+    seed = page.locator("#text-seed input")
+    seed.fill("7")
+    seed.press("Enter")
     page.locator("#text-generate").click()
     expect(page.locator("#text-status")).to_contain_text("Generating")
     # A DOM click at once, as a person's: Playwright's click first waits for the button to stand
