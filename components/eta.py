@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from models.sentences import joined, sentence
+from models.sentences import sentence
 
 Progress = Callable[..., Any]  # gr.Progress, or any callable taking ((done, total), desc=...)
 
@@ -38,12 +38,6 @@ def left_piece(done: float, total: float, elapsed: float) -> str:
     if seconds:
         return sentence("about {minutes} min {seconds} s left", minutes=minutes, seconds=seconds)
     return sentence("about {minutes} min left", minutes=minutes)
-
-
-def time_left(done: float, total: float, elapsed: float) -> str:
-    """' · about 40 s left', to add to a status line written as one string, or ''."""
-    piece = left_piece(done, total, elapsed)
-    return joined("", " · ", piece) if piece else ""
 
 
 def counted(
