@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,13 +21,15 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from components.scripts import script
+from models.scratch import new_folder
 
 PNG_SCALE = 2  # twice the on-screen size: sharp on a projector and in slides
 
 
 def export_dir(tab_id: str) -> Path:
-    """A new folder for one export, so two users (or two clicks) never share a file."""
-    return Path(tempfile.mkdtemp(prefix=f"playground-{tab_id}-"))
+    """A new folder for one export, so two users (or two clicks) never share a file: under the
+    scratch root, which every new folder prunes by age and count (models/scratch.py)."""
+    return new_folder(tab_id)
 
 
 def slug(text: str, fallback: str = "export") -> str:

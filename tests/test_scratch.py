@@ -65,3 +65,23 @@ def test_a_file_just_written_survives_any_burst(tmp_path: Path) -> None:
     scratch.prune(tmp_path, max_folders=3)
     assert just_written.exists()
     assert len(list(tmp_path.iterdir())) == 2  # the newest settled one, and the young one
+
+
+def test_fifty_exports_leave_no_folder_beside_the_scratch_root(tmp_path: Path, monkeypatch) -> None:
+    """Every export (handout, tokens, images, …) is written under the pruned scratch root, not
+    as a loose ``playground-<tab>-*`` folder in the system's temporary folder that nothing
+    removes (a day of a lecture hall would grow the disk without bound)."""
+    import tempfile
+
+    from components import exports
+    from components.lessons import handlers as lessons
+
+    monkeypatch.delenv("PLAYGROUND_SCRATCH_DIR", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    for n in range(50):
+        if n % 10 == 0:
+            lessons.handout(0, "en")  # the lessons handout, as the page asks for it
+        else:
+            exports.export_dir(("tokens", "image", "text", "finetune")[n % 4])
+    assert [p.name for p in tmp_path.iterdir()] == ["playground-scratch"]
+    assert len(list((tmp_path / "playground-scratch").iterdir())) == 50
