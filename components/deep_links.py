@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from components.safe_text import inline_code
+from components.safe_text import inline_code, plain
 from components.tab_contract import VIEWS
 from components.tabs import TAB_IDS
 
@@ -28,11 +28,15 @@ class DeepLink:
     notices: tuple[str, ...] = ()
 
 
+MAX_VALUE_CHARS = 200  # longer than any tab, preset, lesson or language name
+
+
 def first_value(value: Any) -> str:
-    """A query parameter's value, stripped and lower-cased ('' when absent)."""
+    """A query parameter's value, stripped and lower-cased ('' when absent); cut to
+    MAX_VALUE_CHARS, without control or bidirectional control characters (safe_text.plain)."""
     if isinstance(value, list | tuple):
         value = value[0] if value else ""
-    return str(value).strip().lower() if value is not None else ""
+    return plain(str(value)[:MAX_VALUE_CHARS]).strip().lower() if value is not None else ""
 
 
 def parse_deep_link(params: Mapping[str, Any], presets: Mapping[str, Sequence[str]]) -> DeepLink:

@@ -14,10 +14,20 @@ import re
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>:])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Bidirectional controls: a right-to-left override (U+202E) in a link's value would reverse the
+# rest of the line it is quoted in, so they go as control characters do.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(value: object) -> str:
+    """``value`` as text that is safe to quote: lone UTF-16 surrogates (JSON can carry "\\ud800";
+    no real text does) become U+FFFD, control and bidirectional control characters go."""
+    text = str(value).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return _BIDI.sub("", _CONTROL.sub("", text))
 
 
 def _clean(value: object, limit: int) -> str:
-    text = _CONTROL.sub("", str(value)).replace("\r", " ").replace("\n", " ")
+    text = plain(str(value)[: 4 * limit]).replace("\r", " ").replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -16,6 +16,23 @@ from models.sentences import sentence
 MAX_SEED = 2**32 - 1  # every seed in the playground: torch, numpy and llama.cpp all take 32 bits
 
 
+SHOWN_CHARS = 40  # how much of a refused value a message quotes: enough to recognise it
+
+
+def shown_value(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """``repr(value)`` cut to ``limit`` characters: a message names a refused value, never
+    echoes it whole (an index of 100,000 characters would otherwise come back 100,000 long)."""
+    try:
+        text = (
+            repr(value)
+            if not isinstance(value, str) or len(value) <= 4 * limit
+            else repr(value[: 4 * limit])
+        )
+    except (RecursionError, ValueError):  # a list nested too deep, an int past repr's digits
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _as_number(value: Any) -> float:
     if isinstance(value, bool):
         return math.nan
@@ -32,7 +49,7 @@ def bounded_number(name: str, value: Any, low: float, high: float) -> float:
         raise InvalidInputError(
             sentence(
                 "{name} must be a number from {low} to {high}, not {value}.",
-                name=name, low=f"{low:g}", high=f"{high:g}", value=repr(value),
+                name=name, low=f"{low:g}", high=f"{high:g}", value=shown_value(value),
             )
         )  # fmt: skip
     return number
@@ -45,7 +62,7 @@ def whole_number(name: str, value: Any, low: int, high: int) -> int:
         raise InvalidInputError(
             sentence(
                 "{name} must be a whole number from {low} to {high}, not {value}.",
-                name=name, low=low, high=high, value=repr(value),
+                name=name, low=low, high=high, value=shown_value(value),
             )
         )  # fmt: skip
     return int(number)

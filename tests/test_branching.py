@@ -143,6 +143,8 @@ def test_branch_refusals(tiny_lm):
         (dict(ids=[]), "list of token ids"),
         (dict(ids="the cat"), "list of token ids"),
         (dict(ids=[1, 999]), "token id must be"),
+        (dict(ids=[1] * 600), "at most 512 token ids"),  # more than any generation makes
+        (dict(index="1" * 100_000), "token index"),
         (dict(settings=SamplingSettings(max_new_tokens=8)), "seed"),
         (dict(settings={"temperature": 1}), "sampling settings"),
         (dict(prompt=""), "empty"),
@@ -151,7 +153,7 @@ def test_branch_refusals(tiny_lm):
         args = (
             dict(prompt="the cat", settings=settings, ids=ids, index=1, alternative=ids[1]) | change
         )
-        with pytest.raises(InvalidInputError, match=message):
+        with pytest.raises(InvalidInputError, match=message) as refused:
             branch_generation(
                 tiny_lm,
                 args["prompt"],
@@ -161,3 +163,4 @@ def test_branch_refusals(tiny_lm):
                 args["alternative"],
                 chat=False,
             )
+        assert len(str(refused.value)) < 300, "a refusal quotes a short prefix, not the value"

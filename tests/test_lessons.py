@@ -91,6 +91,24 @@ def test_deep_links_and_their_notices() -> None:
     assert position == (2, 0) and "tiene 4 pasos" in notice
 
 
+@pytest.mark.parametrize("step", ["²", "٣", "1" * 5_000, "-1", "2.5"])
+def test_a_step_int_refuses_is_the_first_step_with_a_notice(step: str) -> None:
+    """Issue 33: "²" is a digit to str.isdigit but not to int(), and 5,000 digits are past
+    int()'s limit: both used to raise ValueError in the page's load event."""
+    position, notice = handlers.lesson_from_link({"lesson": "embeddings", "step": step}, "en")
+    assert position == (2, 0) and "has 4 steps" in notice
+
+
+@pytest.mark.parametrize("value", ["es\u202eevil", "\ud800-es", "x\u2066y\x00z" * 50])
+def test_link_values_are_quoted_without_bidi_controls_or_broken_text(value: str) -> None:
+    _, notice = handlers.language_of(value)
+    _, lesson_notice = handlers.lesson_from_link({"lesson": value}, "en")
+    for said in (notice, lesson_notice):
+        assert not re.search("[\u202a-\u202e\u2066-\u2069\x00\ud800-\udfff]", said), said
+        said.encode("utf-8")  # no lone surrogate left to fail the page's answer
+        assert len(said) < 300
+
+
 def test_the_language_follows_the_browser_and_falls_back_to_english() -> None:
     assert handlers.language_of("es-ES") == ("es", "")
     assert handlers.language_of("zh-CN") == ("zh", "")

@@ -40,6 +40,7 @@ from models.attention.extraction import (
 )
 from models.errors import InvalidInputError
 from models.registry import Registry
+from models.validation import shown_value
 from models.zerogpu import gpu
 
 # Until a model has run, the sliders span SmolLM2's 30 layers and 9 heads (the default decoder);
@@ -236,7 +237,9 @@ def build(registry: Registry) -> AttentionTab:
     def apply_preset(slug: str | None) -> dict[Any, Any]:
         chosen = preset_by_slug(slug or "")
         if chosen is None:
-            raise InvalidInputError(f"Unknown preset {slug!r}: pick one of the demo buttons.")
+            raise InvalidInputError(
+                f"Unknown preset {shown_value(slug)}: pick one of the demo buttons."
+            )
         sliders = {slider: gr.Slider(value=value, maximum=max(value, 1))  # within the new range
                    for slider, value in values_for(heads, chosen.heads).items()}  # fmt: skip
         return {model: chosen.model, text: chosen.text, **sliders,
@@ -291,7 +294,9 @@ def build(registry: Registry) -> AttentionTab:
         """One head's attention matrix for a text: tokens, and matrix[query][key] (rows sum to 1).
         Layers and heads count from 0; text is cut to the token cap (see token_cap, kept_text)."""
         if model is not None and not isinstance(model, str):
-            raise InvalidInputError(f"The model must be a name (a string), not {model!r}.")
+            raise InvalidInputError(
+                f"The model must be a name (a string), not {shown_value(model)}."
+            )
         name = model.strip() if model and model.strip() else default_model
         text = check_text(text)
         result = cache.get(name, text, lambda: extract_attention(registry, name, text))

@@ -22,6 +22,8 @@ from components.lessons.handout import write_handout
 from components.lessons.ui_text import UI
 from components.safe_text import inline_code
 from components.tabs import TAB_NAMES
+from models.errors import InvalidInputError
+from models.validation import whole_number
 
 Position = tuple[int, int]
 
@@ -105,10 +107,12 @@ def lesson_from_link(params: Mapping[str, Any], language: str) -> tuple[Position
     lesson = slugs.index(name)
     raw = first_value(params.get("step")) or "1"
     total = len(LESSONS[lesson].steps)
-    if not raw.isdigit() or not 1 <= int(raw) <= total:
+    try:  # "²" and "٣" are digits to str.isdigit, not to a teacher: ASCII digits only
+        step = whole_number("step", raw if raw.isascii() else "?", 1, total)
+    except InvalidInputError:
         notice = text["unknown_step"].format(name=inline_code(name), total=total)
         return (lesson, 0), "⚠️ " + notice
-    return (lesson, int(raw) - 1), ""
+    return (lesson, step - 1), ""
 
 
 def language_of(browser: Any, asked: Any = None) -> tuple[str, str]:

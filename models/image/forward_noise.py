@@ -30,7 +30,7 @@ from models.image import data as image_data
 from models.image.guidance import checked_list
 from models.image.request import MAX_SEED, checked_text, to_uint8
 from models.settings import Settings, setting
-from models.validation import whole_number
+from models.validation import shown_value, whole_number
 
 MAX_NOISE_LEVELS = 10  # timesteps in one call: one batched model call, well under a second
 DEFAULT_TIMESTEPS = (0, 100, 250, 500, 750, 900, 999)
@@ -88,7 +88,9 @@ def checked_attributes(shape: Any, colour: Any, background: Any) -> image_data.A
     )
     for name, value, allowed in options:
         if value not in allowed:
-            raise InvalidInputError(f"Pick a {name} from: {', '.join(allowed)}; not {value!r}.")
+            raise InvalidInputError(
+                f"Pick a {name} from: {', '.join(allowed)}; not {shown_value(value)}."
+            )
     return image_data.Attributes(shape, colour, background)
 
 

@@ -123,6 +123,10 @@ def checked_list(
         items = [] if raw is None else [raw]
     if not items:
         raise InvalidInputError(f"Give at least one value for {name.lower()}, separated by commas.")
+    if len(items) > 4 * cap:  # refused before checking each: a list of a million costs nothing
+        raise InvalidInputError(
+            f"Give at most {cap} different values for {name.lower()}; you gave {len(items):,}."
+        )
     check = whole_number if whole else bounded_number
     values: list[Any] = []
     for item in items:

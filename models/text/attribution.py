@@ -50,7 +50,7 @@ from models.registry import Registry
 from models.settings import Settings, setting
 from models.text.causal_lm import CausalLM
 from models.text.view_input import cut_ids, load_decoder, token_id_of, tokenize_for_view
-from models.validation import whole_number
+from models.validation import shown_value, whole_number
 
 METHODS = ("integrated-gradients", "gradient-x-input")
 IG_STEPS = 32  # default; Gauss-Legendre points along the path
@@ -102,20 +102,22 @@ def _first_token(lm: CausalLM, piece: Any, what: str) -> tuple[int, str]:
         raise InvalidInputError(f"Type the {what} as text (for example ' Paris'), or leave it out.")
     ids = lm.tokenizer(piece, add_special_tokens=False)["input_ids"]
     if not ids:
-        raise InvalidInputError(f"The {what} {piece!r} gives no tokens; type a word.")
+        raise InvalidInputError(f"The {what} {shown_value(piece)} gives no tokens; type a word.")
     if len(ids) == 1:
         return ids[0], ""
     parts = " + ".join(repr(p) for p in token_labels(lm.tokenizer, ids))
     first = token_labels(lm.tokenizer, ids[:1])[0]
     return ids[0], (
-        f"The {what} {piece!r} is {len(ids)} tokens for this model ({parts}); the model writes "
-        f"one token at a time, so its first token, {first!r}, is the one explained."
+        f"The {what} {shown_value(piece)} is {len(ids)} tokens for this model ({parts}); the "
+        f"model writes one token at a time, so its first token, {first!r}, is the one explained."
     )
 
 
 def _check_method(method: Any, steps: Any) -> tuple[str, int]:
     if method not in METHODS:
-        raise InvalidInputError(f"The method must be one of {', '.join(METHODS)}, not {method!r}.")
+        raise InvalidInputError(
+            f"The method must be one of {', '.join(METHODS)}, not {shown_value(method)}."
+        )
     if method == "gradient-x-input":
         return method, 1
     return method, whole_number("The number of steps", steps, MIN_IG_STEPS, MAX_IG_STEPS)

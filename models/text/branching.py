@@ -34,6 +34,7 @@ from models.text.causal_lm import CausalLM
 from models.text.decode_loop import DECODE_THREADS, intra_op_threads
 from models.text.generation import (
     ALTERNATIVES,
+    MAX_NEW_TOKENS,
     MAX_SEED,
     GeneratedToken,
     Generation,
@@ -177,6 +178,11 @@ def _check_ids(lm: CausalLM, ids: Any) -> list[int]:
     if isinstance(ids, str) or not isinstance(ids, Sequence) or not ids:
         raise InvalidInputError(
             "Pass the generated text as its list of token ids (finish a generation first)."
+        )
+    if len(ids) > MAX_NEW_TOKENS:  # no generation makes more: these were not generated here
+        raise InvalidInputError(
+            f"Pass at most {MAX_NEW_TOKENS} token ids, the most one generation makes; you passed "
+            f"{len(ids):,}. Finish a generation and pass its token ids."
         )
     vocabulary = len(lm.tokenizer)
     return [check_index(i, vocabulary, "token id") for i in ids]

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from models.errors import InvalidInputError
 from models.registry import Registry
 from models.text.causal_lm import CausalLM
+from models.validation import shown_value
 
 CHAR_CAP = 20_000  # characters read before tokenizing; far more than any view's token cap
 
@@ -89,7 +90,7 @@ def check_index(value: Any, size: int, what: str) -> int:
             raise InvalidInputError(f"There is no {what} to pick here.")
         raise InvalidInputError(
             f"The {what} must be a whole number from 0 to {size - 1} (counted from 0), "
-            f"not {value!r}."
+            f"not {shown_value(value)}."
         )
     return int(number)
 

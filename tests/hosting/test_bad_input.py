@@ -333,3 +333,46 @@ def test_lone_surrogates_in_text_are_used_as_replacement_characters(
     assert event == "complete", data
     assert "went wrong" not in json.dumps(data)
     assert_answers(server.client())
+
+
+LONG = "1" * 100_000  # a value no form makes: a refusal must not send it back
+
+
+@pytest.mark.parametrize(
+    ("api_name", "kwargs", "message"),
+    [
+        ("/branch_text", {"prompt": "hi", "token_ids": [1, 2, 3], "index": LONG,
+                          "alternative_id": 3}, r"token index must be a whole number"),
+        ("/sample_texts", {"prompt": "hi", "n": LONG}, r"number of samples"),
+        ("/guidance_parts", {"at_steps": LONG, "steps": 3}, r"whole number"),
+        ("/generate_image", {"scheduler": "E" * 100_000}, r"not in the list of choices"),
+        ("/generate_text", {"max_new_tokens": 7.5}, r"whole number such as 7 or 8"),
+        ("/generate_image", {"steps": 3.7, "batch": 1}, r"whole number such as 3 or 4"),
+    ],
+)  # fmt: skip
+def test_refusals_quote_a_short_prefix_and_take_no_fraction(server, api_name, kwargs, message):
+    """Issue 33 items 5 and 6: messages quoted values of 100,000 characters whole, and 7.5 new
+    tokens or 3.7 steps were rounded without a word."""
+    client = server.client()
+    with pytest.raises(AppError) as error:
+        client.predict(api_name=api_name, **kwargs)
+    said = str(error.value)
+    assert re.search(message, said) and len(said) < 400, said[:400]
+
+
+def test_finetune_with_a_nan_temperature_says_why(server) -> None:
+    body = '{"data": [1, 0.002, 4, 32, 2, NaN, 0, 8, false, 3]}'
+    event, text = raw_call(server.url, "finetune", body)
+    assert event == "error" and text and "not a finite number" in text, (event, text)
+
+
+def test_refusals_leave_one_log_line_not_a_traceback(server) -> None:
+    """Any client can send bad values: each refusal is one line in the server's log."""
+    log = Path(server.log)
+    before = log.read_text(errors="replace").count("Traceback")
+    client = server.client()
+    for kwargs in ({"scheduler": "Evil"}, {"steps": 10**6}, {"steps": "x"}):
+        with pytest.raises(AppError):
+            client.predict(api_name="/generate_image", **kwargs)
+    assert_answers(client)
+    assert log.read_text(errors="replace").count("Traceback") == before
