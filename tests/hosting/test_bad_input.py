@@ -376,3 +376,22 @@ def test_refusals_leave_one_log_line_not_a_traceback(server) -> None:
             client.predict(api_name="/generate_image", **kwargs)
     assert_answers(client)
     assert log.read_text(errors="replace").count("Traceback") == before
+
+
+@pytest.mark.parametrize("language", ["\\ud800-es", "es\\u202eevil", "x" * 100_000])
+def test_a_hostile_browser_language_gets_the_page_in_english_with_a_clean_notice(
+    server, language: str
+) -> None:
+    """Issue 33 item 7: the lesson bar's load event takes the browser's language from the page
+    (navigator.language); a lone surrogate, a right-to-left override or 100,000 characters there
+    is quoted clean and short in the notice, and the page answers."""
+    config = httpx.get(server.url + "config").json()
+    load = next(d["id"] for d in config["dependencies"]
+                if d.get("backend_fn") and "language" in (d.get("js") or ""))  # fmt: skip
+    body = json.dumps({"fn_index": load, "data": [language], "session_hash": "hostile01"})
+    reply = httpx.post(server.url + "gradio_api/run/predict", content=body.replace("\\\\u", "\\u"),
+                       headers={"content-type": "application/json"})  # fmt: skip
+    assert reply.status_code == 200, reply.text[:300]
+    said = reply.text
+    assert "\\u202e" not in said.lower() and "\u202e" not in said and "\\ud800" not in said
+    assert "There is no translation" in said and len(said) < 50_000
