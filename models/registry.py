@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from models.errors import PlaygroundError, UnknownModelError
 from models.sources import ModelSource, hub_cached, hub_reachable
+from models.validation import shown_value
 
 log = logging.getLogger("playground")
 
@@ -147,7 +148,7 @@ class Registry:
         entry = self._entries.get(name)
         if entry is None:
             known = ", ".join(self._entries) or "none"
-            raise UnknownModelError(f"No model named '{name}'. Known models: {known}.")
+            raise UnknownModelError(f"No model named {shown_value(name)}. Known models: {known}.")
         return entry
 
     # -- loading -------------------------------------------------------------------------------

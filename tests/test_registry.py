@@ -59,6 +59,9 @@ def test_unknown_model_names_the_known_ones() -> None:
     with pytest.raises(UnknownModelError) as caught:
         registry.load("beta")
     assert str(caught.value) == "No model named 'beta'. Known models: alpha."
+    with pytest.raises(UnknownModelError) as caught:
+        registry.load("b" * 100_000)  # a caller's name is quoted short, never echoed whole
+    assert len(str(caught.value)) < 100
 
 
 def test_wrong_kind_is_refused() -> None:

@@ -35,6 +35,7 @@ from typing import Any
 from models.attention.extraction import _byte_decoder, _is_byte_level
 from models.errors import InvalidInputError
 from models.registry import Registry
+from models.validation import shown_value
 
 LENS_CHAR_CAP = 4000  # characters read; the rest is cut, and said
 LENS_TOKEN_CAP = 1024  # tokens listed per tokenizer; counts always cover the whole kept text
@@ -379,7 +380,7 @@ def resolve_key(registry: Registry, key: Any) -> str:
     if key in ENCODINGS or key in registry.names():
         return key
     known = ", ".join(k for _, k in lens_choices(registry))
-    raise InvalidInputError(f"No tokenizer named '{key}'; pick one of: {known}.")
+    raise InvalidInputError(f"No tokenizer named {shown_value(key)}; pick one of: {known}.")
 
 
 def check_lens_text(text: Any) -> tuple[str, str]:

@@ -50,6 +50,7 @@ from models.text.backends.base import (
 )
 from models.text.backends.gguf_source import GgufFile
 from models.text.generation import SamplingSettings
+from models.validation import shown_value
 
 DEFAULT_SLOTS = 4  # PLAYGROUND_LLAMACPP_SLOTS: users decoding at once (continuous batching)
 SLOT_CONTEXT = 2048  # tokens per slot: the playground's prompt cap (1024) + 512 new, with room
@@ -297,8 +298,8 @@ class LlamaCppBackend:
     def _check_model(self, model: str | None) -> None:
         if model not in (None, "", self.gguf.model):
             raise InvalidInputError(
-                f"llama.cpp here serves {self.gguf.model} only, not {model}: pick it, or choose "
-                "the transformers backend for other models."
+                f"llama.cpp here serves {self.gguf.model} only, not {shown_value(model)}: pick it, "
+                "or choose the transformers backend for other models."
             )
 
     def _prompt_body(self, request: TextRequest) -> tuple[dict[str, Any], bool]:
