@@ -132,6 +132,14 @@ def test_png_size_reads_only_the_header() -> None:
     assert validation.png_size(b"\x89PNG\r\n\x1a\n") is None  # cut short
 
 
+def test_lone_surrogates_in_a_step_text_become_replacement_characters() -> None:
+    raw = '{"life-cycle:0": {"text": "a \\ud800 b \\udfff c \\ud83d\\ude00"}}'  # JSON.stringify
+    markdown, page = _take(raw)
+    for path in (markdown, page):
+        text = path.read_text(encoding="utf-8")
+        assert "a \ufffd b \ufffd c \U0001f600" in text
+
+
 def test_malformed_entries_are_left_out_and_the_handout_still_written() -> None:
     shots = {
         f"{SLUG}:0": {"picture": "data:image/jpeg;base64,/9j/4AAQSkZJRg=="},  # not a PNG URL

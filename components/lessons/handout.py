@@ -7,8 +7,9 @@ The browser sends what it saw (components/lessons/bar.py, SHOTS_JS) as JSON: {"<
 is decoded, the whole is capped by size and by nesting (models/validation.py measures it without
 recursion), and each picture by the pixels its PNG header declares; past a cap the handout is
 refused with a sentence that says what to do. Then a picture is decoded and saved again as a PNG
-of bounded size (anything else is dropped), text is cut and shown as text (escaped in the HTML,
-quoted and escaped in the Markdown).
+of bounded size (anything else is dropped), text is cut, its lone surrogates replaced (JavaScript's
+JSON.stringify writes them as "\\ud800") and shown as text (escaped in the HTML, quoted and
+escaped in the Markdown).
 Two files: Markdown (pictures as files beside it would not travel, so it carries the text and
 the links) and a self-contained HTML page with the pictures inside.
 """
@@ -26,6 +27,7 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 
 from components import exports
+from components.errors import clean_text
 from components.lessons.content import LESSONS, Lesson
 from components.lessons.ui_text import UI
 from components.safe_text import escape_markdown
@@ -113,7 +115,7 @@ def parse_shots(raw: Any, lesson: Lesson) -> dict[int, Shot]:
         if picture := _picture(entry.get("picture"), index):
             shots[index] = {"picture": picture}
         elif isinstance(entry.get("text"), str) and entry["text"].strip():
-            shots[index] = {"text": entry["text"][:MAX_TEXT].strip()}
+            shots[index] = {"text": clean_text(entry["text"][:MAX_TEXT].strip())}
     return shots
 
 
@@ -174,6 +176,7 @@ def write_handout(
     line, say, question, answer, link), already in ``language``."""
     lesson = LESSONS[lesson_index]
     shots = parse_shots(raw_shots, lesson)
+    steps = [{key: clean_text(value) for key, value in step.items()} for step in steps]
     folder = exports.export_dir("lessons")
     stem = f"lesson-{lesson.slug}-{language}"
     markdown, page = folder / f"{stem}.md", folder / f"{stem}.html"
