@@ -11,6 +11,7 @@ from models.errors import InvalidInputError
 from models.finetune.data import (
     MAX_EXAMPLES,
     MAX_FIELD_CHARS,
+    MAX_JSON_DEPTH,
     Example,
     load_builtin,
     parse_file,
@@ -92,6 +93,17 @@ def test_deeply_nested_json_is_refused_per_line() -> None:
     parsed = parse_file("d.jsonl", "\n".join(lines).encode())
     assert len(parsed.examples) == 4
     assert "line 5" in parsed.problems[0]
+
+
+def test_nesting_is_measured_before_a_line_is_parsed() -> None:
+    deep = '{"text": ' + "[" * 3000 + "]" * 3000 + "}"  # under the line cap, past json's recursion
+    lines = [json.dumps({"text": f"ok {i}"}) for i in range(4)] + [deep, '{"text": [[[[[[]]]]]]}']
+    parsed = parse_file("d.jsonl", "\n".join(lines).encode())
+    assert len(parsed.examples) == 4
+    assert parsed.problems == [
+        f"line 5 is nested more than {MAX_JSON_DEPTH} levels",
+        f"line 6 is nested more than {MAX_JSON_DEPTH} levels",
+    ]
 
 
 def test_txt_blocks() -> None:
