@@ -177,3 +177,9 @@ def test_builtin_sets_parse_cleanly(name: str) -> None:
     assert len(parsed.examples) >= 40
     assert not parsed.problems
     assert all(e.prompt and e.response for e in parsed.examples)
+
+
+def test_lone_surrogates_in_a_jsonl_line_become_replacement_characters() -> None:
+    line = '{"prompt": "a \\ud800 b", "response": "c \\udfff \\ud83d\\ude00"}'  # JSON.stringify
+    parsed = parse_file("d.jsonl", "\n".join([line] * 4).encode())
+    assert parsed.examples[0] == Example("a \ufffd b", "c \ufffd \U0001f600")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from models.errors import InvalidInputError
-from models.upload_text import decode_upload, quoted_names
+from models.upload_text import decode_upload, quoted_names, without_lone_surrogates
 from models.validation import json_deeper_than
 
 MAX_FILE_BYTES = 2_000_000
@@ -116,7 +116,7 @@ def check_field(value: object, where: str, problems: list[str]) -> str | None:
     if not isinstance(value, str):
         problems.append(f"{where} is a {type(value).__name__}, not text")
         return None
-    value = value.strip()
+    value = without_lone_surrogates(value.strip())  # a JSONL line may carry "\\ud800"
     if not value:
         problems.append(f"{where} is empty")
         return None
