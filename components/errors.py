@@ -24,6 +24,7 @@ import gradio as gr
 from components import i18n
 from models.errors import PlaygroundError
 from models.sentences import Sentence, sentence
+from models.upload_text import without_lone_surrogates
 
 log = logging.getLogger("playground")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -55,7 +56,7 @@ def clean_text(value: Any) -> Any:
     """Text as every library can take it: a lone UTF-16 surrogate (JSON can carry "\\ud800", no
     real text does) becomes U+FFFD, the replacement character. Other values pass unchanged."""
     if isinstance(value, str):
-        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+        return without_lone_surrogates(value)
     if isinstance(value, list | tuple):
         return type(value)(clean_text(item) for item in value)
     return value

@@ -4,6 +4,9 @@ takes an upload (Embeddings' sentences, Fine-tune's examples).
 - ``decode_upload``: UTF-8 (with or without a byte-order mark) and UTF-16 with its byte-order mark,
   which is what Excel's "Unicode text" and Windows' Notepad save; anything with NUL bytes left is
   binary and refused with a sentence.
+- ``without_lone_surrogates``: a lone UTF-16 surrogate (JSON can carry "\\ud800", as JavaScript's
+  JSON.stringify writes it; no real text does) becomes U+FFFD, so no tokenizer or file write
+  fails on it (components/errors.py cleans every handler's text arguments with it).
 - ``quoted_names``: at most a few names (column headers), each cut short, so a file with 200,000
   columns gives a one-line error, not a 2 MB one.
 
@@ -18,6 +21,11 @@ from models.errors import InvalidInputError
 
 SHOWN_NAMES = 12  # names listed in an error before "and N more"
 NAME_WIDTH = 40  # characters of one name before it is cut
+
+
+def without_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD, the replacement character."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def decode_upload(data: bytes, name: str) -> str:

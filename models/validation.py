@@ -3,12 +3,21 @@ inf, strings, booleans, huge values), and the user gets one sentence naming the 
 
 Every tab's model code uses these two functions, so a value is accepted or refused the same way
 everywhere: numbers written as text ("3", "2.5") are accepted, booleans are not numbers.
+
+And the measures of what a page or a caller posts, taken before it is decoded: how deep a JSON text
+nests (``json_deeper_than``: json.loads recurses, so a text nested 100,000 deep would raise
+RecursionError) and how many pixels a PNG declares (``png_size``: its header, read before a pixel
+is decompressed). The caller refuses with a sentence that says what to do in its own words.
 """
 
 from __future__ import annotations
 
 import math
+import re
+import struct
 from typing import Any
+
+import numpy as np
 
 from models.errors import InvalidInputError
 from models.sentences import sentence
@@ -71,3 +80,32 @@ def whole_number(name: str, value: Any, low: int, high: int) -> int:
 def seed_number(value: Any, name: str = "seed") -> int:
     """A seed: a whole number from 0 to MAX_SEED."""
     return whole_number(name, value, 0, MAX_SEED)
+
+
+# A JSON string, escapes and all; an unterminated one runs to the end (so no text is scanned twice).
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.?)*+"?', re.DOTALL)
+_STEP = np.zeros(256, dtype=np.int32)  # what each byte does to the depth: brackets, ±1
+_STEP[[ord("["), ord("{")]], _STEP[[ord("]"), ord("}")]] = 1, -1
+
+
+def json_deeper_than(text: str, limit: int) -> bool:
+    """Whether the JSON ``text`` nests arrays and objects more than ``limit`` levels deep, found
+    without parsing it and without recursion: strings are taken out, and the depth is the
+    running sum of +1 for each opening bracket and -1 for each closing one (a few passes over
+    the text, all in C)."""
+    rest = _JSON_STRING.sub("", text).encode("utf-8", "surrogatepass")
+    if not rest:
+        return False
+    return bool(np.cumsum(_STEP[np.frombuffer(rest, dtype=np.uint8)]).max() > limit)
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) as a PNG's header (its first chunk, IHDR) declares them, read before any
+    pixel is decompressed; None for anything that does not start as a PNG."""
+    if len(data) < 24 or not data.startswith(PNG_SIGNATURE) or data[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height

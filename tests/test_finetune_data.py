@@ -11,6 +11,7 @@ from models.errors import InvalidInputError
 from models.finetune.data import (
     MAX_EXAMPLES,
     MAX_FIELD_CHARS,
+    MAX_JSON_DEPTH,
     Example,
     load_builtin,
     parse_file,
@@ -94,6 +95,17 @@ def test_deeply_nested_json_is_refused_per_line() -> None:
     assert "line 5" in parsed.problems[0]
 
 
+def test_nesting_is_measured_before_a_line_is_parsed() -> None:
+    deep = '{"text": ' + "[" * 3000 + "]" * 3000 + "}"  # under the line cap, past json's recursion
+    lines = [json.dumps({"text": f"ok {i}"}) for i in range(4)] + [deep, '{"text": [[[[[[]]]]]]}']
+    parsed = parse_file("d.jsonl", "\n".join(lines).encode())
+    assert len(parsed.examples) == 4
+    assert parsed.problems == [
+        f"line 5 is nested more than {MAX_JSON_DEPTH} levels",
+        f"line 6 is nested more than {MAX_JSON_DEPTH} levels",
+    ]
+
+
 def test_txt_blocks() -> None:
     parsed = parse_file("notes.txt", b"one\nline two\n\nsecond block\n\n\nthird\n\nfourth\n")
     assert parsed.format == "txt blocks"
@@ -165,3 +177,9 @@ def test_builtin_sets_parse_cleanly(name: str) -> None:
     assert len(parsed.examples) >= 40
     assert not parsed.problems
     assert all(e.prompt and e.response for e in parsed.examples)
+
+
+def test_lone_surrogates_in_a_jsonl_line_become_replacement_characters() -> None:
+    line = '{"prompt": "a \\ud800 b", "response": "c \\udfff \\ud83d\\ude00"}'  # JSON.stringify
+    parsed = parse_file("d.jsonl", "\n".join([line] * 4).encode())
+    assert parsed.examples[0] == Example("a \ufffd b", "c \ufffd \U0001f600")

@@ -21,6 +21,7 @@ from components.lessons.ui_text import UI
 from components.safe_text import escape_markdown
 from components.tabs import TAB_IDS
 from models.builtin import default_registry
+from models.errors import InvalidInputError
 
 
 def test_every_lesson_has_four_to_eight_steps_in_every_language() -> None:
@@ -158,7 +159,8 @@ def test_the_handout_carries_what_each_step_showed_checked_and_as_text() -> None
     assert "> " + escape_markdown("<b>a story</b> with *stars*") in text  # quoted, as text
     assert "la imagen que mostró este paso está en el folleto HTML" in text
     assert handout.parse_shots("not json", LESSONS[2]) == {}
-    assert handout.parse_shots("x" * (handout.MAX_SHOTS_CHARS + 1), LESSONS[2]) == {}
+    with pytest.raises(InvalidInputError, match="Reload the page"):  # tests/test_handout_input.py
+        handout.parse_shots("x" * (handout.MAX_SHOTS_CHARS + 1), LESSONS[2])
 
 
 def test_press_and_point_targets_name_the_step_controls() -> None:

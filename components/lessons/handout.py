@@ -3,9 +3,13 @@ step live, and what the step showed the class: the picture (a plot, a generated 
 text (a story, a table) the browser saw when the class moved on or asked for the handout.
 
 The browser sends what it saw (components/lessons/bar.py, SHOTS_JS) as JSON: {"<slug>:<step>":
-{"picture": "data:image/png;base64,…"} or {"text": "…"}}. None of it is trusted: a picture is
-decoded and saved again as a PNG of bounded size (anything else is dropped), text is cut and
-shown as text (escaped in the HTML, quoted and escaped in the Markdown).
+{"picture": "data:image/png;base64,…"} or {"text": "…"}}. None of it is trusted. Before anything
+is decoded, the whole is capped by size and by nesting (models/validation.py measures it without
+recursion), and each picture by the pixels its PNG header declares; past a cap the handout is
+refused with a sentence that says what to do. Then a picture is decoded and saved again as a PNG
+of bounded size (anything else is dropped), text is cut, its lone surrogates replaced (JavaScript's
+JSON.stringify writes them as "\\ud800") and shown as text (escaped in the HTML, quoted and
+escaped in the Markdown).
 Two files: Markdown (pictures as files beside it would not travel, so it carries the text and
 the links) and a self-contained HTML page with the pictures inside.
 """
@@ -23,30 +27,50 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 
 from components import exports
+from components.errors import clean_text
 from components.lessons.content import LESSONS, Lesson
 from components.lessons.ui_text import UI
 from components.safe_text import escape_markdown
+from models.errors import InvalidInputError
+from models.sentences import sentence
+from models.validation import json_deeper_than, png_size
 
 PNG_PREFIX = "data:image/png;base64,"
 MAX_SHOTS_CHARS = 12_000_000  # all pictures of one lesson, as the browser sends them
+MAX_SHOTS_DEPTH = 8  # nesting of what the browser sends: it sends 2 ({step: {"picture": …}})
+MAX_PICTURE_PIXELS = 8_000_000  # what a picture's PNG header may declare: a 1280 x 720 screen
+# at device scale 2 is 3.7 megapixels (the page captures at presenter size: a plot at 960 x 540)
 MAX_PICTURE_SIDE = 1200  # pixels: a plot at projector size
 MAX_TEXT = 1_500  # characters of a step's text result
 
 Shot = dict[str, str]  # {"picture": data URL} or {"text": words}
 
 
-def _picture(data_url: Any) -> str | None:
+def _picture(data_url: Any, step: int) -> str | None:
     """A browser's PNG data URL, decoded, shrunk if huge and encoded again; None if it is not
-    a PNG picture."""
+    a PNG picture. One that declares more than MAX_PICTURE_PIXELS is refused unopened."""
     if not isinstance(data_url, str) or not data_url.startswith(PNG_PREFIX):
         return None
     try:
         raw = base64.b64decode(data_url[len(PNG_PREFIX) :], validate=True)
-        with Image.open(io.BytesIO(raw)) as image:
-            if image.format != "PNG":
-                return None
+    except (binascii.Error, ValueError):
+        return None
+    if (size := png_size(raw)) is None:
+        return None
+    width, height = size
+    if width * height > MAX_PICTURE_PIXELS:
+        raise InvalidInputError(
+            sentence(
+                "Step {step}'s picture is {width} × {height} pixels; a handout takes pictures of "
+                "up to {limit} megapixels. Reload the page, step through the lesson again and "
+                "take the handout.",
+                step=step + 1, width=width, height=height, limit=f"{MAX_PICTURE_PIXELS / 1e6:g}",
+            )
+        )  # fmt: skip
+    try:
+        with Image.open(io.BytesIO(raw), formats=["PNG"]) as image:
             picture = image.convert("RGB")
-    except (binascii.Error, UnidentifiedImageError, OSError, ValueError):
+    except (UnidentifiedImageError, OSError, ValueError):
         return None
     picture.thumbnail((MAX_PICTURE_SIDE, MAX_PICTURE_SIDE))
     buffer = io.BytesIO()
@@ -56,9 +80,27 @@ def _picture(data_url: Any) -> str | None:
 
 def parse_shots(raw: Any, lesson: Lesson) -> dict[int, Shot]:
     """What the browser saw at each step of ``lesson`` (by step index), checked; bad or foreign
-    entries are left out (the handout then has the step's words only)."""
-    if not isinstance(raw, str) or not raw or len(raw) > MAX_SHOTS_CHARS:
+    entries are left out (the handout then has the step's words only). A payload past a cap
+    (size, nesting, a picture's pixels) is refused with InvalidInputError, before it is decoded."""
+    if not isinstance(raw, str) or not raw:
         return {}
+    if len(raw) > MAX_SHOTS_CHARS:
+        raise InvalidInputError(
+            sentence(
+                "The pictures and texts kept for the handout come to {size} MB; a handout takes "
+                "up to {limit} MB. Reload the page, step through the lesson again and take the "
+                "handout.",
+                size=f"{len(raw) / 1e6:.1f}", limit=f"{MAX_SHOTS_CHARS / 1e6:g}",
+            )
+        )  # fmt: skip
+    if json_deeper_than(raw, MAX_SHOTS_DEPTH):
+        raise InvalidInputError(
+            sentence(
+                "What the page kept for the handout is nested more than {limit} levels deep. "
+                "Reload the page, step through the lesson again and take the handout.",
+                limit=MAX_SHOTS_DEPTH,
+            )
+        )
     try:
         sent = json.loads(raw)
     except ValueError:
@@ -70,10 +112,10 @@ def parse_shots(raw: Any, lesson: Lesson) -> dict[int, Shot]:
         entry = sent.get(f"{lesson.slug}:{index}")
         if not isinstance(entry, dict):
             continue
-        if picture := _picture(entry.get("picture")):
+        if picture := _picture(entry.get("picture"), index):
             shots[index] = {"picture": picture}
         elif isinstance(entry.get("text"), str) and entry["text"].strip():
-            shots[index] = {"text": entry["text"][:MAX_TEXT].strip()}
+            shots[index] = {"text": clean_text(entry["text"][:MAX_TEXT].strip())}
     return shots
 
 
@@ -134,6 +176,7 @@ def write_handout(
     line, say, question, answer, link), already in ``language``."""
     lesson = LESSONS[lesson_index]
     shots = parse_shots(raw_shots, lesson)
+    steps = [{key: clean_text(value) for key, value in step.items()} for step in steps]
     folder = exports.export_dir("lessons")
     stem = f"lesson-{lesson.slug}-{language}"
     markdown, page = folder / f"{stem}.md", folder / f"{stem}.html"

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Literal
 
 from models.errors import InvalidInputError
-from models.upload_text import decode_upload, quoted_names
+from models.upload_text import decode_upload, quoted_names, without_lone_surrogates
+from models.validation import json_deeper_than
 
 MAX_FILE_BYTES = 2_000_000
 MAX_ROWS = 2_000  # rows read from a file
@@ -115,7 +116,7 @@ def check_field(value: object, where: str, problems: list[str]) -> str | None:
     if not isinstance(value, str):
         problems.append(f"{where} is a {type(value).__name__}, not text")
         return None
-    value = value.strip()
+    value = without_lone_surrogates(value.strip())  # a JSONL line may carry "\\ud800"
     if not value:
         problems.append(f"{where} is empty")
         return None
@@ -168,21 +169,6 @@ def parse_csv(text: str) -> ParsedData:
     return parsed
 
 
-def json_depth(value: object, limit: int = MAX_JSON_DEPTH + 1) -> int:
-    """Nesting depth, counted without recursion past ``limit``."""
-    depth, level = 0, [value]
-    while level and depth <= limit:
-        depth += 1
-        children: list[object] = []
-        for item in level:
-            if isinstance(item, dict):
-                children.extend(item.values())
-            elif isinstance(item, list):
-                children.extend(item)
-        level = [c for c in children if isinstance(c, dict | list)]
-    return depth
-
-
 def parse_jsonl(text: str) -> ParsedData:
     parsed = ParsedData("jsonl prompt/response", [])
     kinds: set[Format] = set()
@@ -195,14 +181,13 @@ def parse_jsonl(text: str) -> ParsedData:
         if len(line) > MAX_FIELD_CHARS * 4:
             parsed.problems.append(f"line {number} has {len(line):,} characters (too long)")
             continue
+        if json_deeper_than(line, MAX_JSON_DEPTH):  # measured before json.loads recurses
+            parsed.problems.append(f"line {number} is nested more than {MAX_JSON_DEPTH} levels")
+            continue
         try:
             record = json.loads(line)
-        except (json.JSONDecodeError, RecursionError) as error:
-            message = error.msg if isinstance(error, json.JSONDecodeError) else "nested too deeply"
-            parsed.problems.append(f"line {number} is not valid JSON ({message})")
-            continue
-        if json_depth(record) > MAX_JSON_DEPTH:
-            parsed.problems.append(f"line {number} is nested more than {MAX_JSON_DEPTH} levels")
+        except json.JSONDecodeError as error:
+            parsed.problems.append(f"line {number} is not valid JSON ({error.msg})")
             continue
         if not isinstance(record, dict):
             parsed.problems.append(
