@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from models.upload_text import without_lone_surrogates
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>:])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Bidirectional controls: a right-to-left override (U+202E) in a link's value would reverse the
@@ -22,7 +24,7 @@ _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 def plain(value: object) -> str:
     """``value`` as text that is safe to quote: lone UTF-16 surrogates (JSON can carry "\\ud800";
     no real text does) become U+FFFD, control and bidirectional control characters go."""
-    text = str(value).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    text = without_lone_surrogates(str(value))
     return _BIDI.sub("", _CONTROL.sub("", text))
 
 
