@@ -21,6 +21,7 @@ from components.image.handlers import export_image
 from components.text.exports import export_text, token_page, token_picture
 from models.embeddings.projection import Projection, ProjectionSettings
 from models.errors import InvalidInputError
+from models.scratch import scratch_root
 
 RECORDS = [
     {"piece": "The", "token": "The", "probability": 0.95, "sampler_probability": 1.0,
@@ -34,7 +35,8 @@ RECORDS = [
 
 def test_each_export_gets_its_own_folder() -> None:
     first, second = exports.export_dir("text"), exports.export_dir("text")
-    assert first != second and first.is_dir() and first.name.startswith("playground-text-")
+    assert first != second and first.is_dir() and first.name.startswith("text-")
+    assert first.parent == scratch_root()  # pruned with every other export (models/scratch.py)
 
 
 def test_a_plot_component_value_becomes_its_figure_again() -> None:
