@@ -435,7 +435,8 @@ def adapter_sentence(adapter: TrainedAdapter) -> str:
     )
     return (
         f"Brought back a LoRA adapter for **{inline_code(adapter.base_model, 120)}**: rank "
-        f"{adapter.config.get('r')}{where}, {weights:,} weights, {steps}{kept}."
+        f"{escape_markdown(adapter.config.get('r'), 20)}{where}, {weights:,} weights, "
+        f"{steps}{kept}."
     )
 
 

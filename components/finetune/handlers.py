@@ -43,7 +43,7 @@ from models.finetune.export import zip_adapter
 from models.finetune.settings import TrainedAdapter, TrainProgress, TrainSettings
 from models.finetune.training import ADAPTERS, LoraBench, bench_for, token_length_summary
 from models.registry import Registry
-from models.sentences import joined, lines, paragraphs, sentence
+from models.sentences import Sentence, joined, lines, paragraphs, sentence
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "finetune"
 BUILTIN_SETS = {  # label -> file; the label is what the radio shows
@@ -239,9 +239,12 @@ def results_markdown(session: TuneSession) -> str:
     if not adapter.steps:
         trained = sentence("A brought-back adapter whose zip held no training history.")
     elif adapter.stopped:
+        # A run's own reason is a sentence; a brought-back zip's (training.json) is the file's
+        # text, shown as text.
+        stopped = adapter.stopped
         trained = sentence(
             "Trained {steps} steps in {seconds} s ({stopped}).",
-            stopped=adapter.stopped,
+            stopped=stopped if isinstance(stopped, Sentence) else escape_markdown(stopped, 200),
             **took,
         )
     else:

@@ -36,6 +36,7 @@ from models.errors import InvalidInputError
 from models.finetune.settings import TrainedAdapter
 from models.finetune.training import TARGET_MODULES, LoraBench, bench_for
 from models.registry import Registry
+from models.sentences import sentence
 
 MAX_ZIP_BYTES = 50_000_000  # the server's upload limit (components/serving.py max_file_size)
 MAX_WEIGHTS_BYTES = 64_000_000  # rank 64 on the top 24 of SmolLM2's 30 layers still fits
@@ -234,6 +235,20 @@ def parse_config(data: bytes, known_models: Collection[str]) -> dict[str, Any]:
             f"The zip's {CONFIG} targets {str(targets)[:120]}; the playground adapts a list "
             f"drawn from "
             f"{', '.join(TARGET_MODULES)}."
+        )
+    layers = raw.get("layers_to_transform")
+    if isinstance(layers, int) and not isinstance(layers, bool):
+        layers = raw["layers_to_transform"] = [layers]  # peft's one-layer form, as a list
+    if layers is not None and not (
+        isinstance(layers, list)
+        and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in layers)
+    ):  # the summary shows them as numbers: anything else is refused, never quoted
+        raise InvalidInputError(
+            sentence(
+                "The zip's adapter_config.json sets layers_to_transform to something other than "
+                "layer numbers (whole numbers from 0): upload the lora-adapter.zip that the "
+                "Fine-tune tab's export gave you."
+            )
         )
     accepted = {f.name for f in fields(LoraConfig)}
     kwargs = {k: v for k, v in raw.items() if k in accepted and k != "peft_type"}
