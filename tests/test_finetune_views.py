@@ -414,3 +414,28 @@ def test_layers_that_are_not_numbers_are_refused(registry: Registry, tmp_path: P
         import_adapter(registry, theirs, str(hostile))
     assert "<img" not in str(refused.value) and theirs.adapter is None
     release(mine)
+
+
+def test_an_evicted_session_drops_its_adapter_and_says_what_to_do(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue "Hold under hostile input" 3: a full server lets a newcomer in by evicting the least
+    recently used idle adapter; its session drops it and its next use says what to do."""
+    from components.text.handlers import session_adapter
+    from models.finetune.training import AdapterLedger
+
+    ledger = AdapterLedger(limit=1, clock=lambda: 0.0)
+    monkeypatch.setattr("components.finetune.handlers.ADAPTERS", ledger)
+    monkeypatch.setattr("components.finetune.dynamics_handlers.ADAPTERS", ledger)
+    mine = session_on(registry, TRAIN, HELD_OUT)
+    run(registry, mine, replace(RUN, max_steps=2))
+    theirs = session_on(registry, TRAIN, HELD_OUT)
+    import_adapter(registry, theirs, export_adapter(registry, mine))  # the one slot: mine goes
+    assert mine.adapter is None and mine.set_aside and theirs.adapter is not None
+    with pytest.raises(InvalidInputError, match="set aside to make room on the server"):
+        compare_models(registry=registry, session=mine, prompts="hello", compare=ANSWERS)
+    with pytest.raises(InvalidInputError, match="set aside to make room on the server"):
+        session_adapter(True, mine)
+    run(registry, mine, replace(RUN, max_steps=2))  # training again: theirs, idle, goes now
+    assert mine.adapter is not None and not mine.set_aside and theirs.set_aside
+    assert ledger.held == 1
