@@ -123,3 +123,17 @@ def test_models_export_has_the_table() -> None:
     assert rows[0] == COLUMNS and [r[0] for r in rows[1:]] == ["fake-lm", "fake-enc"]
     models = json.loads(Path(data).read_text(encoding="utf-8"))
     assert models[1]["Kind"] == "sentence-embedder" and models[0]["State"] == "not loaded"
+
+
+def test_finetune_export_shows_an_uploaded_file_name_as_text() -> None:
+    """Issue "Hold under hostile input" 1: the loss page's title quotes the data set's file name;
+    plotly draws its title's tags, so the name is escaped (plotly shows the entities as text)."""
+    adapter = SimpleNamespace(
+        losses=[2.5, 1.5], steps=2, seconds=3.2, stopped="", base_model="lm", config={"r": 8}
+    )
+    name = "<img src=x onerror=alert(1)>.csv"
+    session = SimpleNamespace(adapter=adapter, source=name, loss_before=2.0, loss_after=1.0)
+    page, _, report = export_run(session, {"data": []})
+    text = Path(page).read_text(encoding="utf-8")
+    assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;.csv" in text
+    assert json.loads(Path(report).read_text(encoding="utf-8"))["data"] == name  # data: as is

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from components.finetune.plots import drift_figure, drift_summary
+from components.safe_text import escape_markdown
 from models.errors import InvalidInputError
 from models.finetune.data import Example
 from models.finetune.drift import MAX_SENTENCES, drift_sentences, measure_drift
@@ -78,3 +79,13 @@ def test_too_few_sentences_is_a_clear_error(trained) -> None:
     bench, adapter = trained
     with pytest.raises(InvalidInputError, match="at least 2"):
         measure_drift(bench, adapter, [Example("", "cat")])
+
+
+def test_a_hostile_sentence_in_the_summary_is_text(trained) -> None:
+    """Issue "Hold under hostile input" 1: the sentence that moved most is an uploaded data set's
+    row, quoted in the Markdown summary as text, never as live HTML."""
+    bench, adapter = trained
+    drift = measure_drift(bench, adapter, HELD_OUT)
+    markup = "<img src=x onerror=alert(1)>"
+    summary = drift_summary(dataclasses.replace(drift, sentences=[markup] * len(drift.sentences)))
+    assert "<img" not in summary and escape_markdown(markup) in summary

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import struct
+import time
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -261,3 +263,39 @@ def test_an_unreadable_history_costs_only_the_history(registry: Registry, export
     assert loaded.losses == [] and "training.json was unreadable" in loaded.notes[-1]
     reference = replace(exported[0], notes=[])
     assert all(torch.equal(loaded.state_dict[k], v) for k, v in reference.state_dict.items())
+
+
+def empty_tensors(count: int, key: str) -> bytes:
+    """A safetensors file whose header lists ``count`` empty float tensors (no data at all)."""
+    entry = {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}
+    header = {key.format(i=i): entry for i in range(count)}
+    raw = json.dumps(header, separators=(",", ":")).encode()
+    raw += b" " * (-len(raw) % 8)
+    return struct.pack("<Q", len(raw)) + raw
+
+
+@pytest.mark.parametrize(
+    ("count", "key", "pattern"),
+    [
+        (  # the report: a 42 MB header took 15-48 s to refuse and held the fine-tuning queue
+            500_000,
+            "base_model.model.model.layers.{i}.self_attn.q_proj.lora_A.weight",
+            r"a header of \d{2},\d{3},\d{3} bytes; .* at most \d{1,2},\d{3} bytes",
+        ),
+        (100, "{i}.lora_A.weight", r"lists 100 tensors; .* has at most 36"),  # small, many
+    ],
+)
+def test_a_header_built_to_be_slow_is_refused_at_once(
+    registry: Registry, exported, tmp_path: Path, count: int, key: str, pattern: str
+) -> None:
+    """Issue "Hold under hostile input" 2: the weights' header is sized against what a LoRA
+    adapter for the base model holds (here 2 matrices x 7 modules x 2 layers = 28 tensors)
+    before anything parses it."""
+    weights = empty_tensors(count, key)
+    path = edited(exported, tmp_path, "slow.zip", adapter_model__safetensors=weights)
+    assert path.stat().st_size < 3_000_000
+    started = time.perf_counter()
+    message = refusal(registry, path)
+    assert time.perf_counter() - started < 1.5, message
+    assert re.search(pattern, message), message
+    assert "upload the lora-adapter.zip" in message

@@ -18,7 +18,7 @@ from models.finetune.compare import CompareSettings, compare, sample_reply
 from models.finetune.data import Example
 from models.finetune.export import save_adapter, zip_adapter
 from models.finetune.settings import TrainSettings
-from models.finetune.training import AdapterLedger, LoraBench
+from models.finetune.training import IDLE_SECONDS, AdapterLedger, LoraBench
 from models.text.causal_lm import CausalLM
 from tests.tiny_models import save_tiny_causal_lm
 
@@ -174,11 +174,82 @@ def test_adapter_ledger_caps_and_releases() -> None:
     ledger.claim("a")
     ledger.claim("b")
     ledger.claim("a")  # the same session again is fine
-    with pytest.raises(InvalidInputError, match="already holds 2 fine-tuned models"):
-        ledger.claim("c")
+    with ledger.using("a"), ledger.using("b"):  # both busy: nothing can make room
+        with pytest.raises(InvalidInputError, match="already holds 2 fine-tuned models"):
+            ledger.claim("c")
     ledger.release("a")
     ledger.claim("c")
     assert ledger.held == 2
+
+
+class FakeClock:
+    """A clock the test moves by hand: no sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_full_server_lets_a_newcomer_in_by_evicting_the_least_recently_used_idle_one() -> None:
+    """Issue "Hold under hostile input" 3: a full server evicts the adapter used longest ago
+    among those not training or writing right now; it refuses only when all are busy."""
+    clock, evicted = FakeClock(), []
+    ledger = AdapterLedger(limit=3, clock=clock)
+    for when, key in enumerate("abc"):
+        clock.now = when
+        ledger.claim(key, f"10.0.0.{when}", on_evict=lambda key=key: evicted.append(key))
+    clock.now = 5
+    with ledger.using("a"):  # "a" writes: "b" becomes the least recently used
+        clock.now = 6
+    with ledger.using("c"):  # "c" is busy while the newcomer arrives
+        ledger.claim("d", "10.0.0.9", on_evict=lambda: evicted.append("d"))
+    assert evicted == ["b"] and ledger.holds("d") and not ledger.holds("b")
+    with ledger.using("a"), ledger.using("c"), ledger.using("d"):
+        with pytest.raises(InvalidInputError, match="holds 3 fine-tuned models, its limit, all in"):
+            ledger.claim("e", "10.0.0.10")
+    assert ledger.held == 3 and evicted == ["b"]
+
+
+def test_one_address_holds_at_most_half_the_slots_and_evicts_only_its_own() -> None:
+    """Nine API sessions from one address (a script, or a lecture hall behind one NAT) hold at
+    most half the slots; each newcomer from there evicts that address's own idle adapter."""
+    clock, evicted = FakeClock(), []
+    ledger = AdapterLedger(limit=8, clock=clock)
+    assert ledger.per_address == 4
+    for key in ("other-1", "other-2"):
+        ledger.claim(key, "198.51.100.1" if key == "other-1" else "198.51.100.2")
+    for number in range(9):
+        clock.now = 10 + number
+        key = f"script-{number}"
+        ledger.claim(key, "203.0.113.7", on_evict=lambda key=key: evicted.append(key))
+    assert evicted == [f"script-{n}" for n in range(5)]  # its own oldest, in order
+    assert ledger.held == 6 and ledger.holds("other-1") and ledger.holds("other-2")
+    with ledger.using("script-5"), ledger.using("script-6"), ledger.using("script-7"):
+        with ledger.using("script-8"):
+            with pytest.raises(InvalidInputError, match="Your network already holds 4 of the"):
+                ledger.claim("script-9", "203.0.113.7")
+            ledger.claim("newcomer", "192.0.2.1")  # another address still gets in
+    assert ledger.holds("newcomer")
+
+
+def test_an_idle_adapter_gives_its_slot_up_after_30_minutes() -> None:
+    clock, evicted = FakeClock(), []
+    assert IDLE_SECONDS == 30 * 60
+    ledger = AdapterLedger(limit=2, clock=clock)
+    ledger.claim("a", "10.0.0.1", on_evict=lambda: evicted.append("a"))
+    ledger.claim("b", "10.0.0.2", on_evict=lambda: evicted.append("b"))
+    with ledger.using("a"):  # a long call: busy adapters never lapse
+        clock.now = IDLE_SECONDS + 1
+        ledger.claim("c", "10.0.0.3")  # "b" lapsed: its slot goes to "c", nothing is evicted
+    assert evicted == ["b"] and ledger.holds("a") and ledger.holds("c")
+    clock.now = 2 * IDLE_SECONDS  # "a" was used when its call ended, 29:59 ago
+    ledger.claim("c", "10.0.0.3")
+    assert ledger.holds("a")
+    clock.now = 2 * IDLE_SECONDS + 2
+    ledger.claim("c", "10.0.0.3")  # the same session renews its claim
+    assert not ledger.holds("a") and evicted == ["b", "a"] and ledger.held == 1
 
 
 def test_reusing_frozen_layers_changes_nothing_but_time(tiny_lm: CausalLM) -> None:

@@ -12,6 +12,7 @@ import math
 import zipfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +27,7 @@ from components.finetune.handlers import (
     release,
     run_finetune,
 )
+from components.safe_text import escape_markdown
 from models.errors import InvalidInputError
 from models.finetune.compare import CompareSettings
 from models.finetune.data import Example, Split
@@ -346,3 +348,94 @@ def test_a_zip_without_its_history_still_comes_back_and_says_so(
     assert math.isclose(theirs.loss_after, mine.loss_after, abs_tol=1e-5)
     release(mine)
     release(theirs)
+
+
+MARKUP = "<img src=x onerror=alert(1)>"
+
+
+def rewritten(archive: str | Path, path: Path, change: dict[str, Any]) -> Path:
+    """A copy of the zip ``archive`` at ``path`` whose members named in ``change`` (by base name)
+    are replaced by what ``change`` maps them to (a function of their bytes)."""
+    with zipfile.ZipFile(archive) as full, zipfile.ZipFile(path, "w") as out:
+        for info in full.infolist():
+            data = full.read(info)
+            base = info.filename.rsplit("/", 1)[-1]
+            out.writestr(info, change[base](data) if base in change else data)
+    return path
+
+
+def test_text_read_from_an_imported_zip_shows_as_text(registry: Registry, tmp_path: Path) -> None:
+    """Issue "Hold under hostile input" 1: everything read from the uploaded zip (its history,
+    card, config, name) is text in the summary and the results, never live HTML."""
+    mine = session_on(registry, TRAIN, HELD_OUT)
+    run(registry, mine, replace(RUN, max_steps=4))
+
+    def history(data: bytes) -> bytes:
+        return json.dumps({**json.loads(data), "stopped": MARKUP}).encode()
+
+    def config(data: bytes) -> bytes:
+        return json.dumps({**json.loads(data), "revision": MARKUP}).encode()
+
+    hostile = rewritten(
+        export_adapter(registry, mine),
+        tmp_path / f"{MARKUP}.zip",
+        {
+            "training.json": history,
+            "README.md": lambda _: MARKUP.encode(),
+            "adapter_config.json": config,
+        },
+    )
+    theirs = session_on(registry, TRAIN, HELD_OUT)
+    summary, _, results, _ = import_adapter(registry, theirs, str(hostile))
+    assert theirs.adapter is not None and theirs.adapter.stopped == MARKUP  # kept, as text
+    for shown in (summary, results):
+        assert "<img" not in shown
+    assert escape_markdown(MARKUP) in results  # the history's words, as text
+    assert escape_markdown(f"{MARKUP}.zip") in summary  # the file's name
+    release(mine)
+    release(theirs)
+
+
+def test_layers_that_are_not_numbers_are_refused(registry: Registry, tmp_path: Path) -> None:
+    """A config's layers_to_transform is shown as numbers in the summary: anything else (here
+    markup beside the real layers) is refused with a sentence before any model runs."""
+    mine = session_on(registry, TRAIN, HELD_OUT)
+    run(registry, mine, replace(RUN, max_steps=4))
+
+    def config(data: bytes) -> bytes:
+        raw = json.loads(data)
+        return json.dumps({**raw, "layers_to_transform": [*raw["layers_to_transform"], MARKUP]})
+
+    hostile = rewritten(
+        export_adapter(registry, mine), tmp_path / "layers.zip", {"adapter_config.json": config}
+    )
+    theirs = session_on(registry, TRAIN, HELD_OUT)
+    with pytest.raises(InvalidInputError, match="layers_to_transform") as refused:
+        import_adapter(registry, theirs, str(hostile))
+    assert "<img" not in str(refused.value) and theirs.adapter is None
+    release(mine)
+
+
+def test_an_evicted_session_drops_its_adapter_and_says_what_to_do(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue "Hold under hostile input" 3: a full server lets a newcomer in by evicting the least
+    recently used idle adapter; its session drops it and its next use says what to do."""
+    from components.text.handlers import session_adapter
+    from models.finetune.training import AdapterLedger
+
+    ledger = AdapterLedger(limit=1, clock=lambda: 0.0)
+    monkeypatch.setattr("components.finetune.handlers.ADAPTERS", ledger)
+    monkeypatch.setattr("components.finetune.dynamics_handlers.ADAPTERS", ledger)
+    mine = session_on(registry, TRAIN, HELD_OUT)
+    run(registry, mine, replace(RUN, max_steps=2))
+    theirs = session_on(registry, TRAIN, HELD_OUT)
+    import_adapter(registry, theirs, export_adapter(registry, mine))  # the one slot: mine goes
+    assert mine.adapter is None and mine.set_aside and theirs.adapter is not None
+    with pytest.raises(InvalidInputError, match="set aside to make room on the server"):
+        compare_models(registry=registry, session=mine, prompts="hello", compare=ANSWERS)
+    with pytest.raises(InvalidInputError, match="set aside to make room on the server"):
+        session_adapter(True, mine)
+    run(registry, mine, replace(RUN, max_steps=2))  # training again: theirs, idle, goes now
+    assert mine.adapter is not None and not mine.set_aside and theirs.set_aside
+    assert ledger.held == 1

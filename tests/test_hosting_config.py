@@ -122,13 +122,15 @@ def test_adapter_slots_of_vanished_sessions_lapse() -> None:
     from models.finetune.training import ADAPTERS, AdapterLedger
 
     assert ADAPTERS.max_age == 3 * 3600  # the Fine-tune tab's session time_to_live
-    ledger = AdapterLedger(limit=1, max_age=10)
+    ledger = AdapterLedger(limit=2, max_age=10, idle=3600, clock=lambda: 0)
     ledger.claim("evicted", now=0)
     ledger.claim("evicted", now=8)  # training again renews the claim
-    with pytest.raises(InvalidInputError, match="already holds 1 fine-tuned model"):
-        ledger.claim("newcomer", now=15)
-    ledger.claim("newcomer", now=19)  # the evicted session's claim lapsed
-    assert ledger.held == 1
+    ledger.claim("other", now=9)
+    with pytest.raises(InvalidInputError, match="already holds 2 fine-tuned models"):
+        with ledger.using("evicted"), ledger.using("other"):  # busy: neither lapses nor goes
+            ledger.claim("newcomer", now=19)
+    ledger.claim("newcomer", now=19)  # the evicted session's claim lapsed, 11 s after renewal
+    assert ledger.held == 2 and not ledger.holds("evicted") and ledger.holds("other")
 
 
 def test_a_shared_host_records_and_exposes_nothing_unless_asked() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import queue
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from components.finetune.handlers import (
     BUILTIN_SETS,
     TuneSession,
     data_set_name,
+    hold_slot,
     inspect_data,
     results_markdown,
 )
@@ -435,7 +435,8 @@ def adapter_sentence(adapter: TrainedAdapter) -> str:
     )
     return (
         f"Brought back a LoRA adapter for **{inline_code(adapter.base_model, 120)}**: rank "
-        f"{adapter.config.get('r')}{where}, {weights:,} weights, {steps}{kept}."
+        f"{escape_markdown(adapter.config.get('r'), 20)}{where}, {weights:,} weights, "
+        f"{steps}{kept}."
     )
 
 
@@ -446,7 +447,11 @@ NOTHING_TO_BRING_BACK = (
 
 
 def import_adapter(
-    registry: Registry, session: TuneSession | None, path: str | Path | None, slot_key: str = ""
+    registry: Registry,
+    session: TuneSession | None,
+    path: str | Path | None,
+    slot_key: str = "",
+    address: str = "",
 ) -> tuple[str, go.Figure | None, str, TuneSession]:
     """Load an exported adapter zip into this session (/import_adapter): (summary, its loss
     curve, results on the session's held-out examples, session). Any bad zip is refused with a
@@ -458,15 +463,17 @@ def import_adapter(
         )
     adapter = load_adapter(registry, path)
     if not isinstance(session, TuneSession):  # an API call before /inspect_data
-        session = inspect_data(registry, TRANSFER_DATA, None, slot_key)[2]
-    key = session.key or uuid.uuid4().hex
-    ADAPTERS.claim(key)  # an adapter held in memory takes a slot, as a trained one does
-    session.key = key
+        session = inspect_data(registry, TRANSFER_DATA, None, slot_key, address)[2]
+    session.address = address or session.address
+    # An adapter held in memory takes a slot, as a trained one does: a full server evicts the
+    # least recently used idle one; one address holds at most half (models/finetune/training.py).
+    hold_slot(session)
     bench = bench_for(registry.load(adapter.base_model, kind="causal-lm"))
     max_seq_len = TrainSettings().max_seq_len
     session.adapter = adapter
-    session.loss_before = bench.base_loss(session.split.held_out, max_seq_len)
-    session.loss_after = bench.held_out_loss(session.split.held_out, adapter, max_seq_len)
+    with ADAPTERS.using(session.key):
+        session.loss_before = bench.base_loss(session.split.held_out, max_seq_len)
+        session.loss_after = bench.held_out_loss(session.split.held_out, adapter, max_seq_len)
     lines = [
         adapter_sentence(adapter),
         "It is now this session's fine-tuned model: compare it below, open the drift view, or "

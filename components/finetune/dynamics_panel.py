@@ -23,7 +23,7 @@ from components.concurrency import training
 from components.demos import PresetBar
 from components.errors import user_errors
 from components.finetune import dynamics_handlers as views
-from components.finetune.handlers import TuneSession
+from components.finetune.handlers import TuneSession, client_address
 from components.finetune.presets import OVERFIT_DEMOS, TRANSFER_DEMOS
 from components.widgets import widgets
 from models.finetune.evaluation import EVAL_EVERY
@@ -140,15 +140,18 @@ def build_dynamics_panel(registry: Registry, parts: TabParts, demos: PresetBar) 
             yield status, figure, summary, rows, _files(files)
 
     @gpu
-    def import_on_device(session: TuneSession | None, file: str | None, slot: str) -> Any:
-        return views.import_adapter(registry, session, file, slot)
+    def import_on_device(
+        session: TuneSession | None, file: str | None, slot: str, address: str
+    ) -> Any:
+        return views.import_adapter(registry, session, file, slot, address)
 
     def bring_back(
         session: TuneSession | None, file: str | None, request: gr.Request = None
     ) -> tuple[Any, ...]:
-        # One adapter slot per browser (or API client) session, as for training.
+        # One adapter slot per browser (or API client) session, as for training, and at most
+        # half the server's per client address.
         slot = f"session-{request.session_hash}" if request and request.session_hash else ""
-        return import_on_device(session, file, slot)
+        return import_on_device(session, file, slot, client_address(request))
 
     overfit_event = {
         "fn": user_errors(overfit),

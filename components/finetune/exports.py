@@ -7,6 +7,7 @@ the comparison table; ``export_row`` lays out and wires the buttons inside the t
 
 from __future__ import annotations
 
+import html
 import math
 from typing import Any
 
@@ -43,7 +44,8 @@ def export_run(session: Any, table: Any) -> list[str]:
     page = exports.write_html(
         loss_curve(
             adapter.losses,
-            f"Fine-tuning on {source}: training and held-out loss per step",
+            f"Fine-tuning on {html.escape(source, quote=False)}: training and held-out loss "
+            "per step",
             held_out,
         ),
         folder / "finetune-loss.html",

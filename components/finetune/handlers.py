@@ -43,7 +43,7 @@ from models.finetune.export import zip_adapter
 from models.finetune.settings import TrainedAdapter, TrainProgress, TrainSettings
 from models.finetune.training import ADAPTERS, LoraBench, bench_for, token_length_summary
 from models.registry import Registry
-from models.sentences import joined, lines, paragraphs, sentence
+from models.sentences import Sentence, joined, lines, paragraphs, sentence
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "finetune"
 BUILTIN_SETS = {  # label -> file; the label is what the radio shows
@@ -69,6 +69,33 @@ class TuneSession:
     adapter: TrainedAdapter | None = None
     loss_before: float | None = None
     loss_after: float | None = None
+    address: str = ""  # the client's address: the server's adapter slots are bounded per address
+    set_aside: bool = False  # the server took its adapter back (unused for a while, or full)
+
+
+SET_ASIDE = sentence(
+    "Your fine-tuned model was set aside to make room on the server (it was not used for a "
+    "while): fine-tune again, or bring it back from its lora-adapter.zip."
+)
+
+
+def client_address(request: Any) -> str:
+    """The address a Gradio request came from ("" without one): adapter slots are bounded per
+    address (behind a NAT, a whole lecture hall shares one)."""
+    return str(getattr(getattr(request, "client", None), "host", "") or "")
+
+
+def hold_slot(session: TuneSession) -> None:
+    """Claim (or renew) the session's adapter slot on the server (models/finetune/training.py
+    AdapterLedger); should the server take it back later, the session drops its adapter."""
+    session.key = session.key or uuid.uuid4().hex
+    ADAPTERS.claim(session.key, session.address, on_evict=functools.partial(set_aside, session))
+    session.set_aside = False
+
+
+def set_aside(session: TuneSession) -> None:
+    """The server took the session's slot back: its adapter goes, and its next use says so."""
+    session.adapter, session.loss_after, session.set_aside = None, None, True
 
 
 def release(session: TuneSession | None) -> None:
@@ -165,7 +192,7 @@ def describe_builtin(
 
 
 def inspect_data(
-    registry: Registry, data: str, file: str | None, slot_key: str = ""
+    registry: Registry, data: str, file: str | None, slot_key: str = "", address: str = ""
 ) -> tuple[str, list[list[str]], TuneSession]:
     """Summary, preview rows and a fresh session for data set ``data`` (a built-in set's name,
     or UPLOAD for ``file``) (handler for /inspect_data).
@@ -173,15 +200,16 @@ def inspect_data(
     ``slot_key`` names the server's adapter slot this session's training will hold: the tab
     passes the browser (or API client) session, so picking data again and again (the radio
     re-runs this on every change) reuses one slot instead of claiming one per pick until each
-    lapsed hours later. Without it, every training session gets a slot of its own."""
+    lapsed hours later. Without it, every training session gets a slot of its own. ``address``
+    is the client's, which bounds the slots one address holds."""
     model_name = registry.default("causal-lm")
     if data in BUILTIN_SETS:
         parsed, summary, preview, split = describe_builtin(registry, model_name, data)
-        return summary, preview, TuneSession(parsed, split, data, key=slot_key)
+        return summary, preview, TuneSession(parsed, split, data, key=slot_key, address=address)
     parsed, source = load_data(data, file)
     tokenizer = registry.load(model_name, kind="causal-lm").tokenizer
     summary, preview, split = describe(tokenizer, parsed, source)
-    return summary, preview, TuneSession(parsed, split, source, key=slot_key)
+    return summary, preview, TuneSession(parsed, split, source, key=slot_key, address=address)
 
 
 # Fewer steps than this rarely teach the model a style (the built-in sets train for 24-39): a
@@ -239,9 +267,12 @@ def results_markdown(session: TuneSession) -> str:
     if not adapter.steps:
         trained = sentence("A brought-back adapter whose zip held no training history.")
     elif adapter.stopped:
+        # A run's own reason is a sentence; a brought-back zip's (training.json) is the file's
+        # text, shown as text.
+        stopped = adapter.stopped
         trained = sentence(
             "Trained {steps} steps in {seconds} s ({stopped}).",
-            stopped=adapter.stopped,
+            stopped=stopped if isinstance(stopped, Sentence) else escape_markdown(stopped, 200),
             **took,
         )
     else:
@@ -270,6 +301,22 @@ def run_finetune(
     compare: CompareSettings,
     control: dict[str, Any] | None = None,
 ) -> Iterator[tuple[str, go.Figure | None, str, list[list[str]], TuneSession | None]]:
+    """``finetune_run`` with the session's adapter marked in use throughout: the server never
+    evicts an adapter while it trains or answers."""
+    if not isinstance(session, TuneSession):
+        raise InvalidInputError("Pick a data set (or upload one) before fine-tuning.")
+    session.key = session.key or uuid.uuid4().hex
+    with ADAPTERS.using(session.key):
+        yield from finetune_run(registry, session, train, compare, control)
+
+
+def finetune_run(
+    registry: Registry,
+    session: TuneSession | None,
+    train: TrainSettings,
+    compare: CompareSettings,
+    control: dict[str, Any] | None = None,
+) -> Iterator[tuple[str, go.Figure | None, str, list[list[str]], TuneSession | None]]:
     """Train with ``train``, then answer held-out prompts with ``compare``, streaming (status,
     loss plot, results, comparisons, session) after every step (/finetune).
 
@@ -290,9 +337,7 @@ def run_finetune(
     sampling = compare.validated()
     model_name = registry.default("causal-lm")
     lm = registry.load(model_name, kind="causal-lm")
-    key = session.key or uuid.uuid4().hex
-    ADAPTERS.claim(key)  # refuses when the server holds too many adapters
-    session.key = key
+    hold_slot(session)  # evicts an idle adapter when full; refuses when all are busy
     # Cancel works from the first thing the run shows: a press while it prepares (or waits for
     # the training slot) ends it before its first step, instead of being ignored.
     cancel = threading.Event()
@@ -408,6 +453,8 @@ def comparison_rows(bench, session, prompts, settings, expected=None) -> list[li
 
 def trained_session(session: TuneSession | None, then: str) -> TuneSession:
     """The session, once it has an adapter; otherwise an error that says what to do first."""
+    if isinstance(session, TuneSession) and session.adapter is None and session.set_aside:
+        raise InvalidInputError(SET_ASIDE)
     if not isinstance(session, TuneSession) or session.adapter is None:
         raise InvalidInputError(f"Fine-tune a model first; then {then}.")
     return session
@@ -427,7 +474,8 @@ def compare_models(
     session = trained_session(session, "its answers can be compared")
     settings = compare.validated()
     bench = adapter_bench(registry, session)
-    return comparison_rows(bench, session, str(prompts or "").splitlines(), settings)
+    with ADAPTERS.using(session.key):  # in use: not evicted meanwhile
+        return comparison_rows(bench, session, str(prompts or "").splitlines(), settings)
 
 
 def show_drift(registry: Registry, session: TuneSession | None) -> tuple[go.Figure, str]:
@@ -435,14 +483,18 @@ def show_drift(registry: Registry, session: TuneSession | None) -> tuple[go.Figu
     (/finetune_drift)."""
     session = trained_session(session, "its drift can be shown")
     assert session.adapter is not None
-    drift = measure_drift(adapter_bench(registry, session), session.adapter, session.split.held_out)
+    with ADAPTERS.using(session.key):
+        drift = measure_drift(
+            adapter_bench(registry, session), session.adapter, session.split.held_out
+        )
     return drift_figure(drift), drift_summary(drift)
 
 
 def export_adapter(registry: Registry, session: TuneSession | None) -> str:
     session = trained_session(session, "its adapter can be downloaded")
     assert session.adapter is not None
-    return str(zip_adapter(adapter_bench(registry, session), session.adapter))
+    with ADAPTERS.using(session.key):
+        return str(zip_adapter(adapter_bench(registry, session), session.adapter))
 
 
 def export_if_trained(registry: Registry, session: TuneSession | None) -> str | None:

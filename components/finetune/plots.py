@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
+from components.safe_text import escape_markdown
 from models.finetune.drift import Drift
 from models.finetune.evaluation import Point
 
@@ -158,7 +159,8 @@ def drift_summary(drift: Drift) -> str:
             lines.append(f"- held-out {group}s ({count}): mean **{mean:.3f}**")
     moved = int(drift.similarity.argmin())
     lines.append(
-        f"- moved most: “{short(drift.sentences[moved], 60)}” ({drift.similarity[moved]:.3f})"
+        f"- moved most: “{escape_markdown(short(drift.sentences[moved], 60))}” "
+        f"({drift.similarity[moved]:.3f})"
     )
     lines += [f"Note: {note}" for note in drift.notes]
     return "\n".join(lines)

@@ -29,6 +29,7 @@ from components.finetune.handlers import (
     UPLOAD,
     TuneSession,
     cancel_training,
+    client_address,
     compare_models,
     export_adapter,
     export_if_trained,
@@ -202,7 +203,8 @@ def build(registry: Registry, session: gr.State | None = None) -> FinetuneTab:
             return WAITING_FOR_FILE, [], None
         # One adapter slot per browser (or API client) session, however often data is picked.
         slot = f"session-{request.session_hash}" if request and request.session_hash else ""
-        summary, preview, session = inspect_data(registry, data, file, slot)
+        address = client_address(request)  # and at most half the slots per client address
+        summary, preview, session = inspect_data(registry, data, file, slot, address)
         return summary, preview, session  # said in the page's language (user_errors)
 
     data_set.change(show_upload, data_set, upload, api_visibility="private", queue=False)

@@ -177,6 +177,14 @@ def session_adapter(use_tuned: Any, finetune_session: Any) -> TrainedAdapter | N
     if not use_tuned:
         return None
     adapter = getattr(finetune_session, "adapter", None)
+    if adapter is None and getattr(finetune_session, "set_aside", False):
+        raise InvalidInputError(
+            sentence(
+                "Your fine-tuned model was set aside to make room on the server (it was not "
+                "used for a while): fine-tune it again in the Fine-tune tab, or untick 'Use my "
+                "fine-tuned model'."
+            )
+        )
     if not isinstance(adapter, TrainedAdapter):
         raise InvalidInputError(
             sentence(

@@ -14,6 +14,7 @@ handlers (plain functions) are in components/text/handlers.py.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -43,6 +44,7 @@ from components.text.handlers import (
 from components.text.presets import TEXT_PRESETS, text_demo
 from components.widgets import widgets
 from models.finetune.settings import TrainedAdapter
+from models.finetune.training import ADAPTERS
 from models.registry import Registry
 from models.text.backends.selection import text_backend
 from models.text.generation import MAX_PROMPT_CHARS, PRESETS, SamplingSettings
@@ -224,14 +226,17 @@ def build(registry: Registry, finetune_session: gr.State | None = None) -> TextT
         final: list[dict[str, Any]] = []
         # On ZeroGPU generation runs in a GPU worker process, which the Stop button's event
         # cannot reach (nor be pickled to): there the run ends at max_new_tokens.
-        for text_so_far, status_line, coloured, token_records in generate_on_device(
-            model, prompt, chat, fast, sampling,
-            control=None if on_zerogpu() else session,
-            adapter=session_adapter(use_finetuned, tuned_session),
-        ):  # fmt: skip
-            final = token_records
-            # status_line is said in the page's language (components/errors.py user_errors)
-            yield text_so_far, status_line, coloured, token_records, token_records
+        adapter = session_adapter(use_finetuned, tuned_session)
+        # The fine-tuned model writing is in use: the server does not evict it meanwhile.
+        key = getattr(tuned_session, "key", "") if adapter is not None else ""
+        with ADAPTERS.using(key) if key else contextlib.nullcontext():
+            for text_so_far, status_line, coloured, token_records in generate_on_device(
+                model, prompt, chat, fast, sampling,
+                control=None if on_zerogpu() else session, adapter=adapter,
+            ):  # fmt: skip
+                final = token_records
+                # status_line is said in the page's language (components/errors.py user_errors)
+                yield text_so_far, status_line, coloured, token_records, token_records
         if final and not use_finetuned:  # branching works on the base model
             session["run"] = branch_handlers.context_of_run(
                 registry, model, prompt, chat, fast, sampling, final

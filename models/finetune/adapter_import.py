@@ -7,7 +7,9 @@ A zip comes from anyone on a shared server, so it is read as hostile:
   safetensors from memory; ``.bin``/``.pt``/``.pkl`` members are refused with the reason;
 - bounded: the zip's size, its table of contents (checked before Python's zipfile parses it,
   so a zip listing a million tiny entries costs nothing), the number of members, each member's
-  declared and actual size (a zip bomb stops at the cap), the config's size;
+  declared and actual size (a zip bomb stops at the cap), the config's size, the weights'
+  header (its byte length and tensor count, against the most a LoRA adapter for the base model
+  holds, before safetensors parses it);
 - names checked: no absolute paths, ``..``, backslashes, drive letters, links or encryption; only
   the files an adapter has, at the top or in one folder;
 - the config must be LoRA for a causal LM on a base model this server's registry holds, with
@@ -27,7 +29,7 @@ import math
 import stat
 import struct
 import zipfile
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import fields
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -36,12 +38,22 @@ from models.errors import InvalidInputError
 from models.finetune.settings import TrainedAdapter
 from models.finetune.training import TARGET_MODULES, LoraBench, bench_for
 from models.registry import Registry
+from models.sentences import sentence
 
 MAX_ZIP_BYTES = 50_000_000  # the server's upload limit (components/serving.py max_file_size)
 MAX_WEIGHTS_BYTES = 64_000_000  # rank 64 on the top 24 of SmolLM2's 30 layers still fits
 MAX_TEXT_BYTES = 256_000  # adapter_config.json, training.json, README.md
 MAX_MEMBERS = 8
 MAX_DIRECTORY_BYTES = 64_000  # the zip's table of contents: a few hundred bytes for an adapter
+# The weights' header (safetensors: 8 bytes of little-endian length, then JSON) is checked against
+# the adapter the config describes on its base model before anything parses it: a header listing
+# 500,000 empty tensors (42 MB, 1.3 MB zipped) took safetensors 15-48 s to refuse while the
+# fine-tuning queue waited. A LoRA adapter holds 2 matrices per targeted module per layer
+# (lora_tensors); peft's header entry for one is about 130 bytes.
+TENSOR_MARGIN = 8  # tensors beyond the most the base model's adapter holds
+HEADER_BYTES_PER_TENSOR = 256
+HEADER_SLACK = 4096  # peft's metadata ({"format": "pt"}) and alignment
+FALLBACK_LAYERS = 128  # the base's depth when the caller does not give it (read_adapter_zip alone)
 WEIGHTS = "adapter_model.safetensors"
 CONFIG = "adapter_config.json"
 HISTORY = "training.json"
@@ -60,13 +72,23 @@ FIX = "upload the lora-adapter.zip that the Fine-tune tab's export gave you"
 def load_adapter(registry: Registry, path: str | Path) -> TrainedAdapter:
     """The adapter in the zip at ``path``, checked against the registry's causal LMs and against
     the weights of the base model it names (loading that model if needed)."""
-    adapter = read_adapter_zip(path, registry.names("causal-lm"))
+
+    def depth(base: str) -> int:
+        return int(registry.load(base, kind="causal-lm").model.config.num_hidden_layers)
+
+    adapter = read_adapter_zip(path, registry.names("causal-lm"), depth)
     check_fits(bench_for(registry.load(adapter.base_model, kind="causal-lm")), adapter)
     return adapter
 
 
-def read_adapter_zip(path: str | Path, known_models: Collection[str]) -> TrainedAdapter:
-    """Parse and check the zip without any model: names, sizes, config, weights, history."""
+def read_adapter_zip(
+    path: str | Path,
+    known_models: Collection[str],
+    base_layers: Callable[[str], int] | None = None,
+) -> TrainedAdapter:
+    """Parse and check the zip: names, sizes, config, weights, history. ``base_layers`` gives a
+    base model's number of layers, which bounds the weights' header (without it, a generous
+    ``FALLBACK_LAYERS``); nothing else needs a model."""
     path = Path(path)
     if not path.is_file():
         raise InvalidInputError(f"No adapter file was received: {FIX}.")
@@ -84,7 +106,11 @@ def read_adapter_zip(path: str | Path, known_models: Collection[str]) -> Trained
     with archive:
         members = checked_members(archive)
         config = parse_config(read_member(archive, members[CONFIG], MAX_TEXT_BYTES), known_models)
-        state = parse_weights(read_member(archive, members[WEIGHTS], MAX_WEIGHTS_BYTES))
+        base = str(config["base_model_name_or_path"])
+        layers = base_layers(base) if base_layers is not None else FALLBACK_LAYERS
+        weights = read_member(archive, members[WEIGHTS], MAX_WEIGHTS_BYTES)
+        check_header(weights, base, lora_tensors(layers))
+        state = parse_weights(weights)
         adapter = TrainedAdapter(state, config, str(config.pop("base_model_name_or_path")))
         adapter.notes.append(f"Loaded from {path.name}.")
         if HISTORY in members:
@@ -235,6 +261,20 @@ def parse_config(data: bytes, known_models: Collection[str]) -> dict[str, Any]:
             f"drawn from "
             f"{', '.join(TARGET_MODULES)}."
         )
+    layers = raw.get("layers_to_transform")
+    if isinstance(layers, int) and not isinstance(layers, bool):
+        layers = raw["layers_to_transform"] = [layers]  # peft's one-layer form, as a list
+    if layers is not None and not (
+        isinstance(layers, list)
+        and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in layers)
+    ):  # the summary shows them as numbers: anything else is refused, never quoted
+        raise InvalidInputError(
+            sentence(
+                "The zip's adapter_config.json sets layers_to_transform to something other than "
+                "layer numbers (whole numbers from 0): upload the lora-adapter.zip that the "
+                "Fine-tune tab's export gave you."
+            )
+        )
     accepted = {f.name for f in fields(LoraConfig)}
     kwargs = {k: v for k, v in raw.items() if k in accepted and k != "peft_type"}
     try:
@@ -251,6 +291,54 @@ def parse_config(data: bytes, known_models: Collection[str]) -> dict[str, Any]:
     settings["inference_mode"] = False  # as a freshly trained adapter's config has it
     settings["base_model_name_or_path"] = base
     return settings
+
+
+def lora_tensors(base_layers: int) -> int:
+    """The most tensors a LoRA adapter the playground runs can hold on a base of ``base_layers``
+    layers: an A and a B matrix for each of TARGET_MODULES in every layer (a config that adapts
+    fewer holds fewer; check_fits then names the exact difference)."""
+    return 2 * len(TARGET_MODULES) * base_layers
+
+
+def check_header(data: bytes, base: str, expected: int) -> None:
+    """Refuse safetensors bytes whose header is larger, or lists more tensors, than a LoRA
+    adapter of at most ``expected`` tensors (plus a small margin) needs. The 8-byte length is
+    read first, so an oversized header costs nothing; only a header within it is parsed."""
+    most = expected + TENSOR_MARGIN
+    most_bytes = most * HEADER_BYTES_PER_TENSOR + HEADER_SLACK
+    unreadable = InvalidInputError(
+        f"The zip's {WEIGHTS} is not a readable safetensors file: {FIX}."
+    )
+    if len(data) < 8:
+        raise unreadable
+    (size,) = struct.unpack("<Q", data[:8])
+    if size > most_bytes:
+        raise InvalidInputError(
+            sentence(
+                "The zip's adapter_model.safetensors has a header of {size} bytes; a LoRA "
+                "adapter for {model} needs at most {most} bytes: upload the lora-adapter.zip "
+                "that the Fine-tune tab's export gave you.",
+                size=f"{size:,}", model=base, most=f"{most_bytes:,}",
+            )
+        )  # fmt: skip
+    if size > len(data) - 8:
+        raise unreadable
+    try:
+        header = json.loads(data[8 : 8 + size].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise unreadable from None
+    if not isinstance(header, dict):
+        raise unreadable
+    tensors = len(header) - ("__metadata__" in header)
+    if tensors > most:
+        raise InvalidInputError(
+            sentence(
+                "The zip's adapter_model.safetensors lists {n} tensors; a LoRA adapter for "
+                "{model} has at most {most}: upload the lora-adapter.zip that the Fine-tune "
+                "tab's export gave you.",
+                n=tensors, model=base, most=most,
+            )
+        )  # fmt: skip
 
 
 def parse_weights(data: bytes) -> dict[str, Any]:

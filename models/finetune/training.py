@@ -28,6 +28,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from models.errors import InvalidInputError
@@ -38,42 +39,147 @@ from models.finetune.evaluation import (
     token_loss_sums,
 )
 from models.finetune.settings import MAX_WALL_SECONDS, TrainedAdapter, TrainProgress, TrainSettings
+from models.sentences import sentence
 from models.text.causal_lm import CausalLM
 
 TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 MAX_ADAPTERS = 8  # adapters held in memory across all sessions (PLAYGROUND_MAX_ADAPTERS overrides)
 ADAPTER_MAX_AGE = 3 * 3600  # seconds; the Fine-tune tab's session time_to_live
+IDLE_SECONDS = 30 * 60  # an adapter not used for this long gives its slot up
 
 
 class BenchWaitCancelled(Exception):
     """Raised by ``LoraBench.adapted`` when its caller stopped waiting for the bench."""
 
 
+@dataclass
+class Slot:
+    """One session's adapter slot: who holds it, when it was claimed and last used, and what to
+    call when it is taken back (the session then drops its adapter)."""
+
+    address: str
+    claimed: float
+    used: float
+    on_evict: Callable[[], None] | None = None
+
+
 class AdapterLedger:
-    """Counts adapters held by sessions so the server can refuse past ``MAX_ADAPTERS``.
+    """Counts adapters held by sessions so the server holds at most ``limit`` (``MAX_ADAPTERS``).
 
-    A claim lapses ``max_age`` seconds after it was made (or renewed by training again): the
-    Fine-tune tab's session state expires after as long, and Gradio drops the oldest sessions past
-    its session cap without calling their ``release``, so without lapsing, slots would be lost for
-    good and fine-tuning refused to everyone."""
+    Nobody can lock fine-tuning for everyone (API sessions never end, so their slots are never
+    released):
+    - one slot per session (its key is the browser's or API client's session), and at most
+      ``per_address`` (half the slots) per client address: a lecture hall behind one NAT still
+      shares half the server, a script from one address never takes it all;
+    - a slot lapses once its adapter has not been used for ``idle`` seconds (30 min), or
+      ``max_age`` seconds after it was claimed (the Fine-tune tab's session time_to_live: Gradio
+      drops sessions past its cap without calling ``release``);
+    - when the server (or the newcomer's address) is full, the least recently used *idle* adapter
+      (of that address, when the address is full) is evicted to let the newcomer in; one that is
+      training or writing right now (``using``) is never evicted, and only when all of them are
+      busy is the newcomer refused, with a sentence.
+    An evicted or lapsed slot calls its ``on_evict`` (outside the lock), so the session drops its
+    adapter and says so on its next use. ``clock`` is a test's fake clock."""
 
-    def __init__(self, limit: int = MAX_ADAPTERS, max_age: float = ADAPTER_MAX_AGE) -> None:
+    def __init__(
+        self,
+        limit: int = MAX_ADAPTERS,
+        max_age: float = ADAPTER_MAX_AGE,
+        idle: float = IDLE_SECONDS,
+        per_address: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.limit = limit
         self.max_age = max_age
-        self._held: dict[str, float] = {}  # session key -> when claimed
+        self.idle = idle
+        self.per_address = per_address if per_address is not None else max(1, limit // 2)
+        self.clock = clock
+        self._held: dict[str, Slot] = {}  # session key -> its slot
+        self._busy: dict[str, int] = {}  # session key -> calls using its adapter right now
         self._lock = threading.Lock()
 
-    def claim(self, key: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
+    def claim(
+        self,
+        key: str,
+        address: str = "",
+        on_evict: Callable[[], None] | None = None,
+        now: float | None = None,
+    ) -> None:
+        """Hold (or renew) ``key``'s slot, evicting an idle one when the server or ``address`` is
+        full; refused with a sentence only when every adapter that could go is busy."""
+        now = self.clock() if now is None else now
         with self._lock:
-            for stale in [k for k, at in self._held.items() if now - at > self.max_age]:
-                del self._held[stale]
-            if key not in self._held and len(self._held) >= self.limit:
-                raise InvalidInputError(
-                    f"The server already holds {self.limit} fine-tuned models, its limit. "
-                    "Try again in a few minutes, when other sessions have ended."
-                )
-            self._held[key] = now
+            dropped = self._sweep(now)
+            slot = self._held.get(key)
+            if slot is None:
+                mine = [k for k, held in self._held.items() if address and held.address == address]
+                if len(mine) >= self.per_address:
+                    dropped += self._evict(mine, sentence(
+                        "Your network already holds {n} of the server's {limit} fine-tuned "
+                        "models, all in use right now. Try again when one of them has finished.",
+                        n=len(mine), limit=self.limit,
+                    ))  # fmt: skip
+                if len(self._held) >= self.limit:
+                    dropped += self._evict(list(self._held), sentence(
+                        "The server already holds {limit} fine-tuned models, its limit, all in "
+                        "use right now. Try again in a few minutes.",
+                        limit=self.limit,
+                    ))  # fmt: skip
+                self._held[key] = Slot(address, now, now, on_evict)
+            else:
+                slot.claimed = slot.used = now
+                slot.address = address or slot.address
+                slot.on_evict = on_evict or slot.on_evict
+        for callback in dropped:
+            callback()
+
+    def _idle(self, key: str) -> bool:
+        return not self._busy.get(key)
+
+    def _sweep(self, now: float) -> list[Callable[[], None]]:
+        """Drop the idle slots that lapsed; their callbacks, to call outside the lock."""
+        lapsed = [
+            key
+            for key, slot in self._held.items()
+            if self._idle(key)
+            and (now - slot.used > self.idle or now - slot.claimed > self.max_age)
+        ]
+        return [c for key in lapsed if (c := self._held.pop(key).on_evict) is not None]
+
+    def _evict(self, keys: list[str], refusal: str) -> list[Callable[[], None]]:
+        """Take back the least recently used idle slot among ``keys``, or refuse."""
+        idle = [key for key in keys if self._idle(key)]
+        if not idle:
+            raise InvalidInputError(refusal)
+        oldest = min(idle, key=lambda key: self._held[key].used)
+        callback = self._held.pop(oldest).on_evict
+        return [callback] if callback is not None else []
+
+    @contextlib.contextmanager
+    def using(self, key: str) -> Iterator[None]:
+        """Mark ``key``'s adapter as in use (training, writing, comparing) for the block: it is
+        neither evicted nor lapses meanwhile, and counts as used when the block starts and ends."""
+        with self._lock:
+            self._busy[key] = self._busy.get(key, 0) + 1
+            self._touch(key)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy[key] -= 1
+                if not self._busy[key]:
+                    del self._busy[key]
+                self._touch(key)
+
+    def _touch(self, key: str) -> None:
+        slot = self._held.get(key)
+        if slot is not None:
+            slot.used = self.clock()
+
+    def holds(self, key: str) -> bool:
+        """Whether ``key`` still holds a slot (it was not evicted and did not lapse)."""
+        with self._lock:
+            return key in self._held
 
     def release(self, key: str) -> None:
         with self._lock:

@@ -235,6 +235,31 @@ def test_one_client_picking_data_again_and_again_holds_one_adapter_slot(server) 
     assert_answers(client)
 
 
+def test_fresh_api_sessions_cannot_lock_fine_tuning_for_everyone(server, tmp_path: Path) -> None:
+    """Issue "Hold under hostile input" 3: eight cheap /import_adapter calls of one exported
+    adapter, each from a fresh API session (they never end), filled all 8 adapter slots and
+    locked fine-tuning for every user for hours. One address holds at most half the slots and
+    a newcomer evicts the least recently used idle adapter: the 9th and a new user get in."""
+    maker = server.client()
+    maker.predict("Haiku", None, api_name="/inspect_data")
+    maker.submit(1, 0.002, 8, 64, 1, 0.0, 0, 4, api_name="/finetune").result()
+    exported = maker.predict(api_name="/export_adapter")
+    archive = tmp_path / "lora-adapter.zip"
+    archive.write_bytes(httpx.get(exported["url"], timeout=30).content)
+    for number in range(9):
+        summary, _, _ = server.client().predict(
+            file=handle_file(archive), api_name="/import_adapter"
+        )
+        assert "Brought back a LoRA adapter" in summary, number
+    newcomer = server.client()
+    newcomer.predict("Haiku", None, api_name="/inspect_data")
+    status, *_ = newcomer.submit(1, 0.002, 8, 64, 1, 0.0, 0, 4, api_name="/finetune").result()
+    assert status.startswith("Done"), status
+    summary, _, _ = newcomer.predict(file=handle_file(archive), api_name="/import_adapter")
+    assert "Brought back a LoRA adapter" in summary
+    assert_answers(newcomer)
+
+
 @pytest.mark.parametrize("api_name", ["/inspect_data", "/project_embeddings"])
 def test_a_file_given_as_a_web_address_is_refused_with_a_sentence(server, api_name) -> None:
     """Issue 16 item 10: the server never fetches a caller's URL, and says so in a sentence."""
