@@ -95,3 +95,19 @@ def scene_query(tab: str, preset: str, view: str, presenter: bool) -> str:
     if presenter:
         params["mode"] = "presenter"
     return "?" + urlencode(params) if params else "?"
+
+
+def page_address(request: Any) -> str:
+    """The page's own address, ending in "/", from an event's request: what a visitor's browser
+    shows, so a link written from it (a handout's "Try it live") opens the page. An event's
+    request is to the queue (``/gradio_api/queue/join``), never the page; behind a proxy (a
+    Space) the forwarded host and scheme are the visitor's, as Gradio reads them. "" outside a
+    request."""
+    raw = getattr(request, "request", None) if request is not None else None
+    if raw is not None:
+        from gradio.route_utils import get_root_url  # only inside an event: gradio is loaded
+
+        root = get_root_url(raw, route_path=raw.url.path, root_path=raw.scope.get("root_path"))
+        return root.rstrip("/") + "/"
+    url = str(getattr(request, "url", "") or "") if request is not None else ""
+    return url.split("?")[0].split("/gradio_api/")[0].rstrip("/") + "/" if url else ""

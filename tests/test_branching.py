@@ -77,6 +77,27 @@ def test_branch_from_the_same_token_gives_the_original(which, tiny_lm, real_regi
     assert branch.branch.tokens and all(t.alternatives for t in branch.branch.tokens)
 
 
+def test_a_branch_ends_where_the_original_ended_unless_asked(tiny_lm):
+    """Issue 28 item 4: after a Stop at 35 tokens a branch ran on to 300 and was judged "less
+    likely overall" by a total that grows with every token. It stops at the original's length."""
+    settings = SamplingSettings.checked(
+        temperature=0.0, top_k=0, top_p=1.0, max_new_tokens=40, repetition_penalty=1.0, seed=1
+    )
+    run, scored = original(tiny_lm, "the cat sat", settings, False)
+    stopped = [t.token_id for t in run.tokens][:6]  # as if Stop was pressed after 6 tokens
+    other = next(a.token_id for a in scored[2].alternatives if a.token_id != stopped[2])
+    branch = branch_generation(tiny_lm, "the cat sat", settings, stopped, 2, other, chat=False)
+    assert len(branch.branch.token_ids) <= len(stopped) == len(branch.original.token_ids)
+    if len(branch.branch.token_ids) == len(stopped):
+        assert branch.branch.stop_reason == "the original's length"
+    longer = branch_generation(tiny_lm, "the cat sat", settings, stopped, 2, other, chat=False,
+                               to_max_new_tokens=True)  # fmt: skip
+    assert list(longer.branch.token_ids[: len(branch.branch.token_ids)]) == list(
+        branch.branch.token_ids
+    )
+    assert len(longer.branch.token_ids) > len(stopped) or longer.branch.stop_reason == "end of text"
+
+
 def test_end_of_text_alternative_stops_the_branch(tiny_lm):
     ends = end_token_ids(tiny_lm)
     for seed in range(40):  # a run whose alternatives somewhere include "end of text"

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from models.embeddings import sentence_sets
-from models.embeddings.sentence_sets import MAX_SENTENCES, from_text, from_upload, load_example
+from models.embeddings.sentence_sets import (
+    MAX_SENTENCES,
+    from_text,
+    from_upload,
+    load_example,
+    upload_columns,
+)
 from models.errors import InvalidInputError
 
 
@@ -104,11 +110,27 @@ def test_csv_upload_with_text_and_label_columns(tmp_path: Path) -> None:
 def test_csv_without_the_named_column_lists_the_columns(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "data.csv", ["sentence", "topic"], [["a", "b"]] * 3)
     with pytest.raises(
-        InvalidInputError, match=r"no column 'text'. Columns found: 'sentence', 'topic'"
+        InvalidInputError, match=r"no column 'body'. Columns found: 'sentence', 'topic'"
     ):
-        from_upload(path, "text", "")
+        from_upload(path, "body", "")
     with pytest.raises(InvalidInputError, match=r"no column 'category'. Columns found"):
         from_upload(path, "sentence", "category")
+
+
+def test_a_csv_without_text_and_label_columns_gets_them_found(tmp_path: Path) -> None:
+    """Issue 28 item 10: a `sentence,topic` CSV gave a message and four red badges until both
+    names were typed. The sentences are the wordiest column, the labels the repeating one."""
+    rows = [[str(n), f"sentence number {n} about {t}", t] for n, t in enumerate("abcabcabca")]
+    path = write_csv(tmp_path / "data.csv", ["id", "sentence", "topic"], rows)
+    assert upload_columns(path) == (["id", "sentence", "topic"], "sentence", "topic")
+    result = from_upload(path)  # the defaults: text, label (neither is in the file)
+    assert result.texts[0] == "sentence number 0 about a" and result.labels[:3] == ["a", "b", "c"]
+    assert "its 'sentence' column" in " ".join(result.notes)
+    named = write_csv(tmp_path / "named.csv", ["label", "text"], [["x", "one"], ["y", "two"]])
+    assert upload_columns(named) == (["label", "text"], "text", "label")
+    numbers = write_csv(tmp_path / "numbers.csv", ["a", "b"], [["1", "2"], ["3", "4"]])
+    assert upload_columns(numbers) == (["a", "b"], "", "")  # no column holds sentences
+    assert upload_columns(tmp_path / "lines.txt") == ([], "", "")
 
 
 def test_csv_without_default_label_column_is_coloured_by_clusters(tmp_path: Path) -> None:

@@ -202,7 +202,7 @@ def test_csv_upload_without_the_column_lists_columns(real_registry, tmp_path: Pa
     path = tmp_path / "reviews.csv"
     path.write_text("review,stars\nGood,5\nBad,1\nOkay,3\n", encoding="utf-8")
     with pytest.raises(InvalidInputError, match="Columns found: 'review', 'stars'"):
-        make_map(real_registry, source="Upload a file", file=str(path))
+        make_map(real_registry, source="Upload a file", file=str(path), text_column="body")
     figure, *_ = make_map(real_registry, source="Upload a file", file=str(path),
                           text_column="review", label_column="stars", method="PCA")  # fmt: skip
     assert sorted(trace.name for trace in figure.data) == ["1 (1)", "3 (1)", "5 (1)"]

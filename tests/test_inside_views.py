@@ -219,10 +219,17 @@ def test_explaining_a_picked_token_reads_the_run(tiny_registry) -> None:
         temperature=1.0, top_k=0, top_p=1.0, max_new_tokens=6, repetition_penalty=1.0, seed=9
     )
     _, records, context = finished_run(tiny_registry, name, "hello", settings)
-    result = why_views.explain_picked(tiny_registry, context, 2, "", IG16)
+    result = why_views.explain_picked(tiny_registry, context, 2, IG16)
     assert result.target_id == records[2]["token_id"]
+    # against the runner-up at that position, by the definition: the top logit other than it
+    lm = tiny_registry.load(name)
+    before = list(result.token_ids)
+    with torch.no_grad():
+        logits = lm.model(torch.tensor([before])).logits[0, -1]
+    logits[result.target_id] = -float("inf")
+    assert result.contrast_id == int(logits.argmax())
     assert result.completeness_gap < 0.05
     with pytest.raises(InvalidInputError, match="Click a token"):
-        why_views.explain_picked(tiny_registry, context, 6, "", IG16)
+        why_views.explain_picked(tiny_registry, context, 6, IG16)
     with pytest.raises(PlaygroundError):
-        why_views.explain_picked(tiny_registry, {}, 0, "", IG16)
+        why_views.explain_picked(tiny_registry, {}, 0, IG16)

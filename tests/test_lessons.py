@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from app import build_app
+from components.deep_links import page_address
 from components.lessons import handlers, handout
 from components.lessons.content import LANGUAGES, LESSONS
 from components.lessons.ui_text import UI
@@ -161,6 +162,40 @@ def test_the_handout_carries_what_each_step_showed_checked_and_as_text() -> None
     assert handout.parse_shots("not json", LESSONS[2]) == {}
     with pytest.raises(InvalidInputError, match="Reload the page"):  # tests/test_handout_input.py
         handout.parse_shots("x" * (handout.MAX_SHOTS_CHARS + 1), LESSONS[2])
+
+
+def test_a_table_a_step_showed_is_a_table_in_both_handouts() -> None:
+    """Issue 28 item 7: a table came out one cell per line. The page sends it as rows of cells;
+    the Markdown has a table (cells escaped: a "|" in a cell cannot split it), the HTML too."""
+    rows = [["model", "kind"], ["SmolLM2 | 135M", "causal-lm"], ["<b>x</b>", 3]]
+    shots = {"life-cycle:4": {"table": rows}, "life-cycle:5": {"table": [["only"], "not a row"]}}
+    markdown, page = handlers.handout(1, "en", "http://host/", json.dumps(shots))
+    text = markdown.read_text(encoding="utf-8")
+    assert "| model | kind |\n| --- | --- |\n| SmolLM2 \\| 135M | causal\\-lm |" in text
+    assert "| &lt;b\\>x&lt;/b\\> | 3 |" in text  # markup in a cell is text
+    html_text = page.read_text(encoding="utf-8")
+    assert "<tr><th>model</th><th>kind</th></tr>" in html_text and "<b>x</b>" not in html_text
+    assert html_text.count("<table>") == 1  # a list holding a non-row is no table
+
+
+def test_a_handout_link_opens_the_page_not_the_queue() -> None:
+    """Issue 28 item 7: every "Try it live" link pointed at /gradio_api/queue/join/?lesson=…
+    (the address of the event's request), which answers "Method Not Allowed"."""
+    from starlette.requests import Request
+
+    def request(path: str, headers: dict[str, str] | None = None, root: str = "") -> Request:
+        raw = [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
+        scope = {"type": "http", "method": "POST", "scheme": "http", "path": path,
+                 "query_string": b"", "headers": [(b"host", b"127.0.0.1:7860"), *raw],
+                 "server": ("127.0.0.1", 7860), "root_path": root}  # fmt: skip
+        return gr.Request(Request(scope))
+
+    assert page_address(request("/gradio_api/queue/join")) == "http://127.0.0.1:7860/"
+    behind_proxy = {"x-forwarded-host": "me-playground.hf.space", "x-forwarded-proto": "https"}
+    assert page_address(request("/gradio_api/queue/join", behind_proxy)) == (
+        "https://me-playground.hf.space/"
+    )
+    assert page_address(None) == ""
 
 
 def test_press_and_point_targets_name_the_step_controls() -> None:

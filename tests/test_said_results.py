@@ -206,6 +206,10 @@ def test_a_branchs_summary_is_said(real_registry) -> None:
     summary = branch_handlers.branch_summary(branch, "llama.cpp in-process")
     _assert_said(summary)
     assert "desmarca *Motor rápido*" in i18n.said(summary, "es")
+    # compared per token (a total favours the shorter text), the mean by its definition
+    mean = sum(branch.branch.token_log_probs) / len(branch.branch.token_log_probs)
+    assert f"mean ln p {mean:.2f}" in summary and "Por token" in i18n.said(summary, "es")
+    assert "random numbers" not in summary  # at temperature 0 nothing is drawn: not the cause
 
 
 def _adapter(**fields) -> TrainedAdapter:

@@ -23,6 +23,9 @@ async () => {
             context.imageSmoothingEnabled = false;  // a 32-pixel picture stays crisp
             context.drawImage(picture, 0, 0, canvas.width, canvas.height);
             kept[now.key] = {picture: canvas.toDataURL('image/png')};
+        } else if (words && words.tagName === 'TABLE') {  // rows of cells, not a cell per line
+            const rows = [...words.rows].map((row) => [...row.cells].map((c) => c.innerText.trim()));
+            if (rows.length) kept[now.key] = {table: rows};
         } else if (words) {
             const text = words.tagName === 'TEXTAREA' ? words.value : el.innerText;
             if (text.trim()) kept[now.key] = {text: text.trim()};

@@ -83,9 +83,17 @@ def build(registry: Registry) -> BuiltTab:
                     label="CSV or TXT file (UTF-8, up to 5 MB)",
                     file_types=[".csv", ".txt"],
                     type="filepath",
+                    elem_id="embeddings-upload",
                 )
                 with gr.Row():
-                    sentences |= widgets(SentenceInput, only=("text_column", "label_column"))
+                    # Dropdowns of the uploaded file's columns (found on upload), still typable
+                    sentences |= widgets(
+                        SentenceInput, only=("text_column", "label_column"),
+                        text_column={"look": "dropdown", "allow_custom_value": True,
+                                     "elem_id": "embeddings-text-column"},
+                        label_column={"look": "dropdown", "allow_custom_value": True,
+                                      "elem_id": "embeddings-label-column"},
+                    )  # fmt: skip
             model = gr.Dropdown(
                 registry.choices("sentence-embedder"),
                 value=default_model,
@@ -161,6 +169,20 @@ def build(registry: Registry) -> BuiltTab:
         [sentences["data"], about, sentences["text"], upload_group],
         api_visibility="private",
     )
+
+    def found_columns(path: str | None) -> tuple:
+        """The uploaded CSV's columns as the two dropdowns' choices, the text and label columns
+        picked (sentence_sets.upload_columns): no name to type for a `sentence,topic` file."""
+        columns, text, label = sentence_sets.upload_columns(path)
+        if not columns:
+            return gr.skip(), gr.skip()
+        labels = [("—", ""), *columns]  # "—": no label column, points coloured by clusters
+        return gr.Dropdown(choices=columns, value=text), gr.Dropdown(choices=labels, value=label)
+
+    file.upload(
+        user_errors(found_columns), file, [sentences["text_column"], sentences["label_column"]],
+        api_visibility="private",
+    )  # fmt: skip
     sentences["data"].change(  # a fixed sentence per set: marked, it is said in the page's language
         user_errors(lambda name: i18n.marked(sentence_sets.EXAMPLE_SETS.get(name, ("", ""))[1])),
         sentences["data"],

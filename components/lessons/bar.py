@@ -23,6 +23,7 @@ import gradio as gr
 
 from components import i18n
 from components.concurrency import SESSION_TTL
+from components.deep_links import page_address
 from components.errors import user_errors
 from components.lessons import handlers
 from components.lessons.content import LANGUAGES, LESSONS
@@ -210,7 +211,7 @@ def _wire(bar: LessonBar, demo: gr.Blocks, tabs: gr.Tabs) -> None:
 
     def on_handout(position: Any, language: str, shots: str, request: gr.Request) -> Any:
         lesson, _ = handlers.moved(position, 0)
-        base = str(request.url).split("?")[0].rstrip("/") + "/" if request else ""
+        base = page_address(request)  # the page, not the queue the event came through
         paths = handlers.handout(lesson, language, base, shots)
         return gr.File(value=[str(path) for path in paths], visible=True), ""
 

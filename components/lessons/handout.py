@@ -42,8 +42,9 @@ MAX_PICTURE_PIXELS = 8_000_000  # what a picture's PNG header may declare: a 128
 # at device scale 2 is 3.7 megapixels (the page captures at presenter size: a plot at 960 x 540)
 MAX_PICTURE_SIDE = 1200  # pixels: a plot at projector size
 MAX_TEXT = 1_500  # characters of a step's text result
+MAX_ROWS, MAX_COLUMNS, MAX_CELL = 30, 8, 200  # a table a step showed: its first rows and columns
 
-Shot = dict[str, str]  # {"picture": data URL} or {"text": words}
+Shot = dict[str, Any]  # {"picture": data URL}, {"text": words} or {"table": rows of cells}
 
 
 def _picture(data_url: Any, step: int) -> str | None:
@@ -76,6 +77,26 @@ def _picture(data_url: Any, step: int) -> str | None:
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG", optimize=True)
     return PNG_PREFIX + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _table(rows: Any) -> list[list[str]] | None:
+    """A table the browser read (a header row, then rows of cells), cut to its first MAX_ROWS
+    rows and MAX_COLUMNS columns, every cell text; None if it is not a list of lists."""
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, list) for r in rows):
+        return None
+    width = min(max(len(row) for row in rows), MAX_COLUMNS)
+    if width == 0:
+        return None
+    cut = [row[:width] + [""] * (width - len(row[:width])) for row in rows[:MAX_ROWS]]
+    return [[clean_text(str(cell)[:MAX_CELL]).strip() if isinstance(cell, str | int | float)
+             else "" for cell in row] for row in cut]  # fmt: skip
+
+
+def _markdown_table(rows: list[list[str]]) -> list[str]:
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(escape_markdown(cell) for cell in cells) + " |"
+
+    return [line(rows[0]), "|" + " --- |" * len(rows[0]), *(line(row) for row in rows[1:])]
 
 
 def parse_shots(raw: Any, lesson: Lesson) -> dict[int, Shot]:
@@ -114,6 +135,8 @@ def parse_shots(raw: Any, lesson: Lesson) -> dict[int, Shot]:
             continue
         if picture := _picture(entry.get("picture"), index):
             shots[index] = {"picture": picture}
+        elif table := _table(entry.get("table")):
+            shots[index] = {"table": table}
         elif isinstance(entry.get("text"), str) and entry["text"].strip():
             shots[index] = {"text": clean_text(entry["text"][:MAX_TEXT].strip())}
     return shots
@@ -125,7 +148,9 @@ def _markdown(lesson: Lesson, language: str, steps: list[dict[str, str]], shots)
     for index, step in enumerate(steps):
         lines += [f"## {step['progress']}", "", step["say"], ""]
         shot = shots.get(index, {})
-        if "text" in shot:
+        if "table" in shot:
+            lines += [*_markdown_table(shot["table"]), ""]
+        elif "text" in shot:
             lines += [f"> {escape_markdown(line)}" for line in shot["text"].splitlines()] + [""]
         elif "picture" in shot:
             lines += [f"*({text['picture_in_html']})*", ""]
@@ -149,7 +174,8 @@ def _html(lesson: Lesson, language: str, steps: list[dict[str, str]], shots) -> 
         "<style>body{font-family:system-ui,sans-serif;max-width:820px;margin:2em auto;"
         "line-height:1.5;padding:0 1em}img{max-width:100%;border:1px solid #ddd}"
         "blockquote{background:#f6f6f6;margin:0;padding:.5em 1em;white-space:pre-wrap}"
-        "h2{margin-top:2em}</style></head><body>",
+        "h2{margin-top:2em}table{border-collapse:collapse}td,th{border:1px solid #ddd;"
+        "padding:.2em .5em;text-align:left}</style></head><body>",
         f"<h1>{say(lesson.titles[language])}</h1><p><em>{say(text['handout_title'])}</em></p>",
     ]
     for index, step in enumerate(steps):
@@ -158,6 +184,11 @@ def _html(lesson: Lesson, language: str, steps: list[dict[str, str]], shots) -> 
         if "picture" in shot:
             alt = say(text["picture_alt"])
             parts.append(f'<p><img src="{shot["picture"]}" alt="{alt}"></p>')
+        elif "table" in shot:
+            head, *body = shot["table"]
+            cells = ["".join(f"<th>{say(cell)}</th>" for cell in head)]
+            cells += ["".join(f"<td>{say(cell)}</td>" for cell in row) for row in body]
+            parts.append("<table>" + "".join(f"<tr>{row}</tr>" for row in cells) + "</table>")
         elif "text" in shot:
             parts.append(f"<blockquote>{say(shot['text'])}</blockquote>")
         parts += [

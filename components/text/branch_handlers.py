@@ -30,8 +30,9 @@ from models.validation import MAX_SEED
 BRANCH_IDEA = (
     "**Branching.** At every token the model had other options. Pick one of them and let it "
     "continue with the same seed and settings: everything after that point can change, because "
-    "each token is written from all the tokens before it. The total log-probability (the sum of "
-    "ln p of every token, closer to 0 = the model found it more likely) compares the two."
+    "each token is written from all the tokens before it. The branch is as long as the original, "
+    "and the two are compared per token: the mean ln p of their tokens (closer to 0 = the model "
+    "found them more likely)."
 )
 SAMPLE_IDEA = (
     "**Sample N.** The same prompt with seeds s, s+1, …: at temperature 0 every run is the same "
@@ -167,9 +168,34 @@ def _scores(text: ScoredText) -> dict[str, Any]:
     }
 
 
+def mean_log_probability(text: ScoredText) -> float:
+    """ln p per token: texts of different lengths compare fairly (a total grows more negative
+    with every token, so a longer text always looks less likely by its total)."""
+    return text.log_probability / len(text.token_log_probs) if text.token_log_probs else 0.0
+
+
+def per_token_verdict(branch: Branch) -> str:
+    original, taken = mean_log_probability(branch.original), mean_log_probability(branch.branch)
+    said = {"branch": f"{taken:.2f}", "original": f"{original:.2f}"}
+    if abs(taken - original) < 0.005:
+        return sentence(
+            "Per token the model finds both about as likely (mean ln p {branch} and {original}).",
+            **said,
+        )
+    if taken > original:
+        return sentence(
+            "Per token the model finds the branch more likely: mean ln p {branch} against "
+            "{original} for the original.",
+            **said,
+        )
+    return sentence(
+        "Per token the model finds the branch less likely: mean ln p {branch} against "
+        "{original} for the original.",
+        **said,
+    )
+
+
 def branch_summary(branch: Branch, engine: str) -> str:
-    difference = branch.branch.log_probability - branch.original.log_probability
-    said = {"difference": f"{difference:+.2f}"}
     return paragraphs(
         sentence(
             "Branched at token {n}. **Original**: {count} tokens, total log-probability "
@@ -181,21 +207,15 @@ def branch_summary(branch: Branch, engine: str) -> str:
             "seed {seed}, stopped: {reason}.",
             reason=sentence(branch.branch.stop_reason), **_scores(branch.branch),
         ),
-        sentence(
-            "The model finds the branch more likely overall ({difference} in log-probability).",
-            **said,
-        )
-        if difference > 0
-        else sentence(
-            "The model finds the branch less likely overall ({difference} in log-probability).",
-            **said,
-        ),
+        per_token_verdict(branch),
         ""
         if engine == EXACT
         else sentence(
             "The original was written by {engine}; the branch by the exact fp32 model with the "
-            "same seed and settings. The two engines draw their random numbers differently, so "
-            "untick *Fast engine* for a branch that differs only by the swapped token.",
+            "same seed and settings. The two compute with different weights (the fast engine's "
+            "are quantized to 4 bits), so even at temperature 0 they can pick different tokens "
+            "after the swap: untick *Fast engine* for a branch that differs only by the swapped "
+            "token.",
             engine=engine,
         ),
         branch.notice,
@@ -238,6 +258,7 @@ def scored_payload(text: ScoredText) -> dict[str, Any]:
         "token_ids": list(text.token_ids),
         "token_log_probabilities": list(text.token_log_probs),
         "log_probability": text.log_probability,
+        "mean_log_probability": mean_log_probability(text),
         "perplexity": text.perplexity,
         "stop_reason": text.stop_reason,
     }

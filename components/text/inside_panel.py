@@ -272,16 +272,13 @@ def build(
     def on_why_picked(
         session: dict,
         index: Any,
-        contrast: str,
         *,
         attribution: AttributionSettings,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> tuple:
         run = (session or {}).get("run")
         return why_handlers.why_outputs(
-            why_handlers.explain_picked(
-                registry, run, index, contrast, attribution, integrating(progress)
-            )
+            why_handlers.explain_picked(registry, run, index, attribution, integrating(progress))
         )
 
     why_picked.click(
@@ -289,7 +286,6 @@ def build(
         inputs_kwargs={
             "session": control,
             "index": picked_index,
-            "contrast": contrast,
             **attribution,
         },
         outputs=[why_summary, why_tokens, why_plot, why_result],

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+import torch
 
 from components.text.branch_handlers import need_run, settings_of
 from models.errors import InvalidInputError
 from models.registry import Registry
-from models.sentences import paragraphs, sentence
+from models.sentences import joined, paragraphs, sentence
 from models.text.attribution import (
     METHODS,
     Attribution,
@@ -45,12 +47,13 @@ def explain_picked(
     registry: Registry,
     context: Any,
     index: Any,
-    contrast: str,
     settings: AttributionSettings,
     on_step: Callable[[int, int], None] | None = None,
 ) -> Attribution:
     """Explain generated token ``index`` of the session's last run from the prompt and the
-    tokens before it."""
+    tokens before it, against the runner-up at that same position (the model's most likely
+    other token there): never against the contrast typed for the standalone example, which
+    belongs to another text."""
     context = need_run(context)
     if not isinstance(index, int) or not 0 <= index < len(context["ids"]):
         raise InvalidInputError(
@@ -60,15 +63,30 @@ def explain_picked(
     sampling = settings_of(context)
     prompt_ids = prepare_prompt(lm, context["prompt"], context["chat"], sampling.max_new_tokens).ids
     ids = context["ids"]
-    return explain_ids(
+    before = prompt_ids + ids[:index]
+    result = explain_ids(
         registry,
         context["model"],
-        prompt_ids + ids[:index],
+        before,
         ids[index],
-        contrast or None,
+        runner_up(lm, before, ids[index]),
         checked_method(settings),
         on_step,
     )
+    said = sentence(
+        "The token is explained against {other}, the model's most likely other token at its "
+        "position (token {n}).",
+        other=repr(result.contrast_label), n=index + 1,
+    )  # fmt: skip
+    return replace(result, notice=joined(" ", said, result.notice))
+
+
+def runner_up(lm: Any, before: list[int], picked: int) -> int:
+    """The model's most likely token after ``before`` other than ``picked``."""
+    with torch.inference_mode():
+        logits = lm.model(torch.tensor([before], device=lm.model.device)).logits[0, -1]
+    first, second = torch.topk(logits, 2).indices.tolist()
+    return second if first == picked else first
 
 
 def explain_text(

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from models.errors import InvalidInputError
+from models.sentences import sentence
 from models.settings import Settings, setting
 from models.upload_text import decode_upload, quoted_names
 
@@ -176,6 +177,16 @@ def _parse_csv(text: str, text_column: str, label_column: str, name: str) -> Sen
         raise InvalidInputError(f"'{name}' is not a readable CSV file ({error}).") from None
     if not columns:
         raise InvalidInputError(f"'{name}' is empty: it needs a header row naming its columns.")
+    notes: list[str] = []
+    if text_column == TEXT_COLUMN and text_column not in columns:  # not named: found
+        found_text, found_label = detect_columns(columns, rows)
+        if found_text:
+            notes.append(sentence("'{name}' has no 'text' column: the sentences are its '{column}' "
+                                  "column.", name=name, column=found_text))  # fmt: skip
+            text_column = found_text
+            if label_column == LABEL_COLUMN and LABEL_COLUMN not in columns and found_label:
+                label_column = found_label
+                notes.append(sentence("The labels are its '{column}' column.", column=found_label))
     if text_column not in columns:
         found = quoted_names(columns)
         raise InvalidInputError(
@@ -186,7 +197,6 @@ def _parse_csv(text: str, text_column: str, label_column: str, name: str) -> Sen
         raise InvalidInputError(f"'{name}' has too many rows; the cap is {MAX_SENTENCES:,}.")
     texts = [row.get(text_column) or "" for row in rows]
     labels = None
-    notes: list[str] = []
     if label_column and label_column in columns:
         labels = [row.get(label_column) or "" for row in rows]
     elif label_column and label_column != "label":  # the user named a column that is not there
@@ -199,6 +209,61 @@ def _parse_csv(text: str, text_column: str, label_column: str, name: str) -> Sen
         notes.append(f"'{name}' has no 'label' column, so points are coloured by cluster.")
     result = clean(texts, labels, source=f"file '{name}'")
     return SentenceSet(result.texts, result.labels, notes + result.notes)
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def detect_columns(columns: list[str], rows: list[dict[str, Any]]) -> tuple[str, str]:
+    """(text column, label column) of a CSV whose columns are not named text and label: the
+    sentences are the column of longest text (numbers are no sentences), the labels the other
+    column with the fewest distinct values, if it repeats values (a label names a group).
+    "" where there is none."""
+    sample = rows[:500]
+
+    def values(column: str) -> list[str]:
+        return [str(row.get(column) or "").strip() for row in sample]
+
+    def wordy(column: str) -> float:
+        cells = [cell for cell in values(column) if cell]
+        if not cells or all(_is_number(cell) for cell in cells):
+            return 0.0
+        return sum(len(cell) for cell in cells) / len(cells)
+
+    named = [column for column in columns if column]
+    text = max(named, key=wordy, default="")
+    if not text or wordy(text) == 0.0:
+        return "", ""
+    groups = {column: len(set(values(column))) for column in named if column != text}
+    repeating = [column for column, n in groups.items() if 1 < n < max(2, len(sample))]
+    label = min(repeating, key=lambda column: groups[column], default="")
+    return text, label
+
+
+def upload_columns(path: str | Path | None) -> tuple[list[str], str, str]:
+    """An uploaded CSV's columns and the (text, label) columns it would be read with
+    (``detect_columns`` when it has no "text" column); ([], "", "") for anything else or a file
+    that cannot be read (reading it for the map then says why)."""
+    if not path or Path(path).suffix.lower() != ".csv":
+        return [], "", ""
+    try:
+        if Path(path).stat().st_size > MAX_UPLOAD_BYTES:
+            return [], "", ""
+        reader = csv.DictReader(io.StringIO(decode(Path(path).read_bytes(), Path(path).name)))
+        columns = [c.strip() if c else "" for c in (reader.fieldnames or [])]
+        reader.fieldnames = columns
+        rows = [row for _, row in zip(range(500), reader, strict=False)]
+    except (InvalidInputError, csv.Error, OSError):
+        return [], "", ""
+    if TEXT_COLUMN in columns:
+        return columns, TEXT_COLUMN, LABEL_COLUMN if LABEL_COLUMN in columns else ""
+    text, label = detect_columns(columns, rows)
+    return columns, text, label
 
 
 def _text(value: Any) -> str:

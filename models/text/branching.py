@@ -56,6 +56,7 @@ from models.text.view_input import check_index
 from models.validation import whole_number
 
 MIN_SAMPLES, MAX_SAMPLES = 2, 8
+ORIGINAL_LENGTH = "the original's length"  # why a branch stopped (a stop reason, translated)
 DEFAULT_SAMPLES = 4
 
 
@@ -198,10 +199,15 @@ def branch_generation(
     *,
     chat: bool = True,
     decoder_factory: Any = None,
+    to_max_new_tokens: bool = False,
 ) -> Branch:
     """Continue ``prompt`` + ``generated_ids[:index]`` + ``alternative_id`` with the original
     run's seed and settings (``settings.seed`` must be that seed). The alternative must be one of
-    the model's top alternatives at ``index`` (the list the Text tab shows there)."""
+    the model's top alternatives at ``index`` (the list the Text tab shows there).
+
+    The branch ends where the original ended (as many tokens; a text stopped at 35 tokens is
+    compared with a branch of 35, not of 300), or earlier at an end of text; with
+    ``to_max_new_tokens`` it runs on to the settings' max_new_tokens."""
     settings = _check_settings(settings)
     if settings.seed is None:
         raise InvalidInputError(
@@ -223,14 +229,18 @@ def branch_generation(
         run = _given_run(lm, prepared.ids, prefix, settings.seed)
         run.stop_reason = "end of text"
     else:
-        *_, run = generate(
+        limit = None if to_max_new_tokens else len(ids)
+        for run in generate(
             lm,
             prompt,
             settings,
             chat=chat,
             decoder_factory=decoder_factory,
             continue_ids=[*prefix, choice],
-        )
+        ):
+            if limit is not None and not run.finished and len(run.tokens) >= limit:
+                run.stop_reason, run.finished = ORIGINAL_LENGTH, True
+                break
     return Branch(
         original=original,
         branch=_scored(lm, run, settings),

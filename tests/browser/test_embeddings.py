@@ -7,7 +7,7 @@ import csv
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import assert_no_errors, screenshot
 
 # The first map in a fresh server may include umap-learn's numba compilation when the warm-up
 # has not finished yet (on 2 busy cores that can take a minute).
@@ -64,3 +64,25 @@ def test_api_maps_and_searches_through_gradio_client(app_url: str) -> None:
         "A man is eating a piece of bread.",
         "A man is eating food.",
     ]
+
+
+def test_an_uploaded_csv_has_its_columns_found_and_maps_without_typing(page, tmp_path) -> None:
+    """Issue 28 item 10: the text and label columns of a `sentence,topic` file are found on
+    upload and offered as choices; the map is made with no name typed and no error badge."""
+    path = tmp_path / "topics.csv"
+    topics = ["cooking", "music", "sport"]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sentence", "topic"])
+        writer.writerows([f"A short sentence {n} on {topics[n % 3]}.", topics[n % 3]]
+                         for n in range(12))  # fmt: skip
+    page.get_by_role("tab", name="Embeddings").click()
+    page.get_by_label("Sentences from").get_by_text("Upload a file").click()
+    page.locator("#embeddings-upload input[type=file]").set_input_files(str(path))
+    expect(page.locator("#embeddings-text-column input")).to_have_value("sentence")
+    expect(page.locator("#embeddings-label-column input")).to_have_value("topic")
+    page.get_by_role("button", name="Embed and project").click()
+    summary = page.locator("#embeddings-summary")
+    expect(summary).to_contain_text("12 sentences")
+    expect(summary).to_contain_text("coloured by their labels")
+    assert_no_errors(page, "an uploaded CSV with its columns found")

@@ -71,6 +71,7 @@ def test_branch_sample_and_why_on_the_text_tab(page) -> None:
     summary = page.locator("#text-branch-summary")
     expect(summary).to_contain_text("Branched at token 5")
     expect(summary).to_contain_text("total log-probability")
+    expect(summary).to_contain_text("Per token the model finds")  # lengths differ: per token
     expect(summary).not_to_contain_text("engines draw")  # the exact path wrote both
     expect(page.locator("#text-branch-branch")).to_contain_text("branch point")
     page.get_by_role("button", name="Export both texts (JSON)").click()
@@ -81,6 +82,9 @@ def test_branch_sample_and_why_on_the_text_tab(page) -> None:
     page.locator("#text-why-picked").click()  # why the token just picked (token 5)
     why = page.locator("#text-why-summary")
     expect(why).to_contain_text("off by")
+    # against the runner-up at its own position, not the example's contrast left in the box
+    expect(why).to_contain_text("rather than")
+    expect(why).not_to_contain_text("London")
     expect(page.locator("#text-why-plot .js-plotly-plot")).to_be_attached()
 
     page.locator("#text-sample-run").click()

@@ -93,13 +93,16 @@ def lesson_picture(page, slug: str) -> None:
         picture.save(TOUR / f"lesson-{slug}.png", optimize=True)
 
 
-def handout_has_pictures(page, slug: str) -> None:
+def handout_has_pictures(page, slug: str, app_url: str) -> None:
     page.locator("#lesson-handout").click()
     link = page.locator(f'#lesson-files a[download="lesson-{slug}-en.html"]')
     expect(link).to_be_attached()
     handout = page.request.get(link.get_attribute("href")).text()
     pictures = handout.count('<img src="data:image/png;base64,')
     assert pictures >= 1, f"{slug}: no picture in the handout"
+    # "Try it live" opens the page at the step (it once pointed at the event's queue address)
+    assert f'href="{app_url}?lesson={slug}&amp;step=1"' in handout, f"{slug}: link"
+    assert "gradio_api/queue" not in handout
     (ARTIFACTS / f"lesson-{slug}-en.html").write_text(handout, encoding="utf-8")
     expect(page.locator(f'#lesson-files a[download="lesson-{slug}-en.md"]')).to_be_attached()
 
@@ -166,7 +169,7 @@ def test_walk_every_lesson(browser, app_url: str, language: str) -> None:
                         )
                     )  # fmt: skip
             if language == "en":  # every demo ran: the handout shows what the steps showed
-                handout_has_pictures(page, lesson.slug)
+                handout_has_pictures(page, lesson.slug, app_url)
             page.keyboard.press("Alt+ArrowLeft")
             expect(page.locator("#lesson-progress")).to_contain_text(
                 text["step"].format(
