@@ -77,7 +77,7 @@ def test_an_uploaded_csv_has_its_columns_found_and_maps_without_typing(page, tmp
         writer.writerows([f"A short sentence {n} on {topics[n % 3]}.", topics[n % 3]]
                          for n in range(12))  # fmt: skip
     page.get_by_role("tab", name="Embeddings").click()
-    page.get_by_label("Sentences from").get_by_text("Upload a file").click()
+    page.get_by_label("Upload a file").check()
     page.locator("#embeddings-upload input[type=file]").set_input_files(str(path))
     expect(page.locator("#embeddings-text-column input")).to_have_value("sentence")
     expect(page.locator("#embeddings-label-column input")).to_have_value("topic")
