@@ -11,7 +11,7 @@ import click
 from models import zerogpu  # noqa: F401  # isort: skip  # (on ZeroGPU: `spaces` before torch)
 import gradio as gr  # isort: skip
 
-from components import finetune, i18n, lessons, serving
+from components import finetune, i18n, lessons, serving, warm_up_line
 from components.presenter import PAGE_OPTIONS, TITLE, presenter_bar, wire_presenter
 from components.tabs import TABS, TabContext
 from models.builtin import default_registry
@@ -25,6 +25,7 @@ def build_app(registry: Registry, queue_size: int = serving.QUEUE_SIZE) -> gr.Bl
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=serving.DELETE_CACHE) as demo:
         bar, lesson = presenter_bar(), lessons.build()  # view, mode, scene link; the lessons
         tuned = finetune.new_session_state()  # this session's adapter, also used by the Text tab
+        warm_up_line.build(registry, demo)  # "Getting ready: 3 of 7 ready …" until warmed up
         with gr.Tabs() as tabs:
             page, built = TabContext(registry, tuned, tabs), {}
             for tab in TABS:  # components/tabs.py: id, name and builder of each, in page order

@@ -11,7 +11,6 @@ This module is not a loader: it never imports torch or gradio itself.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -90,6 +89,17 @@ class _Entry:
     error: str = ""
 
 
+WarmUpState = Literal["waiting", "running", "done", "failed"]
+
+
+@dataclass
+class WarmUpStep:
+    """One step of the warm-up, as the page's progress line shows it."""
+
+    label: str  # what gets ready ("the text engine"); a model's step is labelled by its name
+    state: WarmUpState = "waiting"
+
+
 class Registry:
     """Models by name, loaded lazily, once, thread-safely."""
 
@@ -98,6 +108,7 @@ class Registry:
         self._defaults: dict[str, str] = {}
         self._guard = threading.Lock()  # protects the dicts, not the loads
         self._warm_up_thread: threading.Thread | None = None
+        self._warm_up_steps: list[WarmUpStep] = []
 
     # -- what is known -------------------------------------------------------------------------
     def register(self, spec: ModelSpec, *, default: bool = False) -> ModelSpec:
@@ -183,27 +194,41 @@ class Registry:
             return loaded
 
     def warm_up(
-        self, names: Iterable[str] | None = None, then: Iterable[Callable[[], object]] = ()
+        self,
+        names: Iterable[str] | None = None,
+        then: Iterable[Callable[[], object] | tuple[str, Callable[[], object]]] = (),
     ) -> threading.Thread:
         """Load models in a background thread (after launch), so first clicks are fast, then run
-        the ``then`` tasks (other one-off costs). Load failures are kept in the models panel;
-        task failures are logged; nothing is raised."""
-        todo, tasks = list(self.names() if names is None else names), list(then)
+        the ``then`` tasks (other one-off costs; a ``(label, task)`` pair names what it makes
+        ready for the page's progress line). Load failures are kept in the models panel; task
+        failures are logged; nothing is raised. ``warm_up_steps`` says how far it got."""
+        todo = list(self.names() if names is None else names)
+        tasks = [item if isinstance(item, tuple) else ("", item) for item in then]
+        steps = [WarmUpStep(self._entry(name).spec.display_name) for name in todo]
+        steps += [WarmUpStep(label) for label, _ in tasks]
+        self._warm_up_steps = steps
+        work: list[Callable[[], object]] = [partial_load(self, name) for name in todo]
+        work += [task for _, task in tasks]
 
         def run() -> None:
-            for name in todo:
-                with contextlib.suppress(Exception):  # recorded in the entry's status
-                    self.loaded(name)
-            for task in tasks:
+            for index, (step, job) in enumerate(zip(steps, work, strict=True)):
+                step.state = "running"
                 try:
-                    task()
+                    job()
+                    step.state = "done"
                 except Exception:
-                    log.exception("Warm-up task failed; the first user will pay its cost")
+                    step.state = "failed"
+                    if index >= len(todo):  # a load's failure is kept in the model's status
+                        log.exception("Warm-up task failed; the first user will pay its cost")
 
         thread = threading.Thread(target=run, name="model-warm-up", daemon=True)
         self._warm_up_thread = thread
         thread.start()
         return thread
+
+    def warm_up_steps(self) -> list[WarmUpStep]:
+        """The warm-up's steps and their states now (empty when none was started)."""
+        return [WarmUpStep(step.label, step.state) for step in self._warm_up_steps]
 
     @property
     def warming_up(self) -> bool:
@@ -244,3 +269,9 @@ def count_parameters(module: Any) -> int:
             seen.add(id(parameter))
             total += parameter.numel()
     return total
+
+
+def partial_load(registry: Registry, name: str) -> Callable[[], object]:
+    """A warm-up job that loads one model (its failure is kept in the model's status)."""
+    return lambda: registry.loaded(name)
+

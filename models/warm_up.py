@@ -19,6 +19,13 @@ from models.registry import Registry
 
 log = logging.getLogger("playground")
 
+# What each warm-up task makes ready, as the page's progress line names it (translated there).
+TEXT_ENGINE = "the text engine"
+MAP_ENGINE = "the map engine (UMAP)"
+IMAGE_DRAWING = "image drawing"
+TOKEN_COLOURS = "the token colours"
+TOKENIZERS = "the tokenizers"
+
 
 def warm_up_lens(registry: Registry) -> None:
     from models.text.tokenizer_lens import warm_up_lens as read_vocabularies
@@ -74,11 +81,11 @@ def start_warm_up(registry: Registry) -> threading.Thread:
     """Start the warm-up thread; the models panel shows "loading" while it runs."""
     return registry.warm_up(
         [registry.default("causal-lm"), registry.default("sentence-embedder")],
-        then=[
-            lambda: start_text_engine(registry),
-            compile_projection,
-            lambda: draw_one_image(registry),
-            lambda: score_once(registry),
-            lambda: warm_up_lens(registry),  # the packaged vocabularies: the Tokens tab's load
+        then=[  # each labelled with what it makes ready (the page's progress line says it)
+            (TEXT_ENGINE, lambda: start_text_engine(registry)),
+            (MAP_ENGINE, compile_projection),
+            (IMAGE_DRAWING, lambda: draw_one_image(registry)),
+            (TOKEN_COLOURS, lambda: score_once(registry)),
+            (TOKENIZERS, lambda: warm_up_lens(registry)),  # the Tokens tab's vocabularies
         ],
     )
