@@ -274,4 +274,3 @@ def count_parameters(module: Any) -> int:
 def partial_load(registry: Registry, name: str) -> Callable[[], object]:
     """A warm-up job that loads one model (its failure is kept in the model's status)."""
     return lambda: registry.loaded(name)
-
