@@ -103,6 +103,13 @@ def said(value: Any, language: str) -> Any:
     return value
 
 
+def here(value: Any) -> Any:
+    """``value`` (a sentence) said in the language of the session whose event runs now: for a
+    figure's title, axes and legend, which plotly keeps as plain text, so they are said where
+    the figure is made (English outside an event)."""
+    return said(value, current_language())
+
+
 def current_language() -> str:
     """The language of the session whose event is running now (English outside an event, and
     for a program calling the API: it sends no browser language). Gradio keeps the event's

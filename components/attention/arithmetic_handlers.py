@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 
 from components import exports
 from components.attention.plots import FONT
+from components.i18n import here
 from models.attention.extraction import AttentionResult, HeadChoice
 from models.attention.head_arithmetic import (
     ArithmeticQuery,
@@ -91,11 +92,18 @@ def arithmetic_figure(result: HeadArithmetic) -> go.Figure:
         col=1,
     )
     figure.update_xaxes(type="category", tickangle=-60)
-    figure.update_yaxes(title_text="weight", range=[0, 1], row=2, col=1)
+    figure.update_yaxes(title_text=here(sentence("weight")), range=[0, 1], row=2, col=1)
     figure.update_layout(
         title={
-            "text": f"Layer {result.layer}, head {result.head}: query "
-            f"{result.labels[result.query]!r} (#{result.query})",
+            "text": here(
+                sentence(
+                    "Layer {layer}, head {head}: query {query} (#{index})",
+                    layer=result.layer,
+                    head=result.head,
+                    query=repr(result.labels[result.query]),
+                    index=result.query,
+                )
+            ),
             "x": 0.01,
         },
         height=520,

@@ -17,6 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from components.attention import plots
+from components.i18n import here
 from models.attention import stats
 from models.attention.extraction import (
     MAX_INDEX,
@@ -90,12 +91,17 @@ def current_matrix(result: AttentionResult, view: str, layer: Any, head: Any) ->
 def view_title(result: AttentionResult, view: str, layer: int, head: int) -> str:
     name = _short_name(result.model_name)
     if view == "All heads of the layer":
-        return f"{name}: every head of layer {layer}"
-    if view == "Mean over heads":
-        return f"{name}: layer {layer}, mean over its {result.heads} heads"
-    if view == "Rollout up to this layer":
-        return f"{name}: attention rollout through layers 0–{layer}"
-    return f"{name}: layer {layer}, head {head}"
+        said = sentence("{name}: every head of layer {layer}", name=name, layer=layer)
+    elif view == "Mean over heads":
+        said = sentence("{name}: layer {layer}, mean over its {heads} heads",
+                        name=name, layer=layer, heads=result.heads)  # fmt: skip
+    elif view == "Rollout up to this layer":
+        said = sentence(
+            "{name}: attention rollout through layers 0–{layer}", name=name, layer=layer
+        )
+    else:
+        said = sentence("{name}: layer {layer}, head {head}", name=name, layer=layer, head=head)
+    return here(said)  # a figure's title: said where the figure is made
 
 
 def main_figure(

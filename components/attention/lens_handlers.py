@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from components import exports
 from components.attention.plots import FONT
+from components.i18n import here
 from models.registry import Registry
 from models.sentences import paragraphs, sentence
 from models.text.logit_lens import LogitLens, logit_lens
@@ -110,11 +111,16 @@ def lens_cell(lens: LogitLens | None, index: Any) -> tuple[str, go.Figure | None
         index=position,
     )
     figure.update_layout(
-        title={"text": f"{lens.row_names[row]} · after #{position}", "x": 0.01},
+        title={
+            "text": here(
+                sentence("{row} · after #{index}", row=lens.row_names[row], index=position)
+            ),
+            "x": 0.01,
+        },
         height=300,
         font=FONT,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        xaxis={"title": "probability", "tickformat": ".0%"},
+        xaxis={"title": here(sentence("probability")), "tickformat": ".0%"},
         plot_bgcolor="white",
     )
     return title, figure

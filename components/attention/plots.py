@@ -16,6 +16,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from components.i18n import here
+from models.sentences import sentence
+
 COLORSCALE = "Blues"
 FONT = {"family": "system-ui, sans-serif", "size": 13}
 
@@ -48,7 +51,7 @@ def heatmap_figure(matrix: np.ndarray, labels: list[str], title: str) -> go.Figu
             colorscale=COLORSCALE,
             zmin=0.0,
             zmax=float(matrix.max()) if matrix.size else 1.0,
-            colorbar={"title": {"text": "weight"}, "thickness": 14},
+            colorbar={"title": {"text": here(sentence("weight"))}, "thickness": 14},
         )
     )
     side = int(min(900, max(560, 200 + 12 * n)))
@@ -57,11 +60,11 @@ def heatmap_figure(matrix: np.ndarray, labels: list[str], title: str) -> go.Figu
         height=side,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         font=FONT,
-        xaxis={**_ticks(labels), "title": "attends to (key)", "tickangle": -60},
+        xaxis={**_ticks(labels), "title": here(sentence("attends to (key)")), "tickangle": -60},
         # square cells, so the diagonal (a token looking at itself) is a true diagonal
         yaxis={
             **_ticks(labels),
-            "title": "token (query)",
+            "title": here(sentence("token (query)")),
             "autorange": "reversed",
             "scaleanchor": "x",
             "constrain": "domain",
@@ -79,7 +82,7 @@ def small_multiples_figure(layer_matrices: np.ndarray, labels: list[str], title:
     figure = make_subplots(
         rows=rows,
         cols=cols,
-        subplot_titles=[f"head {h}" for h in range(heads)],
+        subplot_titles=[here(sentence("head {head}", head=h)) for h in range(heads)],
         horizontal_spacing=0.03,
         vertical_spacing=0.06,
     )
@@ -140,12 +143,20 @@ def overview_figure(
         line={"color": "#e4572e", "width": 3},
     )
     figure.update_layout(
-        title={"text": f"Every head: {score_name}<br><sup>{description}</sup>", "x": 0.01},
+        title={
+            "text": here(sentence("Every head: {score}", score=score_name))
+            + f"<br><sup>{description}</sup>",
+            "x": 0.01,
+        },
         height=int(min(760, max(320, 120 + 18 * layers))),
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
         font=FONT,
-        xaxis={"title": "head", "dtick": 1},
-        yaxis={"title": "layer", "autorange": "reversed", "dtick": 1 if layers <= 12 else 2},
+        xaxis={"title": here(sentence("head")), "dtick": 1},
+        yaxis={
+            "title": here(sentence("layer")),
+            "autorange": "reversed",
+            "dtick": 1 if layers <= 12 else 2,
+        },
     )
     return figure
 
@@ -173,7 +184,11 @@ def token_focus_figure(
         height=int(min(700, max(300, 140 + 16 * layers))),
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         font=FONT,
-        xaxis={**_ticks(labels), "tickangle": -60, "title": "attends to"},
-        yaxis={"title": "layer", "autorange": "reversed", "dtick": 1 if layers <= 12 else 2},
+        xaxis={**_ticks(labels), "tickangle": -60, "title": here(sentence("attends to"))},
+        yaxis={
+            "title": here(sentence("layer")),
+            "autorange": "reversed",
+            "dtick": 1 if layers <= 12 else 2,
+        },
     )
     return figure
