@@ -42,3 +42,18 @@ def test_attention_figures_speak_the_sessions_language(session_in, language, key
     heads = plots.small_multiples_figure(np.ones((2, 3, 3)), ["a", "b", "c"], "t")
     first = {"en": "head 0", "es": "cabeza 0", "zh": "第 0 个头"}[language]
     assert heads.layout.annotations[0].text == first
+
+
+def test_text_finetune_and_embedding_figures_speak_it_too(session_in) -> None:
+    from components.embeddings import classifier_plots
+    from components.finetune import plots as finetune_plots
+    from components.text import plots as text_plots
+
+    session_in("zh")
+    bars = text_plots.bar_chart([(" Paris", 0.5, 0.7)], "t")
+    assert [trace.name for trace in bars.data] == ["模型（温度 1）", "采样器之后"]
+    loss = finetune_plots.loss_figure([3.0, 2.0], 4, held_out=[(0, 3.1), (2, 2.5)], kept_step=2)
+    assert loss.layout.xaxis.title.text == "步" and loss.data[1].name == "留出集损失"
+    assert loss.layout.title.text.startswith("训练损失与留出集损失")
+    confusion = classifier_plots.confusion_figure(np.eye(2, dtype=int), ["a", "b"])
+    assert confusion.layout.yaxis.title.text == "真实标签"

@@ -9,6 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from components.embeddings.plots import hover_text
+from components.i18n import here
+from models.sentences import sentence
 
 STATUS_COLOURS = {"right": "#59a14f", "wrong": "#e15759", "train": "#bab0ac"}
 STATUS_NAMES = {"right": "held out, right", "wrong": "held out, wrong", "train": "trained on"}
@@ -20,12 +22,13 @@ def confusion_figure(confusion: np.ndarray, classes: list[str]) -> go.Figure:
         go.Heatmap(
             z=confusion, x=names, y=names, colorscale="Blues", text=confusion,
             texttemplate="%{text}", hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
-            colorbar={"title": {"text": "sentences"}},
+            colorbar={"title": {"text": here(sentence("sentences"))}},
         )
     )  # fmt: skip
     figure.update_layout(
-        title="Confusion matrix (held-out sentences)", template="plotly_white", height=420,
-        xaxis={"title": "predicted"}, yaxis={"title": "true label", "autorange": "reversed"},
+        title=here(sentence("Confusion matrix (held-out sentences)")),
+        template="plotly_white", height=420, xaxis={"title": here(sentence("predicted"))},
+        yaxis={"title": here(sentence("true label")), "autorange": "reversed"},
         margin={"l": 90, "r": 10, "t": 50, "b": 60},
     )  # fmt: skip
     return figure
@@ -49,7 +52,8 @@ def right_wrong_figure(
             )
         )  # fmt: skip
     figure.update_layout(
-        title=f"Each sentence on the map ({html.escape(method)}): right or wrong",
+        title=here(sentence("Each sentence on the map ({method}): right or wrong",
+                            method=html.escape(method))),
         template="plotly_white", height=480, legend={"orientation": "h", "y": -0.08},
         xaxis={"showticklabels": False, "title": f"{method} 1"},
         yaxis={"showticklabels": False, "title": f"{method} 2"},
@@ -65,7 +69,7 @@ def probability_figure(ranked: list[tuple[str, float]]) -> go.Figure:
                text=[f"{p:.1%}" for _, p in ranked], textposition="auto")
     )  # fmt: skip
     figure.update_layout(
-        title="Class probabilities", template="plotly_white", height=320,
+        title=here(sentence("Class probabilities")), template="plotly_white", height=320,
         xaxis={"range": [0, 1], "tickformat": ".0%"}, yaxis={"autorange": "reversed"},
         margin={"l": 90, "r": 10, "t": 50, "b": 30},
     )  # fmt: skip

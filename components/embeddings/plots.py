@@ -14,6 +14,9 @@ from collections import Counter
 import numpy as np
 import plotly.graph_objects as go
 
+from components.i18n import here
+from models.sentences import sentence
+
 MAX_LEGEND_LABELS = 24  # more labels than this: the rarest share one "other labels" colour
 PALETTE = (
     "#4e79a7",
@@ -97,7 +100,7 @@ def map_figure(
             scatter(
                 **_xyz(hood),
                 mode="markers",
-                name="nearest neighbours",
+                name=here(sentence("nearest neighbours")),
                 marker={
                     "size": marker_size + 10,
                     "color": "rgba(0,0,0,0)",
@@ -126,7 +129,7 @@ def map_figure(
             scatter(
                 **_xyz(query_point[None, :]),
                 mode="markers",
-                name="your query",
+                name=here(sentence("your query")),
                 marker={
                     "size": 12 if three_d else 20,
                     "color": "#111",

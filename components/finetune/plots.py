@@ -11,9 +11,11 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
+from components.i18n import here
 from components.safe_text import escape_markdown
 from models.finetune.drift import Drift
 from models.finetune.evaluation import Point
+from models.sentences import sentence
 
 GROUP_COLOURS = {"prompt": "#2563eb", "answer": "#ea580c"}
 
@@ -28,14 +30,18 @@ def loss_figure(
     training) on the same axes; ``kept_step`` marks the step whose weights the adapter keeps."""
     figure = go.Figure(
         go.Scatter(
-            x=list(range(1, len(losses) + 1)), y=losses, mode="lines+markers", name="training loss"
+            x=list(range(1, len(losses) + 1)),
+            y=losses,
+            mode="lines+markers",
+            name=here(sentence("training loss")),
         )
     )
     if held_out:
         figure.add_trace(
             go.Scatter(
                 x=[step for step, _ in held_out], y=[loss for _, loss in held_out],
-                mode="lines+markers", name="held-out loss", line=dict(color="#ea580c", dash="dot"),
+                mode="lines+markers", name=here(sentence("held-out loss")),
+                line=dict(color="#ea580c", dash="dot"),
                 marker=dict(symbol="diamond", size=8),
             )
         )  # fmt: skip
@@ -43,15 +49,19 @@ def loss_figure(
         if kept is not None:
             figure.add_trace(
                 go.Scatter(
-                    x=[kept_step], y=[kept], mode="markers", name=f"kept: step {kept_step}",
+                    x=[kept_step], y=[kept], mode="markers",
+                    name=here(sentence("kept: step {step}", step=kept_step)),
                     marker=dict(symbol="star", size=16, color="#16a34a"),
                 )
             )  # fmt: skip
     figure.update_layout(
-        title="Training loss (lower = the examples surprise the model less)"
-        + (" and held-out loss" if held_out else ""),
-        xaxis_title="step",
-        yaxis_title="loss",
+        title=here(
+            sentence("Training and held-out loss (lower = the examples surprise the model less)")
+            if held_out
+            else sentence("Training loss (lower = the examples surprise the model less)")
+        ),
+        xaxis_title=here(sentence("step")),
+        yaxis_title=here(sentence("loss")),
         height=320,
         margin=dict(l=50, r=20, t=50, b=40),
         xaxis_range=[-0.5 if held_out else 0.5, max(total_steps, 1) + 0.5],
@@ -82,9 +92,9 @@ def curves_figure(
                        marker=dict(symbol="star", size=16, color="#dc2626"))
         )  # fmt: skip
     figure.update_layout(
-        title=title,
-        xaxis_title="step",
-        yaxis_title="loss (nats per answer token)",
+        title=here(title),
+        xaxis_title=here(sentence("step")),
+        yaxis_title=here(sentence("loss (nats per answer token)")),
         height=360,
         margin=dict(l=50, r=20, t=50, b=40),
         legend=dict(orientation="h", y=-0.2),

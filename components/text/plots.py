@@ -11,6 +11,7 @@ from typing import Any
 import plotly.graph_objects as go
 import torch
 
+from components.i18n import here
 from models.sentences import Joined, joined, paragraphs, sentence
 from models.text.generation import (
     Generation,
@@ -109,13 +110,18 @@ def bar_chart(rows: list[tuple[str, float, float]], title: str) -> go.Figure:
     labels = [f"{i + 1}. {token}" for i, (token, _, _) in enumerate(rows)]
     figure = go.Figure()
     figure.add_bar(
-        y=labels, x=[p for _, p, _ in rows], name="model (temperature 1)", orientation="h"
+        y=labels,
+        x=[p for _, p, _ in rows],
+        name=here(sentence("model (temperature 1)")),
+        orientation="h",
     )
-    figure.add_bar(y=labels, x=[ps for _, _, ps in rows], name="after sampler", orientation="h")
+    figure.add_bar(
+        y=labels, x=[ps for _, _, ps in rows], name=here(sentence("after sampler")), orientation="h"
+    )
     figure.update_layout(
-        title=title,
+        title=here(title),
         barmode="group",
-        xaxis={"title": "probability", "tickformat": ".0%", "rangemode": "tozero"},
+        xaxis={"title": here(sentence("probability")), "tickformat": ".0%", "rangemode": "tozero"},
         yaxis={"autorange": "reversed"},
         height=max(260, 34 * len(rows) + 120),
         margin={"l": 10, "r": 10, "t": 50, "b": 40},

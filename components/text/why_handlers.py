@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
+from components.i18n import here
 from components.text.branch_handlers import need_run, settings_of
 from models.errors import InvalidInputError
 from models.registry import Registry
@@ -125,14 +126,20 @@ def attribution_figure(result: Attribution, shown: int = 40) -> go.Figure:
     )
     figure.update_layout(
         title={
-            "text": f"Why {attribution_target(result)}: the {len(order)} strongest tokens",
+            "text": here(
+                sentence(
+                    "Why {target}: the {n} strongest tokens",
+                    target=attribution_target(result),
+                    n=len(order),
+                )
+            ),
             "x": 0.01,
         },
         height=max(320, 60 + 22 * len(order)),
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         font={"family": "system-ui, sans-serif", "size": 13},
         plot_bgcolor="white",
-        xaxis={"title": "attribution (logit units)"},
+        xaxis={"title": here(sentence("attribution (logit units)"))},
         yaxis={"type": "category"},
     )
     return figure

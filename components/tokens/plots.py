@@ -11,6 +11,8 @@ import html
 
 import plotly.graph_objects as go
 
+from components.i18n import here
+from models.sentences import sentence
 from models.text.tokenizer_lens import LensResult, TokenizerView
 
 # Two alternating backgrounds so neighbouring tokens are told apart; red for pieces the model
@@ -79,8 +81,8 @@ def counts_figure(counts: dict[str, dict[str, int]]) -> go.Figure:
         figure.add_bar(name=tokenizer, x=forms, y=[by_form[f] for f in forms])
     figure.update_layout(
         barmode="group",
-        title="The same sentence, five ways: tokens needed",
-        yaxis_title="tokens",
+        title=here(sentence("The same sentence, five ways: tokens needed")),
+        yaxis_title=here(sentence("tokens")),
         legend={"orientation": "h", "y": -0.2},
         margin={"l": 50, "r": 10, "t": 50, "b": 10},
         height=420,
