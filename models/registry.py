@@ -226,6 +226,14 @@ class Registry:
         thread.start()
         return thread
 
+    def warm_up_pending(self, *labels: str) -> str:
+        """The first of these warm-up steps that has not ended yet ("" when none is left): a
+        click that needs it waits for it, and can say so first."""
+        for step in self._warm_up_steps:
+            if step.label in labels and step.state in ("waiting", "running"):
+                return step.label
+        return ""
+
     def warm_up_steps(self) -> list[WarmUpStep]:
         """The warm-up's steps and their states now (empty when none was started)."""
         return [WarmUpStep(step.label, step.state) for step in self._warm_up_steps]

@@ -24,7 +24,7 @@ from models.errors import InvalidInputError
 from models.finetune.settings import MAX_WALL_SECONDS, TrainedAdapter
 from models.finetune.tuned_generation import generate_tuned
 from models.registry import Registry
-from models.sentences import paragraphs, sentence
+from models.sentences import Sentence, paragraphs, sentence
 from models.settings import Settings, setting
 from models.text.causal_lm import CausalLM
 from models.text.generation import (
@@ -34,6 +34,7 @@ from models.text.generation import (
     next_token_distribution,
     score_tokens,
 )
+from models.warm_up import TEXT_ENGINE
 
 MAX_SHOWN = 50
 # What a sampler preset sets (the rest of the sampling settings are the run's own).
@@ -110,6 +111,10 @@ def generate_text(
             f"{adapter.base_model} as the model, or untick 'Use my fine-tuned model'."
         )
     fast = bool(fast)
+    # Right after launch the warm-up may still be loading what this needs: say so, then wait.
+    pending = registry.warm_up_pending(registry.status(model_name).label, TEXT_ENGINE)
+    if pending:
+        yield "", waiting_for(pending), None, []
     if adapter is not None:
         lm = load_lm(registry, model_name)
         yield from generate_tuned_text(lm, adapter, prompt, sampling, chat, stop)
@@ -132,6 +137,14 @@ def generate_text(
     yield run.text, paragraphs(status, plots.SCORING), None, []
     records = plots.token_records(score_tokens(lm, run, sampling), lm.tokenizer)
     yield run.text, status, plots.highlighted(records), records
+
+
+def waiting_for(step: str) -> str:
+    return sentence(
+        "⏳ Waiting for {step}: the warm-up after launch is still getting it ready. Your text "
+        "starts as soon as it is.",
+        step=Sentence(step),
+    )
 
 
 TUNED_PATH = "your fine-tuned model: base + LoRA adapter, exact fp32"
