@@ -112,7 +112,9 @@ def generate_text(
         )
     fast = bool(fast)
     # Right after launch the warm-up may still be loading what this needs: say so, then wait.
-    pending = registry.warm_up_pending(registry.status(model_name).label, TEXT_ENGINE)
+    known = model_name in registry.names()  # (a model on an inference server is not)
+    label = registry.status(model_name).label if known else TEXT_ENGINE
+    pending = registry.warm_up_pending(label, TEXT_ENGINE)
     if pending:
         yield "", waiting_for(pending), None, []
     if adapter is not None:
