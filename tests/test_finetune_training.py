@@ -18,7 +18,7 @@ from models.finetune.compare import CompareSettings, compare, sample_reply
 from models.finetune.data import Example
 from models.finetune.export import save_adapter, zip_adapter
 from models.finetune.settings import TrainSettings
-from models.finetune.training import IDLE_SECONDS, AdapterLedger, LoraBench
+from models.finetune.training import IDLE_SECONDS, AdapterLedger, BenchWaitCancelled, LoraBench
 from models.text.causal_lm import CausalLM
 from tests.tiny_models import save_tiny_causal_lm
 
@@ -119,6 +119,23 @@ def test_cancel_stops_within_one_step(tiny_lm: CausalLM) -> None:
     assert adapter.stopped == "cancelled"
     assert adapter.steps == 3 and seen == [1, 2, 3]
     assert bench.held_out_loss(EXAMPLES[:2], None, 16) > 0  # bench still usable
+
+
+def test_cancel_while_another_run_holds_the_bench_ends_the_wait(tiny_lm: CausalLM) -> None:
+    """A Cancel pressed while a run waits for the bench (another run trains on it) ends the run
+    at once: a demo's Cancel once stayed at "Cancelling…" for minutes behind another run."""
+    bench = LoraBench(tiny_lm)
+    cancel = threading.Event()
+    bench.lock.acquire()  # another run is training
+    try:
+        cancel.set()
+        with pytest.raises(BenchWaitCancelled):
+            bench.train(EXAMPLES, FAST, cancel=cancel)
+        with pytest.raises(BenchWaitCancelled):
+            bench.base_loss(EXAMPLES[:2], 16, cancel)
+    finally:
+        bench.lock.release()
+    assert bench.train(EXAMPLES, FAST).steps > 0  # the lock was given back: the bench works
 
 
 def test_time_cap_stops_training(tiny_lm: CausalLM) -> None:

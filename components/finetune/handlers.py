@@ -41,7 +41,13 @@ from models.finetune.drift import measure_drift
 from models.finetune.evaluation import Point, held_out_report
 from models.finetune.export import zip_adapter
 from models.finetune.settings import TrainedAdapter, TrainProgress, TrainSettings
-from models.finetune.training import ADAPTERS, LoraBench, bench_for, token_length_summary
+from models.finetune.training import (
+    ADAPTERS,
+    BenchWaitCancelled,
+    LoraBench,
+    bench_for,
+    token_length_summary,
+)
 from models.registry import Registry
 from models.sentences import Sentence, joined, lines, paragraphs, sentence
 
@@ -347,7 +353,10 @@ def finetune_run(
     bench = bench_for(lm)
     # Measured at this run's token limit (remembered per limit by the bench), never reused from a
     # run at another limit: before and after are always the same measurement.
-    session.loss_before = bench.base_loss(session.split.held_out, settings.max_seq_len)
+    try:  # waits while another run holds the bench: a Cancel meanwhile ends this run at once
+        session.loss_before = bench.base_loss(session.split.held_out, settings.max_seq_len, cancel)
+    except BenchWaitCancelled:
+        cancel.set()
     if cancel.is_set():
         yield CANCELLED_BEFORE_TRAINING, None, "", [], session
         return
@@ -373,6 +382,9 @@ def finetune_run(
     try:
         while True:
             item = updates.get()
+            if isinstance(item, BenchWaitCancelled):  # cancelled while behind another run
+                yield CANCELLED_BEFORE_TRAINING, None, "", [], session
+                return
             if isinstance(item, BaseException):
                 raise item
             if isinstance(item, TrainedAdapter):

@@ -225,9 +225,7 @@ class LoraBench:
         """The model with ``adapter`` applied (or the plain base for None), under the lock;
         the LoRA layers are removed again on exit. While another call holds the bench (someone
         is training), setting ``cancel`` gives up waiting with ``BenchWaitCancelled``."""
-        while not self.lock.acquire(timeout=0.2):
-            if cancel is not None and cancel.is_set():
-                raise BenchWaitCancelled
+        self.wait_for_bench(cancel)
         try:
             if adapter is None:
                 yield self.model
@@ -243,6 +241,13 @@ class LoraBench:
                 self.model = peft_model.unload()
         finally:
             self.lock.release()
+
+    def wait_for_bench(self, cancel: threading.Event | None) -> None:
+        """Take the bench's lock; while another call holds it, ``cancel`` set gives up waiting
+        with ``BenchWaitCancelled`` (a Cancel pressed while a run waits ends it at once)."""
+        while not self.lock.acquire(timeout=0.2):
+            if cancel is not None and cancel.is_set():
+                raise BenchWaitCancelled
 
     @property
     def busy(self) -> bool:
@@ -269,7 +274,9 @@ class LoraBench:
         settings = settings.validated()
         if not examples:
             raise InvalidInputError("There are no training examples: upload or pick a data set.")
-        with self.lock:
+        self.wait_for_bench(cancel)  # behind another run: a Cancel meanwhile ends this one
+        with contextlib.ExitStack() as held:
+            held.callback(self.lock.release)
             torch.manual_seed(settings.seed)  # LoRA's initial weights
             config = self.lora_config(settings)
             peft_model = get_peft_model(self.model, config)
@@ -303,25 +310,28 @@ class LoraBench:
         examples: list[Example],
         adapter: TrainedAdapter | None,
         max_seq_len: int = TrainSettings().max_seq_len,
+        cancel: threading.Event | None = None,
     ) -> float:
         """Mean per-token loss on the response tokens of ``examples``."""
         import torch
 
         settings = TrainSettings(max_seq_len=max_seq_len, batch_size=EVAL_BATCH)
         total_loss, total_tokens = 0.0, 0
-        with self.adapted(adapter) as model, torch.no_grad():
+        with self.adapted(adapter, cancel) as model, torch.no_grad():
             for ids, mask, labels in make_batches(self.tokenizer, examples, settings, 0):
                 logits = model(input_ids=ids, attention_mask=mask).logits
                 batch_loss, batch_tokens = token_loss_sums(logits, labels)
                 total_loss, total_tokens = total_loss + batch_loss, total_tokens + batch_tokens
         return total_loss / total_tokens  # encode_batches refuses a set with no answer tokens
 
-    def base_loss(self, examples: list[Example], max_seq_len: int) -> float:
+    def base_loss(
+        self, examples: list[Example], max_seq_len: int, cancel: threading.Event | None = None
+    ) -> float:
         """The base model's held-out loss, remembered per token limit and example set: a later
         run with another limit or another split measures again, never reuses a stale figure."""
         key = (int(max_seq_len), tuple(examples))
         if key not in self._base_losses:
-            loss = self.held_out_loss(examples, None, max_seq_len)
+            loss = self.held_out_loss(examples, None, max_seq_len, cancel)
             if len(self._base_losses) >= 32:  # a few data sets x token limits; bounded anyway
                 self._base_losses.pop(next(iter(self._base_losses)))
             self._base_losses[key] = loss
