@@ -288,9 +288,9 @@ def test_base_loss_is_remembered_per_token_limit_and_split(tiny_lm: CausalLM) ->
     calls = []
     measure = bench.held_out_loss
 
-    def counting(examples, adapter, max_seq_len=96):
+    def counting(examples, adapter, max_seq_len=96, cancel=None):
         calls.append(max_seq_len)
-        return measure(examples, adapter, max_seq_len)
+        return measure(examples, adapter, max_seq_len, cancel)
 
     bench.held_out_loss = counting  # type: ignore[method-assign]
     short, long = bench.base_loss(HELD_OUT, 6), bench.base_loss(HELD_OUT, 16)
