@@ -8,17 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from components.finetune.data_handlers import UPLOAD, inspect_data
 from components.finetune.handlers import (
-    UPLOAD,
-    TuneSession,
     cancel_training,
     compare_models,
     export_adapter,
-    inspect_data,
-    release,
     run_finetune,
     show_drift,
 )
+from components.finetune.session import TuneSession, release
 from models.errors import InvalidInputError
 from models.finetune.compare import CompareSettings
 from models.finetune.settings import TrainSettings

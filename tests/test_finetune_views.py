@@ -16,17 +16,16 @@ from typing import Any
 
 import pytest
 
+from components.finetune.data_handlers import inspect_data
 from components.finetune.dynamics_handlers import import_adapter, run_overfit, run_transfer
 from components.finetune.exports import export_run
 from components.finetune.handlers import (
-    TuneSession,
     cancel_training,
     compare_models,
     export_adapter,
-    inspect_data,
-    release,
     run_finetune,
 )
+from components.finetune.session import TuneSession, release
 from components.safe_text import escape_markdown
 from models.errors import InvalidInputError
 from models.finetune.compare import CompareSettings
@@ -426,6 +425,7 @@ def test_an_evicted_session_drops_its_adapter_and_says_what_to_do(
 
     ledger = AdapterLedger(limit=1, clock=lambda: 0.0)
     monkeypatch.setattr("components.finetune.handlers.ADAPTERS", ledger)
+    monkeypatch.setattr("components.finetune.session.ADAPTERS", ledger)
     monkeypatch.setattr("components.finetune.dynamics_handlers.ADAPTERS", ledger)
     mine = session_on(registry, TRAIN, HELD_OUT)
     run(registry, mine, replace(RUN, max_steps=2))

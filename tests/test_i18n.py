@@ -23,7 +23,7 @@ from components.demos import TabPreset, preset_bar
 from components.embeddings.classifier_handlers import train_classifier
 from components.embeddings.handlers import MapView, project_embeddings
 from components.embeddings.presets import EMBEDDING_PRESETS
-from components.finetune.handlers import inspect_data
+from components.finetune.data_handlers import inspect_data
 from components.finetune.presets import ALL_PRESETS as FINETUNE_PRESETS
 from components.image.presets import IMAGE_PRESETS, VIEW_PRESETS
 from components.text import plots

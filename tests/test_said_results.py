@@ -18,7 +18,8 @@ from components import i18n
 from components.attention import arithmetic_handlers, lens_handlers
 from components.attention.handlers import summary_markdown
 from components.errors import user_errors
-from components.finetune.handlers import held_out_status, inspect_data, results_markdown
+from components.finetune.data_handlers import inspect_data
+from components.finetune.handlers import held_out_status, results_markdown
 from components.image import steering_handlers
 from components.image.handlers import generate_images
 from components.text import branch_handlers, plots, why_handlers

@@ -19,16 +19,10 @@ import plotly.graph_objects as go
 
 from components import exports
 from components.eta import left_piece
-from components.finetune.handlers import (
-    ASSETS,
-    BUILTIN_SETS,
-    TuneSession,
-    data_set_name,
-    hold_slot,
-    inspect_data,
-    results_markdown,
-)
+from components.finetune.data_handlers import ASSETS, BUILTIN_SETS, data_set_name, inspect_data
+from components.finetune.handlers import results_markdown
 from components.finetune.plots import curves_figure, loss_figure
+from components.finetune.session import TuneSession, hold_slot
 from components.safe_text import escape_markdown, inline_code
 from models.errors import InvalidInputError
 from models.finetune.adapter_import import load_adapter

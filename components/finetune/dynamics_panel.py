@@ -23,8 +23,8 @@ from components.concurrency import training
 from components.demos import PresetBar
 from components.errors import user_errors
 from components.finetune import dynamics_handlers as views
-from components.finetune.handlers import TuneSession, client_address
 from components.finetune.presets import OVERFIT_DEMOS, TRANSFER_DEMOS
+from components.finetune.session import TuneSession, client_address
 from components.widgets import widgets
 from models.finetune.evaluation import EVAL_EVERY
 from models.finetune.settings import TrainSettings

@@ -1,7 +1,7 @@
 """Fine-tune tab exports: the loss curve as a picture (PNG, made in the browser by plotly) and as
 an interactive page (HTML), the before/after comparison as CSV, and the whole run as JSON.
 
-``export_run`` is a plain function of the session (components/finetune/handlers.py TuneSession) and
+``export_run`` is a plain function of the session (components/finetune/session.py TuneSession) and
 the comparison table; ``export_row`` lays out and wires the buttons inside the tab's build.
 """
 

@@ -24,17 +24,12 @@ from components.endpoints import endpoint, old_names
 from components.errors import user_errors
 from components.finetune import dynamics_panel as dynamics
 from components.finetune import exports as run_exports
+from components.finetune.data_handlers import BUILTIN_SETS, UPLOAD, inspect_data
 from components.finetune.handlers import (
-    BUILTIN_SETS,
-    UPLOAD,
-    TuneSession,
     cancel_training,
-    client_address,
     compare_models,
     export_adapter,
     export_if_trained,
-    inspect_data,
-    release,
     run_finetune,
     show_drift,
     text_tab_prompt,
@@ -45,6 +40,7 @@ from components.finetune.presets import (
     TRAINING_DEMOS,
     finetune_demo,
 )
+from components.finetune.session import TuneSession, client_address, release
 from components.tab_contract import EXPERT, BuiltTab
 from components.widgets import values_for, widgets
 from models.finetune.compare import CompareSettings
