@@ -66,8 +66,7 @@ def check_whole(value: Any, precision: Any) -> None:
 def _whole(preprocess: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(preprocess)
     def wrapper(self: Any, payload: Any) -> Any:
-        if payload is not None:
-            check_number(payload)
+        if payload is not None:  # (non-numbers: Gradio's range check, wrapped below, says so)
             check_whole(payload, self.precision)
         return preprocess(self, payload)
 

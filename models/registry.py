@@ -11,6 +11,7 @@ This module is not a loader: it never imports torch or gradio itself.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -207,7 +208,7 @@ class Registry:
         steps = [WarmUpStep(self._entry(name).spec.display_name) for name in todo]
         steps += [WarmUpStep(label) for label, _ in tasks]
         self._warm_up_steps = steps
-        work: list[Callable[[], object]] = [partial_load(self, name) for name in todo]
+        work: list[Callable[[], object]] = [functools.partial(self.loaded, name) for name in todo]
         work += [task for _, task in tasks]
 
         def run() -> None:
@@ -277,8 +278,3 @@ def count_parameters(module: Any) -> int:
             seen.add(id(parameter))
             total += parameter.numel()
     return total
-
-
-def partial_load(registry: Registry, name: str) -> Callable[[], object]:
-    """A warm-up job that loads one model (its failure is kept in the model's status)."""
-    return lambda: registry.loaded(name)

@@ -31,12 +31,8 @@ SHOWN_CHARS = 40  # how much of a refused value a message quotes: enough to reco
 def shown_value(value: Any, limit: int = SHOWN_CHARS) -> str:
     """``repr(value)`` cut to ``limit`` characters: a message names a refused value, never
     echoes it whole (an index of 100,000 characters would otherwise come back 100,000 long)."""
-    try:
-        text = (
-            repr(value)
-            if not isinstance(value, str) or len(value) <= 4 * limit
-            else repr(value[: 4 * limit])
-        )
+    try:  # a long string is cut before repr: a 100,000-character value costs nothing here
+        text = repr(value[: 4 * limit] if isinstance(value, str) else value)
     except (RecursionError, ValueError):  # a list nested too deep, an int past repr's digits
         text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 1] + "…"
