@@ -161,18 +161,19 @@ def decode(data: bytes, name: str) -> str:
     return decode_upload(data, name)
 
 
+def _csv_rows(text: str, most: int) -> tuple[list[str], list[dict[str, Any]]]:
+    """A CSV's column names (stripped: Excel pads them) and its first ``most`` rows by name."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    columns = [c.strip() if c else "" for c in (reader.fieldnames or [])]
+    reader.fieldnames = columns
+    return columns, [row for _, row in zip(range(most), reader, strict=False)]
+
+
 def _parse_csv(text: str, text_column: str, label_column: str, name: str) -> SentenceSet:
     text_column = (text_column or "").strip() or "text"
     label_column = (label_column or "").strip()
     try:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        columns = [c.strip() if c else "" for c in (reader.fieldnames or [])]
-        reader.fieldnames = columns
-        rows = []
-        for row in reader:
-            rows.append(row)
-            if len(rows) > 4 * MAX_SENTENCES:
-                break
+        columns, rows = _csv_rows(text, 4 * MAX_SENTENCES + 1)
     except csv.Error as error:
         raise InvalidInputError(f"'{name}' is not a readable CSV file ({error}).") from None
     if not columns:
@@ -254,10 +255,7 @@ def upload_columns(path: str | Path | None) -> tuple[list[str], str, str]:
     try:
         if Path(path).stat().st_size > MAX_UPLOAD_BYTES:
             return [], "", ""
-        reader = csv.DictReader(io.StringIO(decode(Path(path).read_bytes(), Path(path).name)))
-        columns = [c.strip() if c else "" for c in (reader.fieldnames or [])]
-        reader.fieldnames = columns
-        rows = [row for _, row in zip(range(500), reader, strict=False)]
+        columns, rows = _csv_rows(decode(Path(path).read_bytes(), Path(path).name), 500)
     except (InvalidInputError, csv.Error, OSError):
         return [], "", ""
     if TEXT_COLUMN in columns:
